@@ -1,0 +1,54 @@
+# python-cnb: every task a developer or CI runs. `make test` is what .ci/run calls.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ROOT := $(abspath .)
+VENVS := $(ROOT)/.venv
+PYTEST_ARGS ?=
+
+.PHONY: help test test-unit test-e2e lint bench demo package vendor stacks clean
+
+help:
+	@echo "make demo       build examples/ with real pack on a local Docker engine and serve it"
+	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
+	@echo "make test-unit  unit and phase tests only (no engine)"
+	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"
+	@echo "make lint       syntax floor (Python 3.6) and style checks"
+	@echo "make bench      figures: detect time, cold vs warm build, sizes, start-up"
+	@echo "make package    buildpack tarball and OCI buildpackage"
+	@echo "make vendor     refresh lib/python_cnb/_vendor"
+	@echo "make stacks     regenerate stacks/*.yaml"
+
+# One venv with pytest per interpreter: the oldest and newest CPython 3 this machine has.
+$(VENVS)/%/ok:
+	@py=$$(tools/pythons.sh | grep "/$*/" ); \
+	  rm -rf $(VENVS)/$*; $$py -m venv $(VENVS)/$* && \
+	  $(VENVS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt && \
+	  touch $@
+
+PYTHON_VERSIONS := $(shell tools/pythons.sh | sed 's#.*/versions/\([^/]*\)/.*#\1#')
+
+test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
+	@set -e; for v in $(PYTHON_VERSIONS); do \
+	  echo "== unit and phase tests on Python $$v"; \
+	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit tests/phase $(PYTEST_ARGS); \
+	done
+
+test: test-unit test-e2e
+
+lint: $(VENVS)/lint/ok
+	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- lib/python_cnb --exclude-regex '_vendor'
+	$(VENVS)/lint/bin/python -m pyflakes lib tests tools
+
+$(VENVS)/lint/ok:
+	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes && touch $@
+
+vendor:
+	tools/vendor.sh
+
+stacks:
+	python3 tools/gen_stacks.py
+
+clean:
+	rm -rf $(VENVS) build
+
+include mk/platform.mk
