@@ -1,0 +1,1 @@
+"""python-cnb: a Cloud Native Buildpack for Python web apps."""

@@ -1,0 +1,165 @@
+"""bin/build: analyse the app, then run the layer steps in order. Every decision is logged with
+its source; every expected failure is one BuildpackError rendered once, in main()."""
+import datetime
+import os
+import sys
+from typing import Callable, List, Optional
+
+from . import catalog, process
+from .catalog import Runtime, Stack
+from .cnb import exitcodes, tomlfile
+from .cnb.context import BuildContext
+from .cnb.launch import write_launch
+from .cnb.layers import Layer
+from .download import Downloader
+from .errors import BuildpackError
+from .hooks import run_hook
+from .layers import dependencies, launch_config, pip_cache, pipenv, runtime
+from .log import Log
+from .project import PIPENV, Project, analyse
+from .runner import Runner
+from .versions import VersionRequest, end_of_life, parse_request
+
+
+def main() -> None:
+    log = Log()
+    try:
+        build(BuildContext.from_env(), log, Downloader(), Runner(log), datetime.date.today)
+    except BuildpackError as error:
+        log.error(error)
+        sys.exit(exitcodes.BUILD_FAILED)
+    except KeyboardInterrupt:
+        log.error(BuildpackError("The build was interrupted."))
+        sys.exit(exitcodes.BUILD_FAILED)
+
+
+def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
+          today: Callable[[], datetime.date]) -> None:
+    timer = log.timer()
+    version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
+    log.header("python-cnb {}".format(version))
+    project = analyse(ctx.app_dir, ctx.env)
+    for note in project.notes:
+        log.warning(note)
+
+    log.header("Python version")
+    stacks = _load_stacks(ctx, log)
+    stack = catalog.stack_for(ctx.target, stacks)
+    runtime_layer = Layer(ctx.layers_dir, runtime.NAME)
+    chosen, source = _choose_runtime(project, stack, stacks, ctx.target.arch, runtime_layer, log, today())
+    log.info("Using Python {} ({})".format(chosen.version, source))
+    target_key = "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch)
+
+    log.header("Python runtime")
+    wanted = runtime.metadata(chosen, target_key)
+    decision = runtime.decide(runtime_layer, wanted)
+    if decision.reuse:
+        runtime_layer.commit(runtime.TYPES, wanted)
+        log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
+    else:
+        if decision.reason:
+            log.info("Replacing the cached runtime: {}".format(decision.reason))
+        runtime.install(runtime_layer, chosen, wanted, ctx.env, downloader, runner, log)
+    python = runtime.python_in(runtime_layer.path)
+    deps_layer = Layer(ctx.layers_dir, dependencies.NAME)
+    cache_layer = Layer(ctx.layers_dir, pip_cache.NAME)
+    env = dependencies.install_env(deps_layer.path, cache_layer.path, runtime.build_env(runtime_layer.path, ctx.env))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("LANG", "C.UTF-8")
+
+    run_hook("pre_compile", ctx.app_dir, env, runner, log)
+    log.header("Dependencies")
+    if project.installer is None:
+        log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
+    else:
+        _dependencies(ctx, project, chosen, target_key, python, deps_layer, cache_layer, env, runner, log)
+    run_hook("post_compile", ctx.app_dir, env, runner, log)
+
+    log.header("Processes")
+    _processes(ctx, project, deps_layer, log)
+    launch_config.write(Layer(ctx.layers_dir, launch_config.NAME))
+    log.info("Build finished in {}".format(timer.elapsed()))
+
+
+def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:
+    user_catalog = ctx.env.get("BP_PYTHON_RUNTIME_CATALOG", "").strip()
+    if user_catalog:
+        log.info("Runtime catalog: {} (from BP_PYTHON_RUNTIME_CATALOG)".format(user_catalog))
+        return catalog.load_stacks([user_catalog])
+    return catalog.load_stacks(catalog.builtin_catalog_paths(ctx.buildpack_dir))
+
+
+def _choose_runtime(project: Project, stack: Stack, stacks: List[Stack], arch: str, runtime_layer: Layer,
+                    log: Log, today: datetime.date):
+    request = project.version_request
+    if request is None:
+        previous = str(runtime_layer.previous_metadata().get("version", ""))
+        if previous and any(r.version == previous for r in stack.runtimes_for(arch)):
+            request = parse_request(previous, "the previous build")
+    if request is None:
+        default = catalog.default_runtime(stack, arch)
+        if default is None:
+            raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch))
+        return default, "the {} default; pin a version in runtime.txt or .python-version".format(stack.name)
+
+    chosen = catalog.resolve(request, stack, arch, stacks)
+    source = "from {}".format(request.source)
+    if not request.is_exact:
+        source = "newest match for {} on {}, from {}".format(request.describe(), stack.name, request.source)
+    _warn_about(chosen, request, stack, log, today)
+    return chosen, source
+
+
+def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log, today: datetime.date) -> None:
+    eol = end_of_life(chosen.release, today)
+    if eol:
+        log.warning("Python {}.{} reached its end of life on {}: it gets no security fixes.".format(
+            chosen.release[0], chosen.release[1], eol.isoformat()),
+            hint="Move to a supported version (3.11 or newer) soon.")
+    newest = catalog.newest_patch(chosen, stack)
+    if request.is_exact and request.source != "the previous build" and newest.release > chosen.release:
+        log.warning("Python {} is not the newest {}.{} patch on {}: {} has the latest fixes.".format(
+            chosen.version, chosen.release[0], chosen.release[1], stack.name, newest.version),
+            hint="Ask for {}.{} to always get the newest patch.".format(chosen.release[0], chosen.release[1]))
+
+
+def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_key: str, python: str,
+                  deps_layer: Layer, cache_layer: Layer, env: dict, runner: Runner, log: Log) -> None:
+    wanted = dependencies.metadata(project, chosen.version, target_key)
+    decision = dependencies.decide(deps_layer, wanted)
+    inputs = ", ".join(project.dependency_inputs)
+    if decision.reuse:
+        deps_layer.commit(dependencies.TYPES, wanted)
+        log.info("Reusing dependencies ({} and Python {} unchanged)".format(inputs, chosen.version))
+        return
+    if decision.reason:
+        log.info("Rebuilding dependencies: {}".format(decision.reason))
+    pip_cache.keep(cache_layer)
+    pipenv_env = None  # type: Optional[dict]
+    if project.installer == PIPENV:
+        if chosen.release < (3, 8, 0):
+            raise BuildpackError("Pipfile apps need Python 3.8 or newer here (pipenv {} runs on it); this "
+                                 "app uses Python {}.".format(pipenv.PIPENV_VERSION, chosen.version),
+                                 hint="Ask for a newer Python, or install from a requirements.txt instead.")
+        pipenv_env = pipenv.ensure(Layer(ctx.layers_dir, pipenv.NAME), python, chosen.version, env, runner, log)
+    dependencies.install(deps_layer, project, python, chosen.release, wanted, env, runner, log, pipenv_env)
+
+
+def _processes(ctx: BuildContext, project: Project, deps_layer: Layer, log: Log) -> None:
+    procs = process.processes(project.procfile, project.web_entry)
+    if project.procfile:
+        log.info("From Procfile:")
+    elif project.web_entry:
+        log.info("No Procfile: {}, so the web process runs it with gunicorn".format(project.web_entry.reason))
+        if "gunicorn" not in dependencies.installed_distributions(deps_layer.path):
+            log.warning("The web process runs gunicorn, but gunicorn is not among the app's dependencies.",
+                        hint="Add gunicorn to requirements.txt (or Pipfile / pyproject.toml), or add a Procfile.")
+    else:
+        log.warning("No run command: there is no Procfile, and no Django project or WSGI app "
+                    "(app.py, main.py, wsgi.py ...) to start with gunicorn.",
+                    hint="Set one: add a Procfile (`web: <command>`), or set the platform's run command "
+                         "(e.g. `pack build --default-process`, or the App Platform run command).")
+        return
+    for p in procs:
+        log.info("  {}{}: {}".format(p.type, " (default)" if p.default else "", " ".join(p.command)))
+    write_launch(ctx.layers_dir, procs)

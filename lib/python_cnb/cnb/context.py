@@ -1,0 +1,90 @@
+"""What the lifecycle hands a buildpack in each phase (Buildpack API 0.10: env vars, the working
+directory is the app; positional arguments are gone)."""
+import os
+import platform
+from typing import Dict, Mapping, NamedTuple, Optional
+
+from ..errors import BuildpackError
+
+# uname machine names -> CNB arch names, for platforms too old to pass CNB_TARGET_ARCH
+_ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+class Target(NamedTuple):
+    """The image a build is for: CNB_TARGET_* (Platform API 0.12+), else CNB_STACK_ID."""
+
+    os: str
+    arch: str
+    distro_name: str
+    distro_version: str
+    stack_id: str
+
+    def describe(self) -> str:
+        distro = "{} {}".format(self.distro_name, self.distro_version).strip()
+        if not distro:
+            distro = "stack " + self.stack_id if self.stack_id else "unknown distro"
+        return "{} ({}/{})".format(distro, self.os, self.arch)
+
+
+def read_target(env: Mapping[str, str]) -> Target:
+    arch = env.get("CNB_TARGET_ARCH") or _ARCH_NAMES.get(platform.machine(), platform.machine())
+    return Target(
+        os=env.get("CNB_TARGET_OS") or "linux",
+        arch=arch,
+        distro_name=env.get("CNB_TARGET_DISTRO_NAME", ""),
+        distro_version=env.get("CNB_TARGET_DISTRO_VERSION", ""),
+        stack_id=env.get("CNB_STACK_ID", ""),
+    )
+
+
+def read_platform_env(platform_dir: str) -> Dict[str, str]:
+    """User-provided variables: one file per variable in <platform>/env (`pack build --env`)."""
+    env_dir = os.path.join(platform_dir, "env")
+    try:
+        names = sorted(os.listdir(env_dir))
+    except OSError:
+        return {}
+    values = {}
+    for name in names:
+        path = os.path.join(env_dir, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as f:
+                values[name] = f.read()
+    return values
+
+
+def _required(env: Mapping[str, str], name: str, phase: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise BuildpackError(
+            "{} is not set, so bin/{} was not started by a CNB lifecycle.".format(name, phase),
+            hint="Run the buildpack through a platform such as `pack build` or kpack.",
+        )
+    return value
+
+
+class BuildContext(NamedTuple):
+    app_dir: str
+    buildpack_dir: str
+    layers_dir: str
+    platform_dir: str
+    plan_path: str
+    target: Target
+    env: Dict[str, str]  # the process env with the user's platform env files laid over it
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "BuildContext":
+        environ = dict(os.environ if environ is None else environ)
+        platform_dir = _required(environ, "CNB_PLATFORM_DIR", "build")
+        env = dict(environ)
+        env.update(read_platform_env(platform_dir))
+        here = os.path.dirname(os.path.abspath(__file__))
+        return cls(
+            app_dir=os.getcwd(),
+            buildpack_dir=environ.get("CNB_BUILDPACK_DIR") or os.path.abspath(os.path.join(here, "..", "..", "..")),
+            layers_dir=_required(environ, "CNB_LAYERS_DIR", "build"),
+            platform_dir=platform_dir,
+            plan_path=environ.get("CNB_BP_PLAN_PATH", ""),
+            target=read_target(env),
+            env=env,
+        )

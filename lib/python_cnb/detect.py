@@ -1,0 +1,40 @@
+"""bin/detect: pass on any Python signal in the app, and plan to provide and require `python`.
+
+Permissive by design (build is the strict phase) and cheap: one directory listing, no heavy
+imports, no network."""
+import os
+import sys
+
+from .cnb import exitcodes
+from .cnb.plan import write_plan
+
+# Files that make an app a Python app; the seed's two first.
+PYTHON_SIGNALS = (
+    "requirements.txt",
+    "Pipfile",
+    "Pipfile.lock",
+    "setup.py",
+    "setup.cfg",
+    "pyproject.toml",
+    "poetry.lock",
+    "uv.lock",
+    "runtime.txt",
+    ".python-version",
+)
+
+
+def python_signals(app_dir: str) -> list:
+    present = set(os.listdir(app_dir))
+    return [name for name in PYTHON_SIGNALS if name in present]
+
+
+def main() -> None:
+    found = python_signals(".")
+    if not found:
+        print("No Python app here: none of {} in the app's root.".format(", ".join(PYTHON_SIGNALS)))
+        sys.exit(exitcodes.DETECT_FAIL)
+    plan_path = os.environ.get("CNB_BUILD_PLAN_PATH")
+    if plan_path:
+        write_plan(plan_path, provides=["python"], requires=["python"])
+    print("Python app: found {}".format(", ".join(found)))
+    sys.exit(exitcodes.DETECT_PASS)

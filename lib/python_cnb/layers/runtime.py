@@ -1,0 +1,99 @@
+"""The CPython runtime layer (build + launch + cache): the archive the catalog names, downloaded
+through the mirror, checked against its sha256 and unpacked. Its bin/ and lib/ reach PATH and
+LD_LIBRARY_PATH through the lifecycle, for later buildpacks and at launch."""
+import os
+import tempfile
+from typing import Dict, Mapping
+
+from ..catalog import Runtime
+from ..cnb.layers import Layer, LayerTypes
+from ..download import Downloader, extract, mirrored_url
+from ..errors import BuildpackError
+from ..log import Log
+from ..runner import Runner
+from . import Decision, compare
+
+NAME = "python"
+TYPES = LayerTypes(build=True, launch=True, cache=True)
+
+
+def metadata(runtime: Runtime, target: str) -> Dict[str, str]:
+    return {"version": runtime.version, "url": runtime.url, "sha256": runtime.sha256, "target": target}
+
+
+def python_in(layer_path: str) -> str:
+    for name in ("python3", "python"):
+        path = os.path.join(layer_path, "bin", name)
+        if os.path.exists(path):
+            return path
+    return os.path.join(layer_path, "bin", "python3")
+
+
+def decide(layer: Layer, wanted: Dict[str, str]) -> Decision:
+    def describe(key: str, old: object, new: object) -> str:
+        if key == "version":
+            return "Python version changed ({} -> {})".format(old, new)
+        if key == "target":
+            return "the build's target changed ({} -> {})".format(old, new)
+        return "the catalog's archive for Python {} changed".format(wanted["version"])
+
+    decision = compare(layer.previous_metadata(), wanted, describe)
+    if decision.reuse and not os.path.exists(python_in(layer.path)):
+        return Decision(False, "the cached runtime's files are missing")
+    return decision
+
+
+def build_env(layer_path: str, env: Mapping[str, str]) -> Dict[str, str]:
+    """The environment for running this runtime during the build (the lifecycle only applies a
+    layer's bin/ and lib/ to later buildpacks)."""
+    out = dict(env)
+    out["PATH"] = os.path.join(layer_path, "bin") + os.pathsep + env.get("PATH", "/usr/bin:/bin")
+    lib = os.path.join(layer_path, "lib")
+    out["LD_LIBRARY_PATH"] = lib + (os.pathsep + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    out.pop("PYTHONHOME", None)
+    return out
+
+
+def install(layer: Layer, runtime: Runtime, wanted: Dict[str, str], env: Mapping[str, str],
+            downloader: Downloader, runner: Runner, log: Log) -> None:
+    layer.reset()
+    url = mirrored_url(runtime.url, env)
+    compression = "zst" if url.endswith(".zst") else "gz"
+    timer = log.timer()
+    with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
+        archive = os.path.join(tmp, "python.tar." + compression)
+        log.info("Downloading Python {} from {}".format(runtime.version, url))
+        downloader.fetch(url, archive, runtime.sha256)
+        if runtime.sha256:
+            log.info("Verified sha256 {}".format(runtime.sha256))
+        else:
+            log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
+        extract(archive, layer.path, compression)
+    _check(layer.path, runtime, env, runner)
+    layer.commit(TYPES, wanted)
+    log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
+
+
+def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) -> None:
+    """The unpacked archive must run and be the version asked for; give it `python` and pip."""
+    bindir = os.path.join(path, "bin")
+    python = python_in(path)
+    if not os.path.exists(python):
+        raise BuildpackError("The archive for Python {} has no bin/python3.".format(runtime.version),
+                             hint="The catalog entry points at something that is not a CPython runtime.")
+    if not os.path.exists(os.path.join(bindir, "python")):
+        os.symlink(os.path.basename(python), os.path.join(bindir, "python"))
+    run_env = build_env(path, env)
+    probe = runner.capture([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], run_env)
+    if probe.returncode != 0 or probe.stdout.strip() != runtime.version:
+        raise BuildpackError(
+            "The archive for Python {} does not run as that version: {}".format(
+                runtime.version, (probe.stdout + probe.stderr).strip()[-300:] or "exit {}".format(probe.returncode)),
+            hint="Its shared libraries may be missing from the run image, or the catalog entry is wrong.",
+        )
+    if runner.capture([python, "-c", "import pip"], run_env).returncode != 0:
+        # Classic archives come without pip; every CPython carries a wheel of it for ensurepip.
+        done = runner.capture([python, "-m", "ensurepip", "--default-pip"], run_env)
+        if done.returncode != 0:
+            raise BuildpackError("Could not install pip into Python {}: {}".format(
+                runtime.version, (done.stdout + done.stderr).strip()[-500:]))

@@ -1,0 +1,103 @@
+"""The image's processes: the app's Procfile, or a web process inferred from its code (without
+importing it) as `gunicorn --worker-tmp-dir /dev/shm <entry>`; /dev/shm because gunicorn's
+heartbeat files on a container's overlay filesystem stall workers (the seed's fix)."""
+import os
+import re
+from typing import FrozenSet, List, NamedTuple, Optional, Sequence
+
+from .cnb.launch import Process
+from .errors import BuildpackError
+
+GUNICORN = ["gunicorn", "--worker-tmp-dir", "/dev/shm"]
+_PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class ProcfileEntry(NamedTuple):
+    type: str
+    command: str
+
+
+class WebEntry(NamedTuple):
+    target: str   # what gunicorn loads: "mysite.wsgi" or "app:app"
+    reason: str   # how it was found, for the log
+
+
+def parse_procfile(text: str) -> List[ProcfileEntry]:
+    entries = []  # type: List[ProcfileEntry]
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, command = line.partition(":")
+        name, command = name.strip(), command.strip()
+        if not sep or not _PROCESS_TYPE.match(name) or not command:
+            raise BuildpackError(
+                "Procfile line {} is not `<type>: <command>`: {!r}".format(number, line.strip()[:80]),
+                hint="Write one process per line, e.g. `web: gunicorn --worker-tmp-dir /dev/shm mysite.wsgi`.")
+        if any(e.type == name for e in entries):
+            raise BuildpackError("Procfile defines the process type {!r} twice (line {}).".format(name, number),
+                                 hint="Keep one line per process type.")
+        entries.append(ProcfileEntry(name, command))
+    if not entries:
+        raise BuildpackError("Procfile has no processes.",
+                             hint="Add a line such as `web: gunicorn --worker-tmp-dir /dev/shm mysite.wsgi`, or delete it.")
+    return entries
+
+
+# -- Web entry point inference ----------------------------------------------------------------
+
+_SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z_][\w.]*)['"]""")
+_WSGI_MODULES = ("wsgi.py", "app.py", "application.py", "main.py", "server.py")
+_APP_ASSIGNMENT = re.compile(r"^(app|application)\s*(?::[^=]+)?=(?!=)", re.MULTILINE)
+
+
+def infer_web_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
+    if "manage.py" in files:
+        entry = _django_entry(app_dir, files)
+        if entry:
+            return entry
+    for name in _WSGI_MODULES:
+        if name in files:
+            source = _source(os.path.join(app_dir, name))
+            match = _APP_ASSIGNMENT.search(source)
+            if match:
+                module = name[:-3]
+                return WebEntry("{}:{}".format(module, match.group(1)),
+                                "{} defines the WSGI app `{}`".format(name, match.group(1)))
+    return None
+
+
+def _django_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
+    settings = _SETTINGS.search(_source(os.path.join(app_dir, "manage.py")))
+    if settings:
+        parts = settings.group(1).split(".")[:-1]
+        # mysite.settings -> mysite.wsgi; config.settings.production -> config.settings.wsgi, config.wsgi
+        while parts:
+            if os.path.isfile(os.path.join(app_dir, *parts, "wsgi.py")):
+                module = ".".join(parts + ["wsgi"])
+                return WebEntry(module, "Django project: manage.py uses settings {}".format(settings.group(1)))
+            parts.pop()
+    packages = sorted(n for n in files if os.path.isfile(os.path.join(app_dir, n, "wsgi.py")))
+    if len(packages) == 1:
+        return WebEntry(packages[0] + ".wsgi", "Django project: {}/wsgi.py".format(packages[0]))
+    return None
+
+
+def _source(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read(200000)
+    except OSError:
+        return ""
+
+
+# -- launch.toml processes --------------------------------------------------------------------
+
+def processes(procfile: Sequence[ProcfileEntry], web_entry: Optional[WebEntry]) -> List[Process]:
+    """Procfile entries run through bash (they are shell lines, with $PORT and friends); `web`,
+    else the only entry, is the default. Without a Procfile, the inferred gunicorn web process."""
+    if procfile:
+        default = "web" if any(e.type == "web" for e in procfile) else (procfile[0].type if len(procfile) == 1 else "")
+        return [Process(e.type, ["bash", "-c", e.command], [], e.type == default) for e in procfile]
+    if web_entry:
+        return [Process("web", GUNICORN + [web_entry.target], [], True)]
+    return []

@@ -1,0 +1,154 @@
+"""Read-only analysis of the app directory: one frozen value saying what the app asks for and
+where each answer came from. Nothing here writes."""
+import json
+import os
+import re
+from typing import FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
+
+from .errors import BuildpackError
+from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
+from .versions import VersionRequest, parse_request, parse_specifier
+
+PIP, PIPENV, PIP_PROJECT = "pip", "pipenv", "pip-project"
+
+
+class Project(NamedTuple):
+    app_dir: str
+    files: FrozenSet[str]                   # names in the app's root
+    version_request: Optional[VersionRequest]
+    installer: Optional[str]                # PIP, PIPENV, PIP_PROJECT or None (nothing to install)
+    dependency_inputs: Tuple[str, ...]      # files whose contents key the dependencies layer
+    procfile: Tuple[ProcfileEntry, ...]
+    web_entry: Optional[WebEntry]
+    notes: Tuple[str, ...]                  # warnings found while reading, for the log
+
+
+def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
+    files = frozenset(os.listdir(app_dir))
+    notes = []  # type: List[str]
+    installer, inputs = _installer(app_dir, files, notes)
+    procfile = ()  # type: Tuple[ProcfileEntry, ...]
+    if "Procfile" in files:
+        procfile = tuple(parse_procfile(_read(app_dir, "Procfile")))
+    return Project(
+        app_dir=app_dir,
+        files=files,
+        version_request=_version_request(app_dir, files, env),
+        installer=installer,
+        dependency_inputs=tuple(inputs),
+        procfile=procfile,
+        web_entry=None if procfile else infer_web_entry(app_dir, files),
+        notes=tuple(notes),
+    )
+
+
+def _read(app_dir: str, name: str) -> str:
+    try:
+        with open(os.path.join(app_dir, name), encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError:
+        raise BuildpackError("{} is not UTF-8 text.".format(name), hint="Save it as UTF-8 and build again.")
+
+
+# -- Python version: first found wins ---------------------------------------------------------
+
+def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str]) -> Optional[VersionRequest]:
+    if env.get("BP_PYTHON_VERSION", "").strip():
+        return parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")
+    if "runtime.txt" in files:
+        text = _read(app_dir, "runtime.txt").strip()
+        return parse_request(text, "runtime.txt", example="python-3.12.1")
+    if ".python-version" in files:
+        lines = [l.strip() for l in _read(app_dir, ".python-version").splitlines()]
+        lines = [l for l in lines if l and not l.startswith("#")]
+        if not lines:
+            raise BuildpackError(".python-version is empty.", hint="Write a version such as 3.12 in it, or delete it.")
+        return parse_request(lines[0], ".python-version", example="3.12.1")
+    if "Pipfile.lock" in files:
+        request = _pipfile_lock_request(_read(app_dir, "Pipfile.lock"))
+        if request:
+            return request
+    if "pyproject.toml" in files:
+        requires = _pyproject(app_dir).get("project", {}).get("requires-python")
+        if isinstance(requires, str) and requires.strip():
+            return parse_specifier(requires, "requires-python in pyproject.toml")
+    return None
+
+
+def _pipfile_lock_request(text: str) -> Optional[VersionRequest]:
+    try:
+        requires = json.loads(text).get("_meta", {}).get("requires", {})
+    except (ValueError, AttributeError):
+        raise BuildpackError("Pipfile.lock is not valid JSON.",
+                             hint="Regenerate it with `pipenv lock` and commit it.")
+    for key in ("python_full_version", "python_version"):
+        value = requires.get(key) if isinstance(requires, dict) else None
+        if isinstance(value, str) and value.strip():
+            return parse_request(value, "Pipfile.lock ({})".format(key))
+    return None
+
+
+def _pyproject(app_dir: str) -> dict:
+    from . import vendored  # noqa: F401
+    import toml
+
+    try:
+        return toml.loads(_read(app_dir, "pyproject.toml"))
+    except toml.TomlDecodeError as e:
+        raise BuildpackError("pyproject.toml is not valid TOML: {}.".format(e),
+                             hint="Fix the file (a TOML linter shows where), then build again.")
+
+
+# -- Dependencies: which installer, keyed on which files --------------------------------------
+
+_INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+_LOCAL_PROJECT = re.compile(r"^\s*(?:-e\s+|--editable(?:\s*=\s*|\s+))?(\.|\./\S*|file:\S+)\s*(?:#.*)?$")
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[str], List[str]]:
+    if "Pipfile" in files or "Pipfile.lock" in files:
+        if "Pipfile" not in files:
+            raise BuildpackError("Pipfile.lock is here but Pipfile is not.",
+                                 hint="Commit Pipfile too (pipenv needs both), or remove Pipfile.lock.")
+        if "requirements.txt" in files:
+            notes.append("Both Pipfile and requirements.txt are present: installing from Pipfile "
+                         "with pipenv; requirements.txt is ignored.")
+        return PIPENV, [n for n in ("Pipfile", "Pipfile.lock") if n in files]
+    if "requirements.txt" in files:
+        return PIP, requirement_files(app_dir, "requirements.txt")
+    if "poetry.lock" in files or "uv.lock" in files:
+        lock = "poetry.lock" if "poetry.lock" in files else "uv.lock"
+        raise BuildpackError(
+            "{} found, and python-cnb does not install with {} yet.".format(lock, lock.split(".")[0]),
+            hint="Export a requirements.txt from the lock file and commit it.")
+    project = [n for n in PROJECT_FILES if n in files]
+    if project:
+        return PIP_PROJECT, project
+    return None, []
+
+
+def requirement_files(app_dir: str, first: str) -> List[str]:
+    """first and every file it includes with -r/-c (recursively), as app-relative paths; plus the
+    project's own files when a requirement installs the app directory itself (`-e .`)."""
+    seen = []  # type: List[str]
+    queue = [(first, "")]
+    while queue:
+        rel, included_by = queue.pop(0)
+        rel = os.path.normpath(rel)
+        if rel in seen:
+            continue
+        path = os.path.join(app_dir, rel)
+        if not os.path.isfile(path):
+            raise BuildpackError("{} includes {}, which does not exist.".format(included_by, rel),
+                                 hint="Fix the -r/-c line or commit the file.")
+        if rel.startswith(".."):
+            raise BuildpackError("{} includes {}, which is outside the app.".format(included_by, rel))
+        seen.append(rel)
+        for line in _read(app_dir, rel).splitlines():
+            m = _INCLUDE.match(line)
+            if m:
+                queue.append((os.path.join(os.path.dirname(rel), m.group(1)), rel))
+            elif _LOCAL_PROJECT.match(line):
+                seen.extend(n for n in PROJECT_FILES if os.path.isfile(os.path.join(app_dir, n)) and n not in seen)
+    return seen

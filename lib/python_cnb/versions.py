@@ -1,0 +1,99 @@
+"""Python version requests: what the app asks for, parsed from the text it wrote, and where.
+
+A request is one of: an exact release (3.12.1), a release line (3.12: its newest patch), a major
+(3), or a PEP 440 specifier set (from requires-python). Resolution against a stack's catalog is
+catalog.py's job."""
+import datetime
+import re
+from typing import NamedTuple, Optional, Tuple
+
+from .errors import BuildpackError
+
+# End of life per release line (the first day it is no longer supported), from python.org's
+# release-cycle data. Used for warnings only.
+END_OF_LIFE = {
+    (2, 7): datetime.date(2020, 1, 1),
+    (3, 4): datetime.date(2019, 3, 18),
+    (3, 5): datetime.date(2020, 9, 30),
+    (3, 6): datetime.date(2021, 12, 23),
+    (3, 7): datetime.date(2023, 6, 27),
+    (3, 8): datetime.date(2024, 10, 7),
+    (3, 9): datetime.date(2025, 10, 31),
+    (3, 10): datetime.date(2026, 10, 31),
+    (3, 11): datetime.date(2027, 10, 31),
+    (3, 12): datetime.date(2028, 10, 31),
+    (3, 13): datetime.date(2029, 10, 31),
+    (3, 14): datetime.date(2030, 10, 31),
+}
+
+Release = Tuple[int, int, int]
+
+_VERSION = re.compile(r"^(\d+)(?:\.(\d+)(?:\.(\d+|x|\*))?)?$")
+_PEP440_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "~=", "===")
+
+
+class VersionRequest(NamedTuple):
+    text: str        # as the app wrote it, e.g. "3.12", "python-3.12.1", ">=3.10,<3.13"
+    source: str      # where it was found, for the log: "runtime.txt", "BP_PYTHON_VERSION", ...
+    parts: Tuple[int, ...] = ()   # (3,), (3, 12) or (3, 12, 1); () for a specifier set
+    specifier: str = ""           # a PEP 440 specifier set, when that is what was asked
+
+    @property
+    def is_exact(self) -> bool:
+        return len(self.parts) == 3
+
+    def describe(self) -> str:
+        return self.specifier or ".".join(str(p) for p in self.parts)
+
+
+def format_release(release: Release) -> str:
+    return "{}.{}.{}".format(*release)
+
+
+def parse_release(text: str) -> Release:
+    """A catalog's exact version string, e.g. '3.12.1'."""
+    major, minor, patch = text.split(".")
+    return int(major), int(minor), int(patch)
+
+
+def parse_request(text: str, source: str, example: str = "3.12.1") -> VersionRequest:
+    """A plain version as runtime.txt, .python-version or BP_PYTHON_VERSION write it:
+    3, 3.12, 3.12.1, 3.12.x, 3.12.*, optionally prefixed by `python-` or `python`."""
+    cleaned = text.strip()
+    bare = re.sub(r"^python-?", "", cleaned, flags=re.IGNORECASE)
+    match = _VERSION.match(bare)
+    if not match:
+        shown = cleaned if len(cleaned) <= 60 else cleaned[:57] + "..."
+        raise BuildpackError(
+            "{} asks for Python {!r}, which is not a Python version.".format(source, shown),
+            hint="Write a version such as {0} or {1} (the newest {1} patch the stack offers).".format(
+                example, example.rsplit(".", 1)[0]),
+        )
+    parts = tuple(int(g) for g in match.groups() if g is not None and g not in ("x", "*"))
+    return VersionRequest(text=cleaned, source=source, parts=parts)
+
+
+def parse_specifier(text: str, source: str) -> VersionRequest:
+    """requires-python: a PEP 440 specifier set such as '>=3.10,<3.13'. A bare version is taken
+    as that version (==)."""
+    from . import vendored  # noqa: F401
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    cleaned = text.strip()
+    if not cleaned.startswith(_PEP440_OPERATORS):
+        if _VERSION.match(cleaned):
+            return parse_request(cleaned, source)
+    try:
+        SpecifierSet(cleaned)
+    except InvalidSpecifier:
+        raise BuildpackError(
+            "{} has requires-python = {!r}, which is not a valid version specifier.".format(source, cleaned),
+            hint="Use PEP 440 syntax, for example requires-python = \">=3.11\".",
+        )
+    return VersionRequest(text=cleaned, source=source, specifier=cleaned)
+
+
+def end_of_life(release: Release, today: datetime.date) -> Optional[datetime.date]:
+    """The end-of-life date of the release's line, if that date has passed."""
+    eol = END_OF_LIFE.get(release[:2])
+    return eol if eol is not None and eol <= today else None
