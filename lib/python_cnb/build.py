@@ -128,13 +128,15 @@ def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_k
     wanted = dependencies.metadata(project, chosen.version, target_key)
     decision = dependencies.decide(deps_layer, wanted)
     inputs = ", ".join(project.dependency_inputs)
+    pip_cache.keep(cache_layer)
     if decision.reuse:
         deps_layer.commit(dependencies.TYPES, wanted)
+        if project.installer == PIPENV:
+            pipenv.retain(Layer(ctx.layers_dir, pipenv.NAME), chosen.version)
         log.info("Reusing dependencies ({} and Python {} unchanged)".format(inputs, chosen.version))
         return
     if decision.reason:
         log.info("Rebuilding dependencies: {}".format(decision.reason))
-    pip_cache.keep(cache_layer)
     pipenv_env = None  # type: Optional[dict]
     if project.installer == PIPENV:
         if chosen.release < (3, 8, 0):

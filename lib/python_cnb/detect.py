@@ -2,8 +2,11 @@
 
 Permissive by design (build is the strict phase) and cheap: one directory listing, no heavy
 imports, no network."""
-import os
 import sys
+
+# `os` takes about a millisecond to import when site is off, an eighth of detect's budget; the
+# builtin posix module has the two calls detect needs (buildpacks only run on Linux).
+from posix import environ, listdir
 
 from .cnb import exitcodes
 from .cnb.plan import write_plan
@@ -24,7 +27,7 @@ PYTHON_SIGNALS = (
 
 
 def python_signals(app_dir: str) -> list:
-    present = set(os.listdir(app_dir))
+    present = set(listdir(app_dir))
     return [name for name in PYTHON_SIGNALS if name in present]
 
 
@@ -33,8 +36,8 @@ def main() -> None:
     if not found:
         print("No Python app here: none of {} in the app's root.".format(", ".join(PYTHON_SIGNALS)))
         sys.exit(exitcodes.DETECT_FAIL)
-    plan_path = os.environ.get("CNB_BUILD_PLAN_PATH")
+    plan_path = environ.get(b"CNB_BUILD_PLAN_PATH")
     if plan_path:
-        write_plan(plan_path, provides=["python"], requires=["python"])
+        write_plan(plan_path.decode(), provides=["python"], requires=["python"])
     print("Python app: found {}".format(", ".join(found)))
     sys.exit(exitcodes.DETECT_PASS)

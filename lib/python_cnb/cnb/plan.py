@@ -2,10 +2,8 @@
 
 Written by hand rather than with the toml package: detect runs on every build of every app the
 builder sees, and importing a TOML writer would cost more than the rest of detect together."""
-from typing import Iterable
 
-
-def write_plan(path: str, provides: Iterable[str], requires: Iterable[str]) -> None:
+def write_plan(path: str, provides: list, requires: list) -> None:  # no typing import: see above
     lines = []
     for name in provides:
         lines += ["[[provides]]", 'name = "{}"'.format(name), ""]

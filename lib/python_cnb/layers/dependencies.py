@@ -79,7 +79,9 @@ def installed_distributions(layer_path: str) -> List[str]:
     names = set()
     for entry in os.listdir(sp):
         if entry.endswith((".dist-info", ".egg-info")):
-            names.add(re.sub(r"[-_.]+", "-", entry.rsplit("-", 1)[0] if "-" in entry else entry.rsplit(".", 1)[0]).lower())
+            # <name>-<version>.dist-info, where the name has its dashes written as underscores
+            name = entry.rsplit(".", 1)[0].split("-", 1)[0]
+            names.add(re.sub(r"[-_.]+", "-", name).lower())
     return sorted(names)
 
 
@@ -89,6 +91,7 @@ def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str]) -> Dict
     out["PIP_CACHE_DIR"] = pip_cache
     out["PIP_NO_INPUT"] = "1"
     out["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    out["PIP_ROOT_USER_ACTION"] = "ignore"  # builds run as root on some platforms; no venv is wanted
     out.pop("PIP_USER", None)
     out.pop("PIP_TARGET", None)
     out.pop("PIP_PREFIX", None)

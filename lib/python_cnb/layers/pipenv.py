@@ -14,10 +14,21 @@ TYPES = LayerTypes(build=False, launch=False, cache=True)
 PIPENV_VERSION = "2024.4.1"  # the newest pipenv that still runs on Python 3.8
 
 
+def _wanted(python_version: str) -> Dict[str, str]:
+    return {"pipenv": PIPENV_VERSION, "python_version": python_version}
+
+
+def retain(layer: Layer, python_version: str) -> None:
+    """Keep a cached pipenv for the next changed build, when no install needs it now."""
+    wanted = _wanted(python_version)
+    if compare(layer.previous_metadata(), wanted, str).reuse and layer.has_contents():
+        layer.commit(TYPES, wanted)
+
+
 def ensure(layer: Layer, python: str, python_version: str, env: Mapping[str, str], runner: Runner,
            log: Log) -> Dict[str, str]:
     """Install pipenv unless the cached copy matches; returns the env to run it with."""
-    wanted = {"pipenv": PIPENV_VERSION, "python_version": python_version}
+    wanted = _wanted(python_version)
     site = os.path.join(layer.path, "site")
     decision = compare(layer.previous_metadata(), wanted,
                        lambda key, old, new: "{} changed ({} -> {})".format(key.replace("_", " "), old, new))

@@ -69,12 +69,12 @@ def install(layer: Layer, runtime: Runtime, wanted: Dict[str, str], env: Mapping
         else:
             log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
         extract(archive, layer.path, compression)
-    _check(layer.path, runtime, env, runner)
+    _check(layer.path, runtime, env, runner, log)
     layer.commit(TYPES, wanted)
     log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
 
 
-def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) -> None:
+def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner, log: Log) -> None:
     """The unpacked archive must run and be the version asked for; give it `python` and pip."""
     bindir = os.path.join(path, "bin")
     python = python_in(path)
@@ -93,6 +93,7 @@ def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) 
         )
     if runner.capture([python, "-c", "import pip"], run_env).returncode != 0:
         # Classic archives come without pip; every CPython carries a wheel of it for ensurepip.
+        log.info("The archive has no pip: installing the one bundled with Python (ensurepip)")
         done = runner.capture([python, "-m", "ensurepip", "--default-pip"], run_env)
         if done.returncode != 0:
             raise BuildpackError("Could not install pip into Python {}: {}".format(
