@@ -90,6 +90,7 @@ class Downloader:
         """Download to dest; returns the archive's sha256. Raises BuildpackError when every
         attempt failed or the checksum does not match (dest is then removed)."""
         last_error = ""
+        digest = ""
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 digest = self._fetch_once(url, dest)
@@ -103,8 +104,6 @@ class Downloader:
                 last_error = str(reason)
             if attempt < ATTEMPTS:
                 self.sleep(2 ** (attempt - 1))
-        else:
-            digest = ""
         if not digest:
             _remove(dest)
             raise BuildpackError(

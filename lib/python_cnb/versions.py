@@ -66,8 +66,8 @@ def parse_request(text: str, source: str, example: str = "3.12.1") -> VersionReq
         shown = cleaned if len(cleaned) <= 60 else cleaned[:57] + "..."
         raise BuildpackError(
             "{} asks for Python {!r}, which is not a Python version.".format(source, shown),
-            hint="Write a version such as {0} or {1} (the newest {1} patch the stack offers).".format(
-                example, example.rsplit(".", 1)[0]),
+            hint="Write a version such as {}, or {} for the newest {} patch the stack offers.".format(
+                example, example.rsplit(".", 1)[0], re.sub(r"^python-", "", example.rsplit(".", 1)[0])),
         )
     parts = tuple(int(g) for g in match.groups() if g is not None and g not in ("x", "*"))
     return VersionRequest(text=cleaned, source=source, parts=parts)
@@ -77,14 +77,15 @@ def parse_specifier(text: str, source: str) -> VersionRequest:
     """requires-python: a PEP 440 specifier set such as '>=3.10,<3.13'. A bare version is taken
     as that version (==)."""
     from . import vendored  # noqa: F401
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.specifiers import InvalidSpecifier, Specifier
 
     cleaned = text.strip()
     if not cleaned.startswith(_PEP440_OPERATORS):
         if _VERSION.match(cleaned):
             return parse_request(cleaned, source)
     try:
-        SpecifierSet(cleaned)
+        for clause in cleaned.split(","):
+            Specifier(clause.strip())  # strict PEP 440: SpecifierSet would accept legacy forms
     except InvalidSpecifier:
         raise BuildpackError(
             "{} has requires-python = {!r}, which is not a valid version specifier.".format(source, cleaned),

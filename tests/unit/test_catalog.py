@@ -1,0 +1,117 @@
+import os
+import textwrap
+
+import pytest
+
+from python_cnb import catalog
+from python_cnb.cnb.context import Target
+from python_cnb.errors import BuildpackError
+from python_cnb.versions import parse_request, parse_specifier
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CATALOG = textwrap.dedent("""\
+    name: Old
+    stack_ids: [heroku-18]
+    distro: {name: ubuntu, version: "18.04"}
+    default_version: 3.8.16
+    runtimes:
+      - {version: 3.8.16, arch: amd64, url: "https://example.test/18/python-3.8.16.tar.gz"}
+      - {version: 3.10.12, arch: amd64, url: "https://example.test/18/python-3.10.12.tar.gz"}
+    ---
+    name: New
+    stack_ids: [heroku-22, io.buildpacks.stacks.jammy]
+    distro: {name: ubuntu, version: "22.04"}
+    default_version: 3.12.1
+    runtimes:
+      - {version: 3.10.4, arch: amd64, url: "https://example.test/22/python-3.10.4.tar.gz"}
+      - {version: 3.10.5, arch: amd64, url: "https://example.test/22/python-3.10.5.tar.gz"}
+      - {version: 3.10.13, arch: amd64, url: "https://example.test/22/python-3.10.13.tar.gz"}
+      - {version: 3.12.0, arch: amd64, url: "https://example.test/22/python-3.12.0.tar.gz"}
+      - {version: 3.12.1, arch: amd64, url: "https://example.test/22/python-3.12.1.tar.gz"}
+      - {version: 3.12.2, arch: amd64, url: "https://example.test/p/3.12.2.tar.gz", sha256: "%s"}
+      - {version: 3.12.2, arch: arm64, url: "https://example.test/p/3.12.2-arm.tar.gz", sha256: "%s"}
+    """ % ("a" * 64, "b" * 64))
+
+
+@pytest.fixture
+def stacks(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG)
+    return catalog.load_stacks([str(path)])
+
+
+def target(distro="ubuntu", version="22.04", arch="amd64", stack_id=""):
+    return Target("linux", arch, distro, version, stack_id)
+
+
+def test_target_picks_stack_by_distro_then_by_stack_id(stacks):
+    assert catalog.stack_for(target(), stacks).name == "New"
+    assert catalog.stack_for(target("", "", stack_id="heroku-18"), stacks).name == "Old"
+
+
+def test_unknown_target_names_the_supported_ones(stacks):
+    with pytest.raises(BuildpackError) as e:
+        catalog.stack_for(target("alpine", "3.20"), stacks)
+    assert e.value.message == "python-cnb has no Python runtimes for this build's target: alpine 3.20 (linux/amd64)."
+    assert e.value.hint == ("Supported: Old (ubuntu 18.04) (stack heroku-18); "
+                            "New (ubuntu 22.04) (stack heroku-22, io.buildpacks.stacks.jammy).")
+
+
+def test_versions_stay_strings(stacks):
+    new = catalog.stack_for(target(), stacks)
+    assert [r.version for r in new.runtimes_for("amd64")] == ["3.10.4", "3.10.5", "3.10.13", "3.12.0", "3.12.1", "3.12.2"]
+    assert new.runtimes_for("arm64")[0].sha256 == "b" * 64
+
+
+def test_partial_versions_resolve_to_the_newest_patch(stacks):
+    new = catalog.stack_for(target(), stacks)
+    assert catalog.resolve(parse_request("3.12", "runtime.txt"), new, "amd64", stacks).version == "3.12.2"
+    assert catalog.resolve(parse_request("python-3.10", "runtime.txt"), new, "amd64", stacks).version == "3.10.13"
+    assert catalog.resolve(parse_request("3", "x"), new, "amd64", stacks).version == "3.12.2"
+    assert catalog.resolve(parse_request("3.12.1", "x"), new, "amd64", stacks).url.endswith("python-3.12.1.tar.gz")
+    assert catalog.resolve(parse_specifier(">=3.10,<3.12", "x"), new, "amd64", stacks).version == "3.10.13"
+
+
+def test_a_version_on_another_stack_says_where(stacks):
+    new = catalog.stack_for(target(), stacks)
+    with pytest.raises(BuildpackError) as e:
+        catalog.resolve(parse_request("python-3.8.16", "runtime.txt"), new, "amd64", stacks)
+    assert e.value.message == "Python 3.8.16 (from runtime.txt) is not available on New (amd64)."
+    assert e.value.hint == "It is available on Old. New offers 3.10.4\u20133.10.5, 3.10.13, 3.12.0\u20133.12.2."
+
+
+def test_an_unknown_release_line_is_named_as_such(stacks):
+    new = catalog.stack_for(target(), stacks)
+    with pytest.raises(BuildpackError) as e:
+        catalog.resolve(parse_request("3.99", ".python-version"), new, "amd64", stacks)
+    assert e.value.message == "Python 3.99 (from .python-version) is not a Python release python-cnb knows."
+
+
+def test_malformed_catalog_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: X\ndistro: {name: debian, version: '12'}\ndefault_version: 3.12.1\n"
+                    "runtimes:\n  - {version: 3.12, arch: amd64, url: u}\n")
+    with pytest.raises(BuildpackError) as e:
+        catalog.load_stacks([str(path)])
+    assert e.value.message == "The runtime catalog {} is malformed: stack X: '3.12' is not an exact version.".format(path)
+
+
+def test_default_runtime(stacks):
+    new = catalog.stack_for(target(), stacks)
+    assert catalog.default_runtime(new, "amd64").version == "3.12.1"
+    # no 3.12.1 for arm64: the newest the stack has for it
+    assert catalog.default_runtime(new, "arm64").version == "3.12.2"
+
+
+def test_builtin_catalogs_answer_the_seeds_cases():
+    stacks = catalog.load_stacks(catalog.builtin_catalog_paths(ROOT))
+    jammy = catalog.stack_for(target(), stacks)
+    assert jammy.name == "Ubuntu-22"
+    assert catalog.default_runtime(jammy, "amd64").version == "3.12.1"
+    with pytest.raises(BuildpackError) as e:
+        catalog.resolve(parse_request("3.8.16", "runtime.txt"), jammy, "amd64", stacks)
+    assert e.value.message == "Python 3.8.16 (from runtime.txt) is not available on Ubuntu-22 (amd64)."
+    assert e.value.hint.startswith("It is available on Ubuntu-18. Ubuntu-22 offers 3.9.12\u20133.9.18, 3.10.4\u20133.10.13, ")
+    bionic = catalog.stack_for(target("", "", stack_id="heroku-18"), stacks)
+    assert catalog.resolve(parse_request("3.8", "x"), bionic, "amd64", stacks).version == "3.8.16"

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from python_cnb.errors import BuildpackError
+from python_cnb.project import PIP, PIP_PROJECT, PIPENV, analyse, requirement_files
+
+
+def app(tmp_path, files):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(tmp_path)
+
+
+LOCK = json.dumps({"_meta": {"requires": {"python_version": "3.11"}}, "default": {}})
+
+
+def test_version_precedence_first_found_wins(tmp_path):
+    files = {"requirements.txt": "", "runtime.txt": "python-3.12.1\n", ".python-version": "3.11\n",
+             "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.10"\n'}
+    d = app(tmp_path, files)
+    assert analyse(d, {"BP_PYTHON_VERSION": "3.10"}).version_request.source == "BP_PYTHON_VERSION"
+    assert analyse(d, {}).version_request.source == "runtime.txt"
+    (tmp_path / "runtime.txt").unlink()
+    assert analyse(d, {}).version_request.source == ".python-version"
+    (tmp_path / ".python-version").unlink()
+    assert analyse(d, {}).version_request.specifier == ">=3.10"
+    (tmp_path / "pyproject.toml").unlink()
+    assert analyse(d, {}).version_request is None
+
+
+def test_pipfile_lock_version_comes_before_requires_python(tmp_path):
+    d = app(tmp_path, {"Pipfile": "", "Pipfile.lock": LOCK, "pyproject.toml": '[project]\nrequires-python = ">=3.12"\n'})
+    request = analyse(d, {}).version_request
+    assert (request.parts, request.source) == ((3, 11), "Pipfile.lock (python_version)")
+
+
+def test_python_version_file_takes_first_real_line(tmp_path):
+    d = app(tmp_path, {".python-version": "# pinned\n\n3.12.1\n3.11.7\n"})
+    assert analyse(d, {}).version_request.parts == (3, 12, 1)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"runtime.txt": "python 3.12 please"}, "runtime.txt asks for Python 'python 3.12 please', which is not a Python version."),
+    ({".python-version": "\n# nothing\n"}, ".python-version is empty."),
+    ({"Pipfile": "", "Pipfile.lock": "{not json"}, "Pipfile.lock is not valid JSON."),
+    ({"Pipfile.lock": LOCK}, "Pipfile.lock is here but Pipfile is not."),
+    ({"pyproject.toml": "[project\n"}, "pyproject.toml is not valid TOML"),
+    ({"requirements.txt": "-r base.txt\n"}, "requirements.txt includes base.txt, which does not exist."),
+    ({"poetry.lock": "", "pyproject.toml": "[tool.poetry]\n"}, "poetry.lock found, and python-cnb does not install with poetry yet."),
+])
+def test_bad_inputs_are_clear_errors(tmp_path, files, message):
+    with pytest.raises(BuildpackError) as e:
+        analyse(app(tmp_path, files), {})
+    assert e.value.message.startswith(message)
+    assert e.value.hint
+
+
+def test_installer_choice(tmp_path):
+    assert analyse(app(tmp_path / "a", {"requirements.txt": "flask\n"}), {}).installer == PIP
+    both = analyse(app(tmp_path / "b", {"requirements.txt": "", "Pipfile": ""}), {})
+    assert both.installer == PIPENV and both.dependency_inputs == ("Pipfile",)
+    assert both.notes == ("Both Pipfile and requirements.txt are present: installing from Pipfile with pipenv; "
+                          "requirements.txt is ignored.",)
+    project = analyse(app(tmp_path / "c", {"pyproject.toml": "[project]\nname='x'\n", "setup.cfg": ""}), {})
+    assert (project.installer, project.dependency_inputs) == (PIP_PROJECT, ("pyproject.toml", "setup.cfg"))
+    assert analyse(app(tmp_path / "d", {"runtime.txt": "python-3.12"}), {}).installer is None
+
+
+def test_requirement_includes_are_followed_for_the_cache_key(tmp_path):
+    d = app(tmp_path, {
+        "requirements.txt": "-r requirements/prod.txt\n--constraint=constraints.txt\nflask\n-e .\n",
+        "requirements/prod.txt": "-r base.txt\ngunicorn\n",
+        "requirements/base.txt": "--requirement ../requirements.txt\n",  # a cycle is fine
+        "constraints.txt": "flask<4\n",
+        "setup.py": "",
+    })
+    assert requirement_files(d, "requirements.txt") == [
+        "requirements.txt", "setup.py", "requirements/prod.txt", "constraints.txt", "requirements/base.txt"]
