@@ -1,0 +1,206 @@
+import os
+import signal
+import subprocess
+import time
+
+from conftest import ROOT, free_port, http_get
+
+
+def runtime_toml(index, version, base_url):
+    entry = [r for r in index["runtimes"] if r["version"] == version][0]
+    return ('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\nversion = "{v}"\n'
+            'url = "{base}/runtimes/python-{v}.tar.gz"\nsha256 = "{sha}"\ntarget = "debian-12/amd64"\n'
+            .format(v=version, base=base_url, sha=entry["sha256"]))
+
+
+def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
+    catalog, base_url, index = mirror
+    p = phase("flask_default_process")
+
+    cold = p.build()
+    assert cold.returncode == 0, cold.stdout
+    assert "  Using Python 3.12.1 (the Debian-12 default; pin a version in runtime.txt or .python-version)\n" in cold.stdout
+    assert "  Downloading Python 3.12.1 from {}/runtimes/python-3.12.1.tar.gz\n".format(base_url) in cold.stdout
+    assert "  Installing dependencies with pip from requirements.txt\n" in cold.stdout
+    assert "  No Procfile: app.py defines the WSGI app `app`, so the web process runs it with gunicorn\n" in cold.stdout
+    assert "WARNING" not in cold.stdout
+
+    assert p.read("python.toml") == runtime_toml(index, "3.12.1", base_url)
+    assert p.read("launch.toml") == ('[[processes]]\ntype = "web"\ncommand = [ "gunicorn", "--worker-tmp-dir", '
+                                     '"/dev/shm", "app:app",]\nargs = []\ndefault = true\n\n')
+    deps_toml = p.read("dependencies.toml")
+    assert deps_toml.startswith('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\ninstaller = "pip"\n'
+                                'python_version = "3.12.1"\ntarget = "debian-12/amd64"\n\n[metadata.inputs]\n'
+                                '"requirements.txt" = "')
+    assert p.read("dependencies", "env", "PYTHONUSERBASE.override") == os.path.join(p.layers, "dependencies")
+    assert p.read("pip-cache.toml").startswith("[types]\nbuild = false\nlaunch = false\ncache = true\n")
+    assert p.read("launch-config", "env.launch", "PORT.default") == "8080"
+
+    # The image's web process, started as the launcher would: an HTTP 200 with the app's body.
+    env = p.launch_env()
+    env["PORT"] = str(free_port())
+    server = subprocess.Popen(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"], cwd=p.app, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert http_get("http://127.0.0.1:{}/".format(env["PORT"])) == "hello from the flask fixture\n"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    warm = p.build()
+    assert warm.returncode == 0, warm.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in warm.stdout
+    assert "  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n" in warm.stdout
+    assert "Installing" not in warm.stdout and "Collecting" not in warm.stdout
+    assert "  Using Python 3.12.1 (from the previous build)\n" in warm.stdout  # sticky
+
+    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
+        f.write("six==1.16.0\n")
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in changed.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
+    assert "Collecting six==1.16.0" in changed.stdout
+
+
+def test_runtime_txt_pins_an_older_python(phase, mirror):
+    p = phase("pinned_runtime_txt")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Using Python 3.11.7 (from runtime.txt)\n" in result.stdout
+    python = os.path.join(p.layers, "python", "bin", "python")
+    out = subprocess.run([python, "-c", "import sys, six; print(sys.version.split()[0], six.__version__)"],
+                         env=p.launch_env(), stdout=subprocess.PIPE, universal_newlines=True)
+    assert out.stdout == "3.11.7 1.16.0\n"
+    # no Procfile, nothing to infer: the build passes and says a run command must be set
+    assert ("  WARNING: No run command: there is no Procfile, and no Django project or WSGI app "
+            "(app.py, main.py, wsgi.py ...) to start with gunicorn.\n") in result.stdout
+    assert not os.path.exists(os.path.join(p.layers, "launch.toml"))
+
+
+def test_version_change_rebuilds_runtime_and_dependencies_with_reasons(phase):
+    p = phase("pinned_runtime_txt")
+    assert p.build().returncode == 0
+    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
+        f.write("python-3.12.1\n")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Replacing the cached runtime: Python version changed (3.11.7 -> 3.12.1)\n" in result.stdout
+    assert "  Rebuilding dependencies: Python version changed (3.11.7 -> 3.12.1)\n" in result.stdout
+
+
+def test_a_version_the_stack_lacks_fails_with_one_clear_message(phase):
+    p = phase("pinned_runtime_txt")
+    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
+        f.write("python-3.8.16\n")
+    result = p.build()
+    assert result.returncode == 1
+    assert result.stdout.endswith(
+        "\n[Error] Python 3.8.16 (from runtime.txt) is not available on Debian-12 (amd64).\n"
+        "  Debian-12 offers 3.11.7, 3.12.1.\n")
+    assert "Traceback" not in result.stdout
+    assert not os.path.exists(os.path.join(p.layers, "python.toml"))
+
+
+def test_a_tampered_archive_leaves_no_layer_to_trust(phase, mirror, tmp_path):
+    catalog, base_url, index = mirror
+    p = phase("pinned_runtime_txt")
+    good = [r for r in index["runtimes"] if r["version"] == "3.11.7"][0]["sha256"]
+    bad_catalog = str(tmp_path / "bad.yaml")
+    with open(catalog) as f, open(bad_catalog, "w") as out:
+        out.write(f.read().replace(good, "0" * 64))
+    p.set_env("BP_PYTHON_RUNTIME_CATALOG", bad_catalog)
+    result = p.build()
+    assert result.returncode == 1
+    assert ("[Error] The download of {}/runtimes/python-3.11.7.tar.gz does not match its sha256 checksum "
+            "(expected {}, got {}).\n".format(base_url, "0" * 64, good)) in result.stdout
+    assert not os.path.exists(os.path.join(p.layers, "python.toml"))
+    p.set_env("BP_PYTHON_RUNTIME_CATALOG", catalog)
+    retry = p.build()
+    assert retry.returncode == 0, retry.stdout
+    assert "  Downloading Python 3.11.7" in retry.stdout
+
+
+def test_a_killed_install_leaves_no_dependencies_layer(phase):
+    p = phase("django_no_procfile")
+    proc = subprocess.Popen([os.path.join(ROOT, "bin", "build")],
+                            cwd=p.app, env=p.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "Collecting" in line:  # pip is mid-install
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    assert any("Collecting" in l for l in seen), "".join(seen)
+    assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
+    assert os.path.exists(os.path.join(p.layers, "python.toml"))  # the runtime was complete before
+
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
+    assert "  Installing dependencies with pip from requirements.txt\n" in again.stdout
+
+
+def test_django_project_gets_the_gunicorn_wsgi_default_process(phase):
+    p = phase("django_no_procfile")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert ("  No Procfile: Django project: manage.py uses settings mysite.settings, so the web process "
+            "runs it with gunicorn\n") in result.stdout
+    assert "    web (default): gunicorn --worker-tmp-dir /dev/shm mysite.wsgi\n" in result.stdout
+    env = p.launch_env()
+    env["PORT"] = str(free_port())
+    server = subprocess.Popen(["gunicorn", "--worker-tmp-dir", "/dev/shm", "mysite.wsgi"], cwd=p.app, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert http_get("http://127.0.0.1:{}/".format(env["PORT"])) == "hello from the django fixture\n"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_hooks_run_around_the_install_and_a_failing_hook_fails_the_build(phase):
+    p = phase("build_hooks")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "[Hook: bin/pre_compile]\n      pre_compile ran in {} with Python 3.12.1\n".format(p.app) in result.stdout
+    assert "      post_compile sees six 1.16.0\n" in result.stdout
+    assert result.stdout.index("pre_compile ran") < result.stdout.index("[Dependencies]") < result.stdout.index("post_compile sees")
+    with open(os.path.join(p.app, "bin", "post_compile"), "w") as f:
+        f.write("echo about to fail\nexit 3\n")  # no shebang, no exec bit: still run, through bash
+    os.chmod(os.path.join(p.app, "bin", "post_compile"), 0o644)
+    failed = p.build()
+    assert failed.returncode == 1
+    assert failed.stdout.endswith("      about to fail\n\n[Error] bin/post_compile failed (exit 3); its output is above.\n"
+                                  "  Fix the hook, or run it locally with the same environment to see why.\n")
+
+
+def test_user_index_credentials_reach_pip_and_never_the_log(phase):
+    import http.server
+    import threading
+
+    seen = []
+
+    class Index(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Index)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        p = phase("build_hooks")
+        p.set_env("PIP_EXTRA_INDEX_URL", "http://builder:s3cr3t-t0ken@127.0.0.1:{}/simple".format(httpd.server_address[1]))
+        result = p.build()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert result.returncode == 0, result.stdout
+    assert "s3cr3t-t0ken" not in result.stdout
+    assert "Basic YnVpbGRlcjpzM2NyM3QtdDBrZW4=" in seen  # builder:s3cr3t-t0ken
