@@ -204,3 +204,29 @@ def test_user_index_credentials_reach_pip_and_never_the_log(phase):
     assert result.returncode == 0, result.stdout
     assert "s3cr3t-t0ken" not in result.stdout
     assert "Basic YnVpbGRlcjpzM2NyM3QtdDBrZW4=" in seen  # builder:s3cr3t-t0ken
+
+
+def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phase):
+    p = phase("pipenv_locked")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Using Python 3.12.1 (newest match for 3.12 on Debian-12, from Pipfile.lock (python_version))\n" in result.stdout
+    assert "      Pipfile.lock is up-to-date.\n" in result.stdout
+    assert "  Installing dependencies with pip from Pipfile.lock (default packages, hashes checked)\n" in result.stdout
+    assert "pytest" not in result.stdout  # a dev package
+    assert "    web (default): bash -c gunicorn --worker-tmp-dir /dev/shm app:app\n" in result.stdout
+    assert p.read("pipenv.toml") == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
+                                     'pipenv = "2024.4.1"\npython_version = "3.12.1"\n')
+
+    again = p.build()
+    assert "  Reusing dependencies (Pipfile, Pipfile.lock and Python 3.12.1 unchanged)\n" in again.stdout
+    assert os.path.exists(os.path.join(p.layers, "pipenv.toml"))  # kept for the next changed build
+
+    with open(os.path.join(p.app, "Pipfile"), "a") as f:
+        f.write('\n[packages.six]\nversion = "==1.16.0"\n')
+    stale = p.build()
+    assert stale.returncode == 1
+    assert "  Rebuilding dependencies: Pipfile changed\n  Reusing pipenv 2024.4.1\n" in stale.stdout
+    assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile.\n"
+                                 "  Run `pipenv lock` and commit the new Pipfile.lock.\n")
+    assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
