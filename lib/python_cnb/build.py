@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Callable, List, Optional
 
-from . import catalog, process
+from . import catalog, process, sbom
 from .catalog import Runtime, Stack
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
@@ -13,6 +13,7 @@ from .cnb.launch import write_launch
 from .cnb.layers import Layer
 from .download import Downloader
 from .errors import BuildpackError
+from .django import collectstatic
 from .hooks import run_hook
 from .layers import dependencies, launch_config, pip_cache, pipenv, runtime
 from .log import Log
@@ -60,6 +61,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         if decision.reason:
             log.info("Replacing the cached runtime: {}".format(decision.reason))
         runtime.install(runtime_layer, chosen, wanted, ctx.env, downloader, runner, log)
+    sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen), version)
     python = runtime.python_in(runtime_layer.path)
     deps_layer = Layer(ctx.layers_dir, dependencies.NAME)
     cache_layer = Layer(ctx.layers_dir, pip_cache.NAME)
@@ -73,10 +75,16 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
     else:
         _dependencies(ctx, project, chosen, target_key, python, deps_layer, cache_layer, env, runner, log)
+    installed = []  # type: List[str]
+    if project.installer:
+        dists = dependencies.distributions(deps_layer.path)
+        sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
+        installed = [name for name, _ in dists]
+    collectstatic(ctx.app_dir, python, installed, env, runner, log)
     run_hook("post_compile", ctx.app_dir, env, runner, log)
 
     log.header("Processes")
-    _processes(ctx, project, deps_layer, log)
+    _processes(ctx, project, installed, log)
     launch_config.write(Layer(ctx.layers_dir, launch_config.NAME))
     log.info("Build finished in {}".format(timer.elapsed()))
 
@@ -147,15 +155,18 @@ def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_k
     dependencies.install(deps_layer, project, python, chosen.release, wanted, env, runner, log, pipenv_env)
 
 
-def _processes(ctx: BuildContext, project: Project, deps_layer: Layer, log: Log) -> None:
-    procs = process.processes(project.procfile, project.web_entry)
+def _processes(ctx: BuildContext, project: Project, installed: List[str], log: Log) -> None:
+    procs = process.processes(project.procfile, project.web_entry, installed)
     if project.procfile:
         log.info("From Procfile:")
     elif project.web_entry:
-        log.info("No Procfile: {}, so the web process runs it with gunicorn".format(project.web_entry.reason))
-        if "gunicorn" not in dependencies.installed_distributions(deps_layer.path):
-            log.warning("The web process runs gunicorn, but gunicorn is not among the app's dependencies.",
-                        hint="Add gunicorn to requirements.txt (or Pipfile / pyproject.toml), or add a Procfile.")
+        log.info("No Procfile; inferred the web process: {}".format(project.web_entry.reason))
+        missing = process.missing_servers(project.web_entry, installed)
+        if missing:
+            log.warning("The web process runs {}, but {} not among the app's dependencies.".format(
+                " and ".join(missing), "it is" if len(missing) == 1 else "they are"),
+                hint="Add {} to requirements.txt (or Pipfile / pyproject.toml), or add a Procfile.".format(
+                    " and ".join(missing)))
     else:
         log.warning("No run command: there is no Procfile, and no Django project or WSGI app "
                     "(app.py, main.py, wsgi.py ...) to start with gunicorn.",

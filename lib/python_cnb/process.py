@@ -9,6 +9,7 @@ from .cnb.launch import Process
 from .errors import BuildpackError
 
 GUNICORN = ["gunicorn", "--worker-tmp-dir", "/dev/shm"]
+UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
 _PROCESS_TYPE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -18,8 +19,9 @@ class ProcfileEntry(NamedTuple):
 
 
 class WebEntry(NamedTuple):
-    target: str   # what gunicorn loads: "mysite.wsgi" or "app:app"
+    target: str   # what the server loads: "mysite.wsgi" or "app:app"
     reason: str   # how it was found, for the log
+    kind: str = "wsgi"  # or "asgi" (FastAPI, Starlette, Quart): served by uvicorn workers
 
 
 def parse_procfile(text: str) -> List[ProcfileEntry]:
@@ -48,6 +50,11 @@ def parse_procfile(text: str) -> List[ProcfileEntry]:
 _SETTINGS = re.compile(r"""DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z_][\w.]*)['"]""")
 _WSGI_MODULES = ("wsgi.py", "app.py", "application.py", "main.py", "server.py")
 _APP_ASSIGNMENT = re.compile(r"^(app|application)\s*(?::[^=]+)?=(?!=)", re.MULTILINE)
+# A module-level `app` is only a web app when the module uses a web framework (a Typer or Click
+# `app` is a command line, and gets no guess).
+_FRAMEWORK_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+(flask|falcon|bottle|pyramid|werkzeug|django|fastapi|starlette|quart)\b", re.MULTILINE)
+_ASGI_FRAMEWORKS = ("fastapi", "starlette", "quart")
 
 
 def infer_web_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
@@ -59,10 +66,11 @@ def infer_web_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
         if name in files:
             source = _source(os.path.join(app_dir, name))
             match = _APP_ASSIGNMENT.search(source)
-            if match:
-                module = name[:-3]
-                return WebEntry("{}:{}".format(module, match.group(1)),
-                                "{} defines the WSGI app `{}`".format(name, match.group(1)))
+            frameworks = _FRAMEWORK_IMPORT.findall(source)
+            if match and frameworks:
+                kind = "asgi" if any(f in _ASGI_FRAMEWORKS for f in frameworks) else "wsgi"
+                return WebEntry("{}:{}".format(name[:-3], match.group(1)),
+                                "{} defines the {} app `{}`".format(name, kind.upper(), match.group(1)), kind)
     return None
 
 
@@ -92,12 +100,28 @@ def _source(path: str) -> str:
 
 # -- launch.toml processes --------------------------------------------------------------------
 
-def processes(procfile: Sequence[ProcfileEntry], web_entry: Optional[WebEntry]) -> List[Process]:
+def processes(procfile: Sequence[ProcfileEntry], web_entry: Optional[WebEntry],
+              installed: Sequence[str] = ()) -> List[Process]:
     """Procfile entries run through bash (they are shell lines, with $PORT and friends); `web`,
-    else the only entry, is the default. Without a Procfile, the inferred gunicorn web process."""
+    else the only entry, is the default. Without a Procfile, the inferred web process: gunicorn
+    (with uvicorn's worker class for ASGI apps), or plain uvicorn for an ASGI app without gunicorn."""
     if procfile:
         default = "web" if any(e.type == "web" for e in procfile) else (procfile[0].type if len(procfile) == 1 else "")
         return [Process(e.type, ["bash", "-c", e.command], [], e.type == default) for e in procfile]
-    if web_entry:
-        return [Process("web", GUNICORN + [web_entry.target], [], True)]
-    return []
+    if not web_entry:
+        return []
+    if web_entry.kind == "asgi":
+        if "gunicorn" not in installed and "uvicorn" in installed:
+            return [Process("web", ["bash", "-c", 'exec uvicorn {} --host 0.0.0.0 --port "$PORT"'.format(
+                web_entry.target)], [], True)]
+        return [Process("web", GUNICORN + ["--worker-class", UVICORN_WORKER, web_entry.target], [], True)]
+    return [Process("web", GUNICORN + [web_entry.target], [], True)]
+
+
+def missing_servers(web_entry: WebEntry, installed: Sequence[str]) -> List[str]:
+    """What the inferred web process needs that the app's dependencies lack."""
+    if web_entry.kind == "asgi":
+        if "uvicorn" not in installed:
+            return ["uvicorn"] if "gunicorn" in installed else ["uvicorn", "gunicorn"]
+        return []
+    return [] if "gunicorn" in installed else ["gunicorn"]

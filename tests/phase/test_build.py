@@ -22,7 +22,7 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
     assert "  Using Python 3.12.1 (the Debian-12 default; pin a version in runtime.txt or .python-version)\n" in cold.stdout
     assert "  Downloading Python 3.12.1 from {}/runtimes/python-3.12.1.tar.gz\n".format(base_url) in cold.stdout
     assert "  Installing dependencies with pip from requirements.txt\n" in cold.stdout
-    assert "  No Procfile: app.py defines the WSGI app `app`, so the web process runs it with gunicorn\n" in cold.stdout
+    assert "  No Procfile; inferred the web process: app.py defines the WSGI app `app`\n" in cold.stdout
     assert "WARNING" not in cold.stdout
 
     assert p.read("python.toml") == runtime_toml(index, "3.12.1", base_url)
@@ -147,8 +147,9 @@ def test_django_project_gets_the_gunicorn_wsgi_default_process(phase):
     p = phase("django_no_procfile")
     result = p.build()
     assert result.returncode == 0, result.stdout
-    assert ("  No Procfile: Django project: manage.py uses settings mysite.settings, so the web process "
-            "runs it with gunicorn\n") in result.stdout
+    assert "  No Procfile; inferred the web process: Django project: manage.py uses settings mysite.settings\n" in result.stdout
+    assert "  Running python manage.py collectstatic --noinput\n" in result.stdout
+    assert os.path.isdir(os.path.join(p.app, "staticfiles"))
     assert "    web (default): gunicorn --worker-tmp-dir /dev/shm mysite.wsgi\n" in result.stdout
     env = p.launch_env()
     env["PORT"] = str(free_port())

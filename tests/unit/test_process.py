@@ -2,7 +2,7 @@ import pytest
 
 from python_cnb.cnb.launch import Process
 from python_cnb.errors import BuildpackError
-from python_cnb.process import WebEntry, infer_web_entry, parse_procfile, processes
+from python_cnb.process import WebEntry, infer_web_entry, missing_servers, parse_procfile, processes
 
 
 def app(tmp_path, files):
@@ -59,11 +59,30 @@ def test_django_without_settings_hint_uses_the_only_wsgi_package(tmp_path):
 @pytest.mark.parametrize("name, source, target", [
     ("app.py", "from flask import Flask\napp = Flask(__name__)\n", "app:app"),
     ("main.py", "import falcon\napplication = falcon.App()\n", "main:application"),
-    ("wsgi.py", "from x import create\napp: object = create()\n", "wsgi:app"),
+    ("wsgi.py", "from flask import Flask\nfrom x import create\napp: Flask = create()\n", "wsgi:app"),
 ])
 def test_wsgi_modules(tmp_path, name, source, target):
     d, files = app(tmp_path, {name: source})
     assert infer_web_entry(d, files).target == target
+    assert infer_web_entry(d, files).kind == "wsgi"
+
+
+def test_asgi_apps_get_uvicorn_workers_or_plain_uvicorn(tmp_path):
+    d, files = app(tmp_path, {"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    entry = infer_web_entry(d, files)
+    assert entry == WebEntry("main:app", "main.py defines the ASGI app `app`", "asgi")
+    assert processes((), entry, ["gunicorn", "uvicorn"]) == [Process("web", [
+        "gunicorn", "--worker-tmp-dir", "/dev/shm", "--worker-class", "uvicorn.workers.UvicornWorker", "main:app"], [], True)]
+    assert processes((), entry, ["uvicorn"]) == [Process("web", [
+        "bash", "-c", 'exec uvicorn main:app --host 0.0.0.0 --port "$PORT"'], [], True)]
+    assert missing_servers(entry, ["fastapi"]) == ["uvicorn", "gunicorn"]
+    assert missing_servers(entry, ["gunicorn"]) == ["uvicorn"]
+    assert missing_servers(WebEntry("app:app", ""), ["flask"]) == ["gunicorn"]
+
+
+def test_a_command_line_app_named_app_gets_no_guess(tmp_path):
+    d, files = app(tmp_path, {"main.py": "import typer\n\napp = typer.Typer()\n", "pyproject.toml": ""})
+    assert infer_web_entry(d, files) is None
 
 
 def test_nothing_to_infer(tmp_path):

@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import tempfile
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
@@ -71,18 +71,22 @@ def site_packages(layer_path: str) -> Optional[str]:
     return found[0] if found else None
 
 
-def installed_distributions(layer_path: str) -> List[str]:
-    """Normalized names of the distributions in the layer (from their .dist-info/.egg-info)."""
+def distributions(layer_path: str) -> List[Tuple[str, str]]:
+    """(normalized name, version) of each distribution in the layer, from the names of their
+    .dist-info/.egg-info directories: <name>-<version>.dist-info, dashes in names as underscores."""
     sp = site_packages(layer_path)
     if not sp:
         return []
-    names = set()
+    found = set()
     for entry in os.listdir(sp):
         if entry.endswith((".dist-info", ".egg-info")):
-            # <name>-<version>.dist-info, where the name has its dashes written as underscores
-            name = entry.rsplit(".", 1)[0].split("-", 1)[0]
-            names.add(re.sub(r"[-_.]+", "-", name).lower())
-    return sorted(names)
+            name, _, version = entry.rsplit(".", 1)[0].partition("-")
+            found.add((re.sub(r"[-_.]+", "-", name).lower(), version.split("-")[0]))
+    return sorted(found)
+
+
+def installed_distributions(layer_path: str) -> List[str]:
+    return [name for name, _ in distributions(layer_path)]
 
 
 def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str]) -> Dict[str, str]:

@@ -1,14 +1,32 @@
-"""Launch-time defaults every process gets; each is a `.default`, so `docker run -e` or the
-platform's own settings win. PORT=8080 because gunicorn binds 0.0.0.0:$PORT when PORT is set."""
+"""Launch-time settings every process gets. The env values are `.default`s, so `docker run -e` or
+the platform's own settings win. PORT=8080 because gunicorn binds 0.0.0.0:$PORT when PORT is set;
+FORWARDED_ALLOW_IPS=* because the platform's router, not the client, connects to gunicorn;
+access logs to stdout because a container's logs are its output. WEB_CONCURRENCY is computed at
+container start by an exec.d program from the container's limits (web_concurrency.sh)."""
+import os
+import shutil
+
 from ..cnb.layers import Layer, LayerTypes
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
-DEFAULTS = (("PORT", "8080"), ("PYTHONUNBUFFERED", "1"), ("LANG", "C.UTF-8"))
+DEFAULTS = (
+    ("PORT", "8080"),
+    ("PYTHONUNBUFFERED", "1"),
+    ("LANG", "C.UTF-8"),
+    ("FORWARDED_ALLOW_IPS", "*"),
+    ("GUNICORN_CMD_ARGS", "--access-logfile -"),
+)
+WEB_CONCURRENCY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_concurrency.sh")
 
 
 def write(layer: Layer) -> None:
     layer.reset()
     for name, value in DEFAULTS:
         layer.write_env(name, value, "default", scope="launch")
-    layer.commit(TYPES, {"defaults": dict(DEFAULTS)})
+    execd = os.path.join(layer.path, "exec.d")
+    os.makedirs(execd)
+    target = os.path.join(execd, "web-concurrency")
+    shutil.copyfile(WEB_CONCURRENCY_SCRIPT, target)
+    os.chmod(target, 0o755)
+    layer.commit(TYPES, {"defaults": dict(DEFAULTS), "exec.d": ["web-concurrency"]})

@@ -1,0 +1,31 @@
+"""Django's collectstatic at build time, as heroku and App Platform run it: static files are then
+part of the app image. DISABLE_COLLECTSTATIC=1 turns it off."""
+import os
+from typing import Mapping, Sequence
+
+from .errors import BuildpackError
+from .log import Log
+from .runner import Runner
+
+
+def collectstatic_disabled(env: Mapping[str, str]) -> bool:
+    return env.get("DISABLE_COLLECTSTATIC", "").strip() not in ("", "0", "false")
+
+
+def collectstatic(app_dir: str, python: str, installed: Sequence[str], env: Mapping[str, str],
+                  runner: Runner, log: Log) -> None:
+    if "manage.py" not in os.listdir(app_dir) or "django" not in installed:
+        return
+    log.header("Django static files")
+    if collectstatic_disabled(env):
+        log.info("Skipping collectstatic (DISABLE_COLLECTSTATIC={})".format(env["DISABLE_COLLECTSTATIC"].strip()))
+        return
+    timer = log.timer()
+    log.info("Running python manage.py collectstatic --noinput")
+    code = runner.run([python, "manage.py", "collectstatic", "--noinput"], env, cwd=app_dir)
+    if code != 0:
+        raise BuildpackError(
+            "Django's collectstatic failed (exit {}); its output is above.".format(code),
+            hint="Set STATIC_ROOT in your settings to a directory collectstatic can write to, or turn it "
+                 "off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).")
+    log.info("collectstatic finished in {}".format(timer.elapsed()))

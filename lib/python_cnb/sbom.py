@@ -1,0 +1,45 @@
+"""CycloneDX SBOMs for the layers this buildpack writes (<layers>/<layer>.sbom.cdx.json, declared
+by sbom-formats in buildpack.toml); `pack sbom download` returns them from the image. Written on
+every build, reused layers included: they are small, and the lifecycle reads them per build."""
+import json
+import os
+import urllib.parse
+from typing import Dict, List, Sequence, Tuple
+
+from .catalog import Runtime
+
+
+def _document(components: List[Dict[str, object]], tool_version: str) -> Dict[str, object]:
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.4",
+        "version": 1,
+        "metadata": {"tools": [{"vendor": "python-cnb", "name": "python-cnb/python", "version": tool_version}]},
+        "components": components,
+    }
+
+
+def runtime_components(runtime: Runtime) -> List[Dict[str, object]]:
+    component = {
+        "type": "application",
+        "name": "CPython",
+        "version": runtime.version,
+        "purl": "pkg:generic/cpython@{}?download_url={}".format(
+            runtime.version, urllib.parse.quote(runtime.url, safe="")),
+        "licenses": [{"license": {"id": "Python-2.0"}}],
+    }
+    if runtime.sha256:
+        component["hashes"] = [{"alg": "SHA-256", "content": runtime.sha256}]
+    return [component]
+
+
+def distribution_components(dists: Sequence[Tuple[str, str]]) -> List[Dict[str, object]]:
+    return [{"type": "library", "name": name, "version": version, "purl": "pkg:pypi/{}@{}".format(name, version)}
+            for name, version in dists]
+
+
+def write(layers_dir: str, layer_name: str, components: List[Dict[str, object]], tool_version: str) -> None:
+    path = os.path.join(layers_dir, layer_name + ".sbom.cdx.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(_document(components, tool_version), f, indent=2, sort_keys=True)
+        f.write("\n")
