@@ -15,11 +15,14 @@ from .download import Downloader
 from .errors import BuildpackError
 from .django import collectstatic
 from .hooks import run_hook
-from .layers import dependencies, launch_config, pip_cache, pipenv, runtime
+from .layers import dependencies, launch_config, pip_cache, runtime, tools
 from .log import Log
-from .project import PIPENV, Project, analyse
+from .project import PIPENV, POETRY, UV, Project, analyse
 from .runner import Runner
 from .versions import VersionRequest, end_of_life, parse_request
+
+
+TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
 
 
 def main() -> None:
@@ -137,22 +140,20 @@ def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_k
     decision = dependencies.decide(deps_layer, wanted)
     inputs = ", ".join(project.dependency_inputs)
     pip_cache.keep(cache_layer)
+    tool = TOOLS.get(str(project.installer))
     if decision.reuse:
         deps_layer.commit(dependencies.TYPES, wanted)
-        if project.installer == PIPENV:
-            pipenv.retain(Layer(ctx.layers_dir, pipenv.NAME), chosen.version)
+        if tool:
+            tools.retain(Layer(ctx.layers_dir, tool.name), tool, chosen.version)
         log.info("Reusing dependencies ({} and Python {} unchanged)".format(inputs, chosen.version))
         return
     if decision.reason:
         log.info("Rebuilding dependencies: {}".format(decision.reason))
-    pipenv_env = None  # type: Optional[dict]
-    if project.installer == PIPENV:
-        if chosen.release < (3, 8, 0):
-            raise BuildpackError("Pipfile apps need Python 3.8 or newer here (pipenv {} runs on it); this "
-                                 "app uses Python {}.".format(pipenv.PIPENV_VERSION, chosen.version),
-                                 hint="Ask for a newer Python, or install from a requirements.txt instead.")
-        pipenv_env = pipenv.ensure(Layer(ctx.layers_dir, pipenv.NAME), python, chosen.version, env, runner, log)
-    dependencies.install(deps_layer, project, python, chosen.release, wanted, env, runner, log, pipenv_env)
+    tool_env: Optional[dict] = None
+    if tool:
+        tools.check_python(tool, chosen.release, project.dependency_inputs[-1])
+        tool_env = tools.ensure(Layer(ctx.layers_dir, tool.name), tool, python, chosen.version, env, runner, log)
+    dependencies.install(deps_layer, project, python, chosen.release, wanted, env, runner, log, tool_env)
 
 
 def _processes(ctx: BuildContext, project: Project, installed: List[str], log: Log) -> None:

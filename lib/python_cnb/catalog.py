@@ -3,6 +3,7 @@ is for, and which CPython archive answers a version request there."""
 import os
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
+from . import vendored
 from .cnb.context import Target
 from .errors import BuildpackError
 from .versions import Release, VersionRequest, format_release, parse_release
@@ -41,9 +42,7 @@ class Stack(NamedTuple):
 
 
 def _load_yaml_documents(path: str) -> list:
-    from . import vendored  # noqa: F401
-    import yaml
-
+    yaml = vendored.load("yaml")
     try:
         with open(path, encoding="utf-8") as f:
             # BaseLoader keeps every scalar a string: 3.10 must not become the float 3.1.
@@ -122,10 +121,7 @@ def summarize(runtimes: Sequence[Runtime]) -> str:
 
 def _matching(request: VersionRequest, runtimes: Sequence[Runtime]) -> List[Runtime]:
     if request.specifier:
-        from . import vendored  # noqa: F401
-        from packaging.specifiers import SpecifierSet
-
-        spec = SpecifierSet(request.specifier)
+        spec = vendored.load("packaging.specifiers").SpecifierSet(request.specifier)
         return [r for r in runtimes if spec.contains(r.version, prereleases=False)]
     n = len(request.parts)
     return [r for r in runtimes if r.release[:n] == request.parts]

@@ -5,11 +5,14 @@ import os
 import re
 from typing import FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
+from . import vendored
 from .errors import BuildpackError
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
-PIP, PIPENV, PIP_PROJECT = "pip", "pipenv", "pip-project"
+PIP, PIPENV, POETRY, UV, PIP_PROJECT = "pip", "pipenv", "poetry", "uv", "pip-project"
+# Lock files and the installer each implies, in the order they are looked for.
+LOCKFILES = (("Pipfile.lock", PIPENV), ("poetry.lock", POETRY), ("uv.lock", UV))
 
 
 class Project(NamedTuple):
@@ -89,9 +92,7 @@ def _pipfile_lock_request(text: str) -> Optional[VersionRequest]:
 
 
 def _pyproject(app_dir: str) -> dict:
-    from . import vendored  # noqa: F401
-    import toml
-
+    toml = vendored.load("toml")
     try:
         return toml.loads(_read(app_dir, "pyproject.toml"))
     except toml.TomlDecodeError as e:
@@ -107,21 +108,25 @@ PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[str], List[str]]:
-    if "Pipfile" in files or "Pipfile.lock" in files:
-        if "Pipfile" not in files:
-            raise BuildpackError("Pipfile.lock is here but Pipfile is not.",
-                                 hint="Commit Pipfile too (pipenv needs both), or remove Pipfile.lock.")
+    locks = [lock for lock, _ in LOCKFILES if lock in files]
+    if len(locks) > 1:
+        raise BuildpackError(
+            "More than one lock file: {}. python-cnb cannot tell which package manager the app uses.".format(
+                " and ".join(locks)),
+            hint="Keep the lock file of the package manager you use and delete the other{}.".format(
+                "s" if len(locks) > 2 else ""))
+    installer = dict(LOCKFILES).get(locks[0]) if locks else (PIPENV if "Pipfile" in files else None)
+    if installer is not None:
+        manifest = "Pipfile" if installer == PIPENV else "pyproject.toml"
+        if manifest not in files:
+            raise BuildpackError("{} is here but {} is not.".format(locks[0], manifest),
+                                 hint="Commit {} too ({} needs both), or remove {}.".format(manifest, installer, locks[0]))
         if "requirements.txt" in files:
-            notes.append("Both Pipfile and requirements.txt are present: installing from Pipfile "
-                         "with pipenv; requirements.txt is ignored.")
-        return PIPENV, [n for n in ("Pipfile", "Pipfile.lock") if n in files]
+            notes.append("Both {} and requirements.txt are present: installing with {}; requirements.txt "
+                         "is ignored.".format(locks[0] if locks else manifest, installer))
+        return installer, [manifest] + locks
     if "requirements.txt" in files:
         return PIP, requirement_files(app_dir, "requirements.txt")
-    if "poetry.lock" in files or "uv.lock" in files:
-        lock = "poetry.lock" if "poetry.lock" in files else "uv.lock"
-        raise BuildpackError(
-            "{} found, and python-cnb does not install with {} yet.".format(lock, lock.split(".")[0]),
-            hint="Export a requirements.txt from the lock file and commit it.")
     project = [n for n in PROJECT_FILES if n in files]
     if project:
         return PIP_PROJECT, project

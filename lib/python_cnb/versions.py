@@ -7,6 +7,7 @@ import datetime
 import re
 from typing import NamedTuple, Optional, Tuple
 
+from . import vendored
 from .errors import BuildpackError
 
 # End of life per release line (the first day it is no longer supported), from python.org's
@@ -76,8 +77,7 @@ def parse_request(text: str, source: str, example: str = "3.12.1") -> VersionReq
 def parse_specifier(text: str, source: str) -> VersionRequest:
     """requires-python: a PEP 440 specifier set such as '>=3.10,<3.13'. A bare version is taken
     as that version (==)."""
-    from . import vendored  # noqa: F401
-    from packaging.specifiers import InvalidSpecifier, Specifier
+    specifiers = vendored.load("packaging.specifiers")
 
     cleaned = text.strip()
     if not cleaned.startswith(_PEP440_OPERATORS):
@@ -85,8 +85,8 @@ def parse_specifier(text: str, source: str) -> VersionRequest:
             return parse_request(cleaned, source)
     try:
         for clause in cleaned.split(","):
-            Specifier(clause.strip())  # strict PEP 440: SpecifierSet would accept legacy forms
-    except InvalidSpecifier:
+            specifiers.Specifier(clause.strip())  # strict PEP 440: SpecifierSet would accept legacy forms
+    except specifiers.InvalidSpecifier:
         raise BuildpackError(
             "{} has requires-python = {!r}, which is not a valid version specifier.".format(source, cleaned),
             hint="Use PEP 440 syntax, for example requires-python = \">=3.11\".",

@@ -1,7 +1,6 @@
 import os
 import signal
 import subprocess
-import time
 
 from conftest import ROOT, free_port, http_get
 
@@ -231,3 +230,53 @@ def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phas
     assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile.\n"
                                  "  Run `pipenv lock` and commit the new Pipfile.lock.\n")
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
+
+
+def serve_and_get(p, command):
+    env = p.launch_env()
+    env["PORT"] = str(free_port())
+    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_poetry_lock_installs_main_group_only(phase):
+    p = phase("poetry_flask")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Using Python 3.12.1 (newest match for 3.12 on Debian-12, from .python-version)\n" in result.stdout
+    assert "  Installing poetry 2.2.1\n" in result.stdout
+    assert "  Checking poetry.lock is up to date with pyproject.toml (poetry check --lock)\n" in result.stdout
+    assert "  Installing dependencies with pip from poetry.lock (main packages, hashes checked)\n" in result.stdout
+    assert "pytest" not in result.stdout
+    assert p.read("poetry.toml") == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
+                                     'tool = "poetry"\nversion = "2.2.1"\npython_version = "3.12.1"\n')
+    assert serve_and_get(p, ["gunicorn", "app:app"]) == "hello from the poetry fixture\n"
+    again = p.build()
+    assert "  Reusing dependencies (pyproject.toml, poetry.lock and Python 3.12.1 unchanged)\n" in again.stdout
+    assert "poetry" not in again.stdout.replace("poetry.lock", "")
+
+
+def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
+    p = phase("uv_fastapi")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Using Python 3.12.1 (newest match for >=3.11 on Debian-12, from requires-python in pyproject.toml)\n" in result.stdout
+    assert "  Checking uv.lock is up to date with pyproject.toml (uv lock --check)\n" in result.stdout
+    assert "  No Procfile; inferred the web process: main.py defines the ASGI app `app`\n" in result.stdout
+    assert "    web (default): gunicorn --worker-tmp-dir /dev/shm --worker-class uvicorn.workers.UvicornWorker main:app\n" in result.stdout
+    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "--worker-class",
+                             "uvicorn.workers.UvicornWorker", "main:app"]) == "hello from the uv fastapi fixture\n"
+
+    with open(os.path.join(p.app, "pyproject.toml")) as f:
+        text = f.read()
+    with open(os.path.join(p.app, "pyproject.toml"), "w") as f:
+        f.write(text.replace('"gunicorn==23.0.0"]', '"gunicorn==23.0.0", "six==1.16.0"]'))
+    stale = p.build()
+    assert stale.returncode == 1
+    assert "  Rebuilding dependencies: pyproject.toml changed\n  Reusing uv 0.13.9\n" in stale.stdout
+    assert stale.stdout.endswith("[Error] uv.lock is out of date with pyproject.toml.\n"
+                                 "  Run `uv lock` and commit the new uv.lock.\n")

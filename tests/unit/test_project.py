@@ -3,7 +3,7 @@ import json
 import pytest
 
 from python_cnb.errors import BuildpackError
-from python_cnb.project import PIP, PIP_PROJECT, PIPENV, analyse, requirement_files
+from python_cnb.project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, analyse, requirement_files
 
 
 def app(tmp_path, files):
@@ -49,7 +49,9 @@ def test_python_version_file_takes_first_real_line(tmp_path):
     ({"Pipfile.lock": LOCK}, "Pipfile.lock is here but Pipfile is not."),
     ({"pyproject.toml": "[project\n"}, "pyproject.toml is not valid TOML"),
     ({"requirements.txt": "-r base.txt\n"}, "requirements.txt includes base.txt, which does not exist."),
-    ({"poetry.lock": "", "pyproject.toml": "[tool.poetry]\n"}, "poetry.lock found, and python-cnb does not install with poetry yet."),
+    ({"poetry.lock": "", "uv.lock": "", "pyproject.toml": ""},
+     "More than one lock file: poetry.lock and uv.lock. python-cnb cannot tell which package manager the app uses."),
+    ({"uv.lock": ""}, "uv.lock is here but pyproject.toml is not."),
 ])
 def test_bad_inputs_are_clear_errors(tmp_path, files, message):
     with pytest.raises(BuildpackError) as e:
@@ -62,8 +64,12 @@ def test_installer_choice(tmp_path):
     assert analyse(app(tmp_path / "a", {"requirements.txt": "flask\n"}), {}).installer == PIP
     both = analyse(app(tmp_path / "b", {"requirements.txt": "", "Pipfile": ""}), {})
     assert both.installer == PIPENV and both.dependency_inputs == ("Pipfile",)
-    assert both.notes == ("Both Pipfile and requirements.txt are present: installing from Pipfile with pipenv; "
+    assert both.notes == ("Both Pipfile and requirements.txt are present: installing with pipenv; "
                           "requirements.txt is ignored.",)
+    poetry = analyse(app(tmp_path / "p", {"pyproject.toml": "", "poetry.lock": "", "requirements.txt": ""}), {})
+    assert (poetry.installer, poetry.dependency_inputs) == (POETRY, ("pyproject.toml", "poetry.lock"))
+    uv = analyse(app(tmp_path / "u", {"pyproject.toml": "", "uv.lock": ""}), {})
+    assert (uv.installer, uv.dependency_inputs) == (UV, ("pyproject.toml", "uv.lock"))
     project = analyse(app(tmp_path / "c", {"pyproject.toml": "[project]\nname='x'\n", "setup.cfg": ""}), {})
     assert (project.installer, project.dependency_inputs) == (PIP_PROJECT, ("pyproject.toml", "setup.cfg"))
     assert analyse(app(tmp_path / "d", {"runtime.txt": "python-3.12"}), {}).installer is None

@@ -2,8 +2,9 @@
 import os
 from typing import Any, Dict
 
-from .. import vendored  # noqa: F401  (puts _vendor on sys.path)
-import toml
+from .. import vendored
+
+toml = vendored.load("toml")
 
 
 def read(path: str) -> Dict[str, Any]:

@@ -9,12 +9,12 @@ import hashlib
 import os
 import re
 import tempfile
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..log import Log
-from ..project import PIP, PIP_PROJECT, PIPENV, Project
+from ..project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, Project
 from ..runner import Runner
 from . import Decision, compare
 
@@ -102,9 +102,28 @@ def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str]) -> Dict
     return out
 
 
+class LockedInstaller(NamedTuple):
+    """How a package manager's lock becomes a pip install: check the lock is current, export its
+    main (non-dev) packages with their hashes, pip installs them."""
+    lock: str
+    manifest: str
+    check: List[str]    # arguments to `python -m <tool>`
+    export: List[str]   # likewise; prints a requirements file with hashes
+    fix: str            # the command that refreshes the lock
+
+
+LOCKED = {
+    PIPENV: LockedInstaller("Pipfile.lock", "Pipfile", ["verify"], ["requirements", "--hash"], "pipenv lock"),
+    POETRY: LockedInstaller("poetry.lock", "pyproject.toml", ["check", "--lock"],
+                            ["export", "--only", "main", "--format", "requirements.txt"], "poetry lock"),
+    UV: LockedInstaller("uv.lock", "pyproject.toml", ["lock", "--check"],
+                        ["export", "--frozen", "--no-dev", "--format", "requirements.txt", "--no-header"], "uv lock"),
+}
+
+
 def install(layer: Layer, project: Project, python: str, python_release: Sequence[int],
             wanted: Dict[str, object], env: Dict[str, str], runner: Runner, log: Log,
-            pipenv_env: Optional[Dict[str, str]] = None) -> None:
+            tool_env: Optional[Dict[str, str]] = None) -> None:
     layer.reset()
     timer = log.timer()
     if project.installer == PIP:
@@ -113,9 +132,9 @@ def install(layer: Layer, project: Project, python: str, python_release: Sequenc
     elif project.installer == PIP_PROJECT:
         log.info("Installing the app and its dependencies with pip (pip install --editable .)")
         _pip(python, ["--editable", "."], project, env, runner)
-    elif project.installer == PIPENV:
-        assert pipenv_env is not None
-        _pipenv(python, project, env, pipenv_env, runner, log)
+    else:
+        assert tool_env is not None
+        _locked(python, project, LOCKED[str(project.installer)], env, tool_env, runner, log)
     _compile(python, python_release, layer.path, env, runner)
     layer.write_env("PYTHONUSERBASE", layer.path, "override")
     layer.commit(TYPES, wanted)
@@ -131,36 +150,39 @@ def _pip(python: str, args: List[str], project: Project, env: Dict[str, str], ru
                                   "needing system libraries), then build again.".format(what))
 
 
-def _pipenv(python: str, project: Project, env: Dict[str, str], pipenv_env: Dict[str, str],
+def _locked(python: str, project: Project, how: LockedInstaller, env: Dict[str, str], tool_env: Dict[str, str],
             runner: Runner, log: Log) -> None:
-    pipenv = [python, "-m", "pipenv"]
+    tool = [python, "-m", str(project.installer)]
     cwd = project.app_dir
-    penv = dict(pipenv_env)
-    penv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")
-    if "Pipfile.lock" in project.files:
-        log.info("Checking Pipfile.lock is up to date with Pipfile (pipenv verify)")
-        if runner.run(pipenv + ["verify"], penv, cwd=cwd) != 0:
-            raise BuildpackError("Pipfile.lock is out of date with Pipfile.",
-                                 hint="Run `pipenv lock` and commit the new Pipfile.lock.")
-    else:
-        log.warning("No Pipfile.lock: resolving Pipfile now. Builds are only reproducible with a lock.",
-                    hint="Run `pipenv lock` and commit Pipfile.lock.")
-        if runner.run(pipenv + ["lock"], penv, cwd=cwd) != 0:
-            raise BuildpackError("pipenv could not lock Pipfile; its output is above.",
-                                 hint="Fix Pipfile, run `pipenv lock` locally and commit Pipfile.lock.")
+    tenv = dict(tool_env)
+    tenv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")
+    tenv["UV_PYTHON"] = python
+    if how.lock in project.files:
+        log.info("Checking {} is up to date with {} ({} {})".format(how.lock, how.manifest, project.installer,
+                                                                    " ".join(how.check)))
+        if runner.run(tool + how.check, tenv, cwd=cwd) != 0:
+            raise BuildpackError("{} is out of date with {}.".format(how.lock, how.manifest),
+                                 hint="Run `{}` and commit the new {}.".format(how.fix, how.lock))
+    else:  # only pipenv lets an app come without its lock
+        log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(how.lock, how.manifest),
+                    hint="Run `{}` and commit {}.".format(how.fix, how.lock))
+        if runner.run(tool + ["lock"], tenv, cwd=cwd) != 0:
+            raise BuildpackError("{} could not lock {}; its output is above.".format(project.installer, how.manifest),
+                                 hint="Fix {}, run `{}` locally and commit {}.".format(how.manifest, how.fix, how.lock))
+    exported = runner.capture(tool + how.export, tenv, cwd=cwd)
+    if exported.returncode != 0:
+        raise BuildpackError("{} could not export {}: {}".format(
+            project.installer, how.lock, exported.stderr.strip()[-500:]),
+            hint="Regenerate it with `{}` and commit it.".format(how.fix))
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         requirements = os.path.join(tmp, "requirements.txt")
-        log.info("Installing dependencies with pip from Pipfile.lock (default packages, hashes checked)")
-        exported = runner.capture(pipenv + ["requirements", "--hash"], penv, cwd=cwd)
-        if exported.returncode != 0:
-            raise BuildpackError("pipenv could not read Pipfile.lock: {}".format(exported.stderr.strip()[-500:]),
-                                 hint="Regenerate it with `pipenv lock` and commit it.")
         with open(requirements, "w", encoding="utf-8") as f:
             f.write(exported.stdout)
+        log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.lock))
         code = runner.run([python] + PIP_INSTALL + ["--requirement", requirements], env, cwd=cwd)
-        if code != 0:
-            raise BuildpackError("pip could not install the packages in Pipfile.lock (exit {}); its output is above."
-                                 .format(code), hint="Fix Pipfile, run `pipenv lock`, commit both, build again.")
+    if code != 0:
+        raise BuildpackError("pip could not install the packages in {} (exit {}); its output is above.".format(
+            how.lock, code), hint="Fix {}, run `{}`, commit both, build again.".format(how.manifest, how.fix))
 
 
 def _compile(python: str, release: Sequence[int], layer_path: str, env: Dict[str, str], runner: Runner) -> None:
