@@ -1,7 +1,7 @@
 """Runtime catalogs (stacks/*.yaml, or the user's BP_PYTHON_RUNTIME_CATALOG): which stack a build
 is for, and which CPython archive answers a version request there."""
 import os
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence
 
 from . import vendored
 from .cnb.context import Target
@@ -164,11 +164,3 @@ def newest_patch(runtime: Runtime, stack: Stack) -> Runtime:
     same_line = [r for r in stack.runtimes_for(runtime.arch) if r.release[:2] == runtime.release[:2]]
     return same_line[-1] if same_line else runtime
 
-
-def by_version(stacks: Sequence[Stack]) -> Dict[str, List[str]]:
-    """version -> names of the stacks offering it (for docs and tests)."""
-    out = {}  # type: Dict[str, List[str]]
-    for s in stacks:
-        for r in s.runtimes:
-            out.setdefault(r.version, []).append(s.name)
-    return out

@@ -68,7 +68,6 @@ class BuildContext(NamedTuple):
     buildpack_dir: str
     layers_dir: str
     platform_dir: str
-    plan_path: str
     target: Target
     env: Dict[str, str]  # the process env with the user's platform env files laid over it
 
@@ -84,7 +83,6 @@ class BuildContext(NamedTuple):
             buildpack_dir=environ.get("CNB_BUILDPACK_DIR") or os.path.abspath(os.path.join(here, "..", "..", "..")),
             layers_dir=_required(environ, "CNB_LAYERS_DIR", "build"),
             platform_dir=platform_dir,
-            plan_path=environ.get("CNB_BP_PLAN_PATH", ""),
             target=read_target(env),
             env=env,
         )

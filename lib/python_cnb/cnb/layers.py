@@ -46,13 +46,10 @@ class Layer:
         os.makedirs(self.path, exist_ok=True)
         tomlfile.write(self.toml_path, {"types": types._asdict(), "metadata": metadata})
 
-    # Env files: <layer>/env (build and launch), env.build, env.launch. File names carry the
-    # modification: NAME.default, NAME.override, NAME.prepend (+ NAME.delim), NAME.append.
     def write_env(self, name: str, value: str, how: str = "override", scope: str = "") -> None:
+        """An env file: <layer>/env (build and launch), env.build or env.launch (scope), named
+        NAME.override or NAME.default (how)."""
         env_dir = os.path.join(self.path, "env" + ("." + scope if scope else ""))
         os.makedirs(env_dir, exist_ok=True)
         with open(os.path.join(env_dir, "{}.{}".format(name, how)), "w", encoding="utf-8") as f:
             f.write(value)
-        if how in ("prepend", "append"):
-            with open(os.path.join(env_dir, name + ".delim"), "w", encoding="utf-8") as f:
-                f.write(os.pathsep)

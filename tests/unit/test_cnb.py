@@ -1,0 +1,74 @@
+import os
+
+from python_cnb.cnb.context import BuildContext, read_platform_env, read_target
+from python_cnb.cnb.launch import Process, write_launch
+from python_cnb.cnb.layers import Layer, LayerTypes
+from python_cnb.errors import BuildpackError
+from python_cnb.log import mask
+
+import pytest
+
+
+def test_commit_writes_toml_last_and_reset_removes_it_first(tmp_path):
+    layer = Layer(str(tmp_path), "python")
+    layer.reset()
+    (tmp_path / "python" / "half-written").write_text("x")
+    assert not os.path.exists(layer.toml_path)  # nothing trusts a layer being filled
+    layer.commit(LayerTypes(build=True, launch=True, cache=True), {"version": "3.12.1"})
+    assert (tmp_path / "python.toml").read_text() == (
+        '[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\nversion = "3.12.1"\n')
+    assert layer.previous_metadata() == {"version": "3.12.1"}
+    layer.reset()
+    assert not os.path.exists(layer.toml_path) and os.listdir(layer.path) == []
+
+
+def test_launch_only_toml_without_contents_is_not_contents(tmp_path):
+    (tmp_path / "deps.toml").write_text('[metadata]\nkey = "v"\n')
+    layer = Layer(str(tmp_path), "deps")
+    assert layer.previous_metadata() == {"key": "v"} and not layer.has_contents()
+
+
+def test_env_files(tmp_path):
+    layer = Layer(str(tmp_path), "l")
+    layer.write_env("PORT", "8080", "default", scope="launch")
+    layer.write_env("PYTHONUSERBASE", "/layers/x", "override")
+    assert (tmp_path / "l" / "env.launch" / "PORT.default").read_text() == "8080"
+    assert (tmp_path / "l" / "env" / "PYTHONUSERBASE.override").read_text() == "/layers/x"
+
+
+def test_launch_toml(tmp_path):
+    write_launch(str(tmp_path), [Process("web", ["gunicorn", "app:app"], [], True)])
+    assert (tmp_path / "launch.toml").read_text() == (
+        '[[processes]]\ntype = "web"\ncommand = [ "gunicorn", "app:app",]\nargs = []\ndefault = true\n\n')
+
+
+def test_target_from_cnb_target_env_else_stack_id():
+    t = read_target({"CNB_TARGET_OS": "linux", "CNB_TARGET_ARCH": "arm64", "CNB_TARGET_DISTRO_NAME": "ubuntu",
+                     "CNB_TARGET_DISTRO_VERSION": "22.04"})
+    assert (t.arch, t.distro_name, t.distro_version, t.describe()) == ("arm64", "ubuntu", "22.04", "ubuntu 22.04 (linux/arm64)")
+    old = read_target({"CNB_STACK_ID": "heroku-22"})
+    assert old.stack_id == "heroku-22" and old.distro_name == ""
+
+
+def test_platform_env_files_overlay_the_process_env(tmp_path):
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "BP_PYTHON_VERSION").write_text("3.11")
+    assert read_platform_env(str(tmp_path)) == {"BP_PYTHON_VERSION": "3.11"}
+    ctx = BuildContext.from_env({"CNB_PLATFORM_DIR": str(tmp_path), "CNB_LAYERS_DIR": "/layers",
+                                 "BP_PYTHON_VERSION": "3.12"})
+    assert ctx.env["BP_PYTHON_VERSION"] == "3.11"
+
+
+def test_not_run_by_a_lifecycle():
+    with pytest.raises(BuildpackError) as e:
+        BuildContext.from_env({})
+    assert e.value.message == "CNB_PLATFORM_DIR is not set, so bin/build was not started by a CNB lifecycle."
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("Looking in indexes: https://user:tok3n@pypi.example.org/simple", "Looking in indexes: https://****@pypi.example.org/simple"),
+    ("git+https://ghp_secret@github.com/o/r.git", "git+https://****@github.com/o/r.git"),
+    ("no credentials https://pypi.org/simple", "no credentials https://pypi.org/simple"),
+])
+def test_credentials_are_masked(text, masked):
+    assert mask(text) == masked
