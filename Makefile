@@ -35,9 +35,10 @@ test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 
 test: test-unit test-e2e
 
+# The lib's syntax floor is Python 3.6 (Ubuntu 18.04's python3); the vendored packages pin their own.
 lint: $(VENVS)/lint/ok
-	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- lib/python_cnb --exclude-regex '_vendor'
-	$(VENVS)/lint/bin/python -m pyflakes lib tests tools
+	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- --exclude-regex '/_vendor/' lib/python_cnb
+	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
 
 $(VENVS)/lint/ok:
 	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes && touch $@

@@ -50,6 +50,12 @@ def test_target_from_cnb_target_env_else_stack_id():
     assert old.stack_id == "heroku-22" and old.distro_name == ""
 
 
+def test_target_falls_back_to_os_release_when_the_platform_names_neither(tmp_path):
+    (tmp_path / "os-release").write_text('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n')
+    t = read_target({"CNB_TARGET_ARCH": "amd64"}, str(tmp_path / "os-release"))
+    assert (t.distro_name, t.distro_version) == ("debian", "12")
+
+
 def test_platform_env_files_overlay_the_process_env(tmp_path):
     (tmp_path / "env").mkdir()
     (tmp_path / "env" / "BP_PYTHON_VERSION").write_text("3.11")

@@ -2,7 +2,7 @@
 directory is the app; positional arguments are gone)."""
 import os
 import platform
-from typing import Dict, Mapping, NamedTuple, Optional
+from typing import Dict, Mapping, NamedTuple, Optional, Tuple
 
 from ..errors import BuildpackError
 
@@ -26,15 +26,27 @@ class Target(NamedTuple):
         return "{} ({}/{})".format(distro, self.os, self.arch)
 
 
-def read_target(env: Mapping[str, str]) -> Target:
+def read_target(env: Mapping[str, str], os_release: str = "/etc/os-release") -> Target:
     arch = env.get("CNB_TARGET_ARCH") or _ARCH_NAMES.get(platform.machine(), platform.machine())
-    return Target(
-        os=env.get("CNB_TARGET_OS") or "linux",
-        arch=arch,
-        distro_name=env.get("CNB_TARGET_DISTRO_NAME", ""),
-        distro_version=env.get("CNB_TARGET_DISTRO_VERSION", ""),
-        stack_id=env.get("CNB_STACK_ID", ""),
-    )
+    distro_name = env.get("CNB_TARGET_DISTRO_NAME", "")
+    distro_version = env.get("CNB_TARGET_DISTRO_VERSION", "")
+    stack_id = env.get("CNB_STACK_ID", "")
+    if not distro_name and not stack_id:
+        # A run image without distro labels: the build image is of the same distro.
+        distro_name, distro_version = _os_release(os_release)
+    return Target(env.get("CNB_TARGET_OS") or "linux", arch, distro_name, distro_version, stack_id)
+
+
+def _os_release(path: str) -> Tuple[str, str]:
+    fields = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.strip().partition("=")
+                fields[key] = value.strip('"')
+    except OSError:
+        pass
+    return fields.get("ID", ""), fields.get("VERSION_ID", "")
 
 
 def read_platform_env(platform_dir: str) -> Dict[str, str]:
