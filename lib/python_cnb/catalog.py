@@ -6,7 +6,7 @@ from typing import List, NamedTuple, Optional, Sequence
 from . import vendored
 from .cnb.context import Target
 from .errors import BuildpackError
-from .versions import Release, VersionRequest, format_release, parse_release
+from .versions import END_OF_LIFE, Release, VersionRequest, format_release, parse_release
 
 
 class Runtime(NamedTuple):
@@ -141,8 +141,7 @@ def resolve(request: VersionRequest, stack: Stack, arch: str, all_stacks: Sequen
         raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch),
                              hint="Build for a supported architecture, or add runtimes to the catalog.")
     elsewhere = sorted({s.name for s in all_stacks if s is not stack and _matching(request, s.runtimes)})
-    known_lines = {r.release[:2] for s in all_stacks for r in s.runtimes}
-    if request.parts and len(request.parts) >= 2 and request.parts[:2] not in known_lines:
+    if len(request.parts) >= 2 and request.parts[:2] not in END_OF_LIFE:
         message = "{} (from {}) is not a Python release python-cnb knows.".format(asked, request.source)
     else:
         message = "{} (from {}) is not available on {}.".format(asked, request.source, where)

@@ -11,7 +11,7 @@ from . import vendored
 from .errors import BuildpackError
 
 # End of life per release line (the first day it is no longer supported), from python.org's
-# release-cycle data. Used for warnings only.
+# release-cycle data: for warnings, and the release lines python-cnb knows exist.
 END_OF_LIFE = {
     (2, 7): datetime.date(2020, 1, 1),
     (3, 4): datetime.date(2019, 3, 18),

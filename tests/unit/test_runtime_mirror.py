@@ -45,7 +45,7 @@ def test_archive_is_classic_layout_without_this_machines_site_packages(mirror):
 def test_unpacked_runtime_runs_relocated(mirror, tmp_path):
     out, index = mirror
     with tarfile.open(os.path.join(out, "runtimes", "python-{}.tar.gz".format(SMALLEST))) as tar:
-        tar.extractall(str(tmp_path))
+        tar.extractall(str(tmp_path), **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))
     env = {"LD_LIBRARY_PATH": str(tmp_path / "lib"), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([str(tmp_path / "bin" / "python3"), "-c",
                              "import sys, ssl, sqlite3, zlib, json; print(sys.prefix, '%d.%d.%d' % sys.version_info[:3])"],
