@@ -70,6 +70,9 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     cache_layer = Layer(ctx.layers_dir, pip_cache.NAME)
     env = dependencies.install_env(deps_layer.path, cache_layer.path, runtime.build_env(runtime_layer.path, ctx.env))
     env["PYTHONUNBUFFERED"] = "1"
+    # Imports during the build must not write pycs into the runtime layer: it would differ from
+    # the cached one and be exported anew. Bytecode is compiled on purpose (dependencies.py).
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.setdefault("LANG", "C.UTF-8")
 
     run_hook("pre_compile", ctx.app_dir, env, runner, log)

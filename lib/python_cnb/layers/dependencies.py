@@ -89,8 +89,17 @@ def installed_distributions(layer_path: str) -> List[str]:
     return [name for name, _ in distributions(layer_path)]
 
 
-def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str]) -> Dict[str, str]:
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str],
+                ca_bundle: str = SYSTEM_CA_BUNDLE) -> Dict[str, str]:
     out = dict(env)
+    # pip, poetry and uv carry their own CA lists; point them at the build image's trust store
+    # instead (unless the user chose), so a builder with extra CAs (a company's, a proxy's) works.
+    if os.path.isfile(ca_bundle):
+        for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+            out.setdefault(name, ca_bundle)
     out["PYTHONUSERBASE"] = layer_path
     out["PIP_CACHE_DIR"] = pip_cache
     out["PIP_NO_INPUT"] = "1"

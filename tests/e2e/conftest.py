@@ -1,0 +1,124 @@
+"""End-to-end: `pack build` with our builder through a real lifecycle on the project's Docker
+engine (`make platform` sets it up), runtimes from a loopback mirror, then `docker run
+--network host` and an HTTP request. Nothing here skips: without an engine the tests fail with
+the reason."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import runtime_mirror  # noqa: E402
+
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "apps")
+MIRROR_VERSIONS = ["3.12.1", "3.11.7", "3.10.13"]
+
+
+def platform_settings() -> dict:
+    """The names tools/platform/common.sh defines, read from the script itself."""
+    out = subprocess.run(["bash", "-c", 'source tools/platform/common.sh && echo "{\\"pack\\": \\"$PACK\\", '
+                                        '\\"builder\\": \\"$BUILDER\\", \\"docker_host\\": \\"$DOCKER_HOST\\", '
+                                        '\\"cache\\": \\"$CACHE\\", \\"pack_home\\": \\"$PACK_HOME\\", '
+                                        '\\"volume_key\\": \\"$PACK_VOLUME_KEY\\", \\"api\\": \\"$DOCKER_API_VERSION\\"}"'],
+                         cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    return json.loads(out.stdout)
+
+
+SETTINGS = platform_settings()
+ENV = dict(os.environ, DOCKER_HOST=SETTINGS["docker_host"], PACK_HOME=SETTINGS["pack_home"],
+           PACK_VOLUME_KEY=SETTINGS["volume_key"], DOCKER_API_VERSION=SETTINGS["api"])
+
+
+def run(cmd, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, **kw)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine():
+    info = run(["docker", "info", "--format", "{{.ServerVersion}}"])
+    if info.returncode != 0:
+        pytest.fail("The Docker engine is not running ({}): {}. Run `make platform`.".format(
+            SETTINGS["docker_host"], info.stdout.strip()), pytrace=False)
+    if not os.path.exists(SETTINGS["pack"]):
+        pytest.fail("pack is not built at {}. Run `make platform`.".format(SETTINGS["pack"]), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory):
+    """A directory to mount into builds, holding a catalog of the loopback mirror's runtimes."""
+    cache = os.path.join(SETTINGS["cache"], "e2e-mirror")
+    runtime_mirror.build_mirror(cache, versions=MIRROR_VERSIONS)
+    server = runtime_mirror.serve(cache)
+    mount = tmp_path_factory.mktemp("platform-mirror")
+    runtime_mirror.write_catalog(cache, server.url, str(mount / "catalog.yaml"))
+    os.chmod(str(mount), 0o755)
+    yield str(mount)
+    server.close()
+
+
+class Pack:
+    def __init__(self, mirror_dir: str, tmp_root: str) -> None:
+        self.mirror_dir = mirror_dir
+        self.tmp_root = tmp_root
+
+    def app(self, fixture: str, name: str = "") -> str:
+        """A private copy of a fixture app (tests change files in it)."""
+        dest = os.path.join(self.tmp_root, name or fixture)
+        if not os.path.exists(dest):
+            shutil.copytree(os.path.join(FIXTURES, fixture), dest)
+        return dest
+
+    def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False) -> subprocess.CompletedProcess:
+        """pack build; fresh: as the first build ever of this image (no previous image, no cache)."""
+        if fresh:
+            run(["docker", "image", "rm", "-f", image])
+        cmd = [SETTINGS["pack"], "build", image, "--path", app_dir, "--builder", SETTINGS["builder"],
+               "--pull-policy", "never", "--network", "host", "--docker-host", "inherit",
+               "--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
+               "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
+        for key, value in (env or {}).items():
+            cmd += ["--env", "{}={}".format(key, value)]
+        return run(cmd + (["--clear-cache"] if fresh else []))
+
+
+@pytest.fixture(scope="session")
+def pack(mirror, tmp_path_factory):
+    return Pack(mirror, str(tmp_path_factory.mktemp("apps")))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(image: str, env: dict = None, deadline: float = 60.0):
+    """docker run the image's default process on a free loopback port; returns (status, body,
+    seconds to the first 200, logs). The container is stopped by its id."""
+    port = free_port()
+    cmd = ["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(port)]
+    for key, value in (env or {}).items():
+        cmd += ["-e", "{}={}".format(key, value)]
+    started = time.monotonic()
+    container = run(cmd + [image])
+    assert container.returncode == 0, container.stdout
+    cid = container.stdout.strip().splitlines()[-1]
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:{}/".format(port), timeout=2) as r:
+                    return r.status, r.read().decode(), time.monotonic() - started, run(["docker", "logs", cid]).stdout
+            except OSError:
+                if time.monotonic() - started > deadline:
+                    raise AssertionError("no HTTP answer in {}s; logs:\n{}".format(deadline, run(["docker", "logs", cid]).stdout))
+                time.sleep(0.2)
+    finally:
+        run(["docker", "rm", "-f", cid])

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The builder: our buildpack (staged from the repo: buildpack.toml, bin/, lib/, stacks/), the
+# bookworm build and run images, and the locally built lifecycle. Created with pack and trusted,
+# so pack runs the lifecycle from it instead of pulling a lifecycle image.
+#   builder.sh [NAME [LIFECYCLE_TARBALL]]
+source "$(dirname "$0")/common.sh"
+name=${1:-$BUILDER}
+lifecycle=${2:-$CACHE/lifecycle-$LIFECYCLE_VERSION+linux.x86-64.tgz}
+[ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
+
+stage=$("$PLATFORM_DIR/stage-buildpack.sh")
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cat > "$work/builder.toml" <<TOML
+description = "python-cnb on Debian bookworm (local lifecycle $(basename "$lifecycle"))"
+
+[[buildpacks]]
+uri = "$stage"
+
+[[order]]
+[[order.group]]
+id = "python-cnb/python"
+
+[stack]
+id = "$STACK_ID"
+build-image = "$BUILD_IMAGE"
+run-image = "$RUN_IMAGE"
+
+[build]
+image = "$BUILD_IMAGE"
+
+[[run.images]]
+image = "$RUN_IMAGE"
+
+[[targets]]
+os = "linux"
+arch = "amd64"
+
+[lifecycle]
+uri = "$lifecycle"
+TOML
+say "creating builder $name"
+"$PACK" builder create "$name" --config "$work/builder.toml" --pull-policy never >"$work/log" 2>&1 \
+    || { cat "$work/log" >&2; die "pack builder create failed"; }
+"$PACK" config trusted-builders add "$name" >/dev/null
+docker image prune -f >/dev/null  # the builders this one replaced (our private engine holds only ours)
+say "builder $name ready"

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# pack and lifecycle, built from the Go module proxy at pinned versions; cached by version, so
+# a second run builds nothing. Produces the lifecycle tarball a builder's [lifecycle] uri takes.
+source "$(dirname "$0")/common.sh"
+command -v go >/dev/null || die "Go is needed to build pack and lifecycle (apt-get install golang, or the machine's Go)."
+mkdir -p "$CACHE/bin"
+
+if [ ! -x "$PACK" ]; then
+    say "building pack $PACK_VERSION"
+    dir=$(go mod download -json "github.com/buildpacks/pack@$PACK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [ -n "$dir" ] || die "could not download github.com/buildpacks/pack@$PACK_VERSION from the Go module proxy"
+    # pack's go.mod carries replace directives, so it is built inside its module, not `go install`ed.
+    (cd "$dir" && go build -trimpath -ldflags "-s -w -X github.com/buildpacks/pack.Version=${PACK_VERSION#v}" \
+        -o "$PACK.tmp" .)
+    mv "$PACK.tmp" "$PACK"
+fi
+
+tarball=$CACHE/lifecycle-$LIFECYCLE_VERSION+linux.x86-64.tgz
+if [ ! -f "$tarball" ]; then
+    say "building lifecycle $LIFECYCLE_VERSION"
+    dir=$(go mod download -json "github.com/buildpacks/lifecycle@$LIFECYCLE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [ -n "$dir" ] || die "could not download github.com/buildpacks/lifecycle@$LIFECYCLE_VERSION from the Go module proxy"
+    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+    out=$work/lifecycle
+    mkdir -p "$out"
+    ldflags="-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${LIFECYCLE_VERSION#v}"
+    (cd "$dir" && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
+              && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher)
+    for phase in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$out/$phase"; done
+    # lifecycle.toml: the descriptor the release packager fills in from api/apis.go.
+    apis=$(cd "$dir" && sed -n 's/.*Platform = newApisMustParse(\(\[\]string{[^}]*}\).*/\1/p; s/.*Buildpack = newApisMustParse(\(\[\]string{[^}]*}\).*/\1/p' api/apis.go)
+    platform=$(echo "$apis" | sed -n 1p | sed 's/\[\]string{\(.*\)}/[\1]/')
+    buildpack=$(echo "$apis" | sed -n 2p | sed 's/\[\]string{\(.*\)}/[\1]/')
+    [ -n "$platform" ] && [ -n "$buildpack" ] || die "could not read the supported APIs from lifecycle's api/apis.go"
+    cat > "$work/lifecycle.toml" <<TOML
+[apis]
+[apis.buildpack]
+  deprecated = []
+  supported = $buildpack
+[apis.platform]
+  deprecated = []
+  supported = $platform
+
+[api]
+  platform = "0.7"
+  buildpack = "0.7"
+
+[lifecycle]
+  version = "${LIFECYCLE_VERSION#v}"
+TOML
+    tar -C "$work" -czf "$tarball.tmp" lifecycle.toml lifecycle
+    mv "$tarball.tmp" "$tarball"
+fi
+echo "$tarball"
