@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""make bench: figures, not tests. Printed as a table and written to build/bench/results.json.
+
+- bin/detect wall time against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
+- cold `pack build` of the demo app against a no-change rebuild, and bin/build's own time in each
+- the app image's size and our layers' sizes
+- container start to the first HTTP 200"""
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import runtime_mirror  # noqa: E402
+
+
+def settings():
+    out = subprocess.run(["bash", "-c", "source tools/platform/common.sh && env"], cwd=ROOT,
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    names = subprocess.run(["bash", "-c", 'source tools/platform/common.sh && echo "$PACK $BUILDER $CACHE"'],
+                           cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.split()
+    return env, names[0], names[1], names[2]
+
+
+ENV, PACK, BUILDER, CACHE = settings()
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, **kw)
+
+
+def detect_times(runs=300):
+    """Median wall time of bin/detect and of a bare interpreter start, interleaved."""
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    app = tempfile.mkdtemp()
+    open(os.path.join(app, "requirements.txt"), "w").close()
+    env = {"PATH": os.path.dirname(python) + ":/usr/bin:/bin", "CNB_BUILD_PLAN_PATH": os.path.join(app, "plan.toml"),
+           "CNB_BUILDPACK_DIR": ROOT}
+    bare, detect = [], []
+    for _ in range(runs):
+        for cmd, out in (([python, "-I", "-S", "-c", "pass"], bare), ([os.path.join(ROOT, "bin", "detect")], detect)):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=app, env=env, stdout=subprocess.DEVNULL, check=True)
+            out.append(time.perf_counter() - start)
+    shutil.rmtree(app)
+    return python, statistics.median(bare), statistics.median(detect)
+
+
+def build_seconds(log):
+    m = re.search(r"Build finished in ([\d.]+)s", log)
+    return float(m.group(1)) if m else None
+
+
+def main():
+    results = {}
+    python, bare, detect = detect_times()
+    results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
+                         "ratio": detect / bare}
+
+    mirror = os.path.join(CACHE, "e2e-mirror")
+    runtime_mirror.build_mirror(mirror, versions=["3.12.1"])
+    image = "localhost/python-cnb-bench/flask-hello"
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    app = os.path.join(work, "app")
+    shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app)
+    with runtime_mirror.serve(mirror) as server:
+        runtime_mirror.write_catalog(mirror, server.url, os.path.join(work, "catalog.yaml"))
+        base = [PACK, "build", image, "--path", app, "--builder", BUILDER, "--pull-policy", "never",
+                "--network", "host", "--docker-host", "inherit", "--volume", "{}:/platform-mirror:ro".format(work),
+                "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
+        run(["docker", "image", "rm", "-f", image])
+        timings = {}
+        for name, extra in (("cold", ["--clear-cache"]), ("no_change", [])):
+            start = time.perf_counter()
+            result = run(base + extra)
+            if result.returncode != 0:
+                sys.exit("bench: pack build failed:\n" + result.stdout[-3000:])
+            timings[name] = {"pack_build_s": time.perf_counter() - start, "bin_build_s": build_seconds(result.stdout)}
+    timings["ratio_no_change_to_cold"] = timings["no_change"]["pack_build_s"] / timings["cold"]["pack_build_s"]
+    results["build"] = timings
+
+    size = int(run(["docker", "image", "inspect", image, "--format", "{{.Size}}"]).stdout.strip())
+    du = run(["docker", "run", "--rm", "--entrypoint", "du", image, "-sk", "/layers/python-cnb_python/python",
+              "/layers/python-cnb_python/dependencies", "/layers/python-cnb_python/launch-config", "/workspace"])
+    layers = {os.path.basename(p): int(k) * 1024 for k, p in (line.split() for line in du.stdout.split("\n") if line.strip())}
+    results["sizes"] = {"image_bytes": size, "layers_bytes": layers}
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.perf_counter()
+    cid = run(["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(port), image]).stdout.strip()
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:{}/".format(port), timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.02)
+            if time.perf_counter() - start > 60:
+                sys.exit("bench: no HTTP 200 within 60 s")
+        results["start_to_first_200_s"] = time.perf_counter() - start
+    finally:
+        run(["docker", "rm", "-f", cid])
+    shutil.rmtree(work, ignore_errors=True)
+
+    out_dir = os.path.join(ROOT, "build", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    mb = lambda n: "{:.1f} MB".format(n / 1e6)  # noqa: E731
+    rows = [
+        ("bin/detect (median)", "{:.1f} ms".format(results["detect"]["bin_detect_ms"])),
+        ("python3 -I -S -c pass (median)", "{:.1f} ms".format(results["detect"]["bare_python_ms"])),
+        ("detect / bare python", "{:.2f}x".format(results["detect"]["ratio"])),
+        ("cold pack build", "{:.1f} s (bin/build {} s)".format(timings["cold"]["pack_build_s"], timings["cold"]["bin_build_s"])),
+        ("no-change pack build", "{:.1f} s (bin/build {} s)".format(timings["no_change"]["pack_build_s"], timings["no_change"]["bin_build_s"])),
+        ("no-change / cold", "{:.2f}".format(timings["ratio_no_change_to_cold"])),
+        ("app image", mb(size)),
+    ] + [("layer " + k, mb(v)) for k, v in sorted(layers.items())] + [
+        ("container start to first 200", "{:.2f} s".format(results["start_to_first_200_s"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print("\n".join("{:<{}}  {}".format(a, width, b) for a, b in rows))
+    print("\nwritten to build/bench/results.json")
+
+
+if __name__ == "__main__":
+    main()
