@@ -49,6 +49,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     log.header("Python version")
     stacks = _load_stacks(ctx, log)
     stack = catalog.stack_for(ctx.target, stacks)
+    log.info("Stack {} for this build's target, {}".format(stack.name, ctx.target.describe()))
     runtime_layer = Layer(ctx.layers_dir, runtime.NAME)
     chosen, source = _choose_runtime(project, stack, stacks, ctx.target.arch, runtime_layer, log, today())
     log.info("Using Python {} ({})".format(chosen.version, source))

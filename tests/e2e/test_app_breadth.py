@@ -1,0 +1,69 @@
+"""The app shapes issue 5 covers, each built with real pack: uv and poetry locks, an ASGI app,
+Django's collectstatic, build hooks, no run command, WEB_CONCURRENCY at launch, SBOMs."""
+import json
+import os
+
+from conftest import SETTINGS, run, serve
+
+IMAGE = "localhost/python-cnb-e2e/{}"
+
+
+def test_uv_lock_fastapi_app_serves_under_gunicorn_with_uvicorn_workers(pack):
+    result = pack.build(pack.app("uv_fastapi"), IMAGE.format("uv-fastapi"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "  Checking uv.lock is up to date with pyproject.toml (uv lock --check)\n" in result.stdout
+    assert ("    web (default): gunicorn --worker-tmp-dir /dev/shm --worker-class uvicorn.workers.UvicornWorker "
+            "main:app\n") in result.stdout
+    status, body, _, logs = serve(IMAGE.format("uv-fastapi"))
+    assert (status, body) == (200, "hello from the uv fastapi fixture\n")
+    assert "uvicorn.workers.UvicornWorker" in logs
+
+
+def test_poetry_lock_app(pack):
+    result = pack.build(pack.app("poetry_flask"), IMAGE.format("poetry"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "  Installing dependencies with pip from poetry.lock (main packages, hashes checked)\n" in result.stdout
+    status, body, _, _ = serve(IMAGE.format("poetry"))
+    assert (status, body) == (200, "hello from the poetry fixture\n")
+
+
+def test_django_collectstatic_runs_at_build_time(pack):
+    result = pack.build(pack.app("django_no_procfile", "django_static"), IMAGE.format("django-static"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "  Running python manage.py collectstatic --noinput\n" in result.stdout
+    listing = run(["docker", "run", "--rm", "--entrypoint", "launcher", IMAGE.format("django-static"),
+                   "ls", "/workspace/staticfiles"])
+    assert "site.css" in listing.stdout.split()
+
+
+def test_build_hooks_and_no_run_command(pack):
+    result = pack.build(pack.app("build_hooks"), IMAGE.format("hooks"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "      pre_compile ran in /workspace with Python 3.12.1\n" in result.stdout
+    assert "      post_compile sees six 1.16.0\n" in result.stdout
+    assert "  WARNING: No run command: there is no Procfile, and no Django project or WSGI app" in result.stdout
+    assert "(e.g. `pack build --default-process`, or the App Platform run command)." in result.stdout
+
+
+def test_web_concurrency_follows_the_container_limits_unless_set(pack):
+    image = IMAGE.format("poetry")
+    limited = run(["docker", "run", "--rm", "--memory", "512m", "--cpus", "1", "--entrypoint", "launcher",
+                   image, "printenv", "WEB_CONCURRENCY"])
+    assert limited.stdout.strip().splitlines()[-1] == "2"  # min(2 * 1 CPU + 1, 512 MiB / 256 MiB)
+    chosen = run(["docker", "run", "--rm", "-e", "WEB_CONCURRENCY=7", "--entrypoint", "launcher",
+                  image, "printenv", "WEB_CONCURRENCY"])
+    assert chosen.stdout.strip().splitlines()[-1] == "7"
+
+
+def test_sbom_download_returns_our_cyclonedx_documents(tmp_path):
+    result = run([SETTINGS["pack"], "sbom", "download", IMAGE.format("poetry"), "--output-dir", str(tmp_path)])
+    assert result.returncode == 0, result.stdout
+    base = tmp_path / "layers" / "sbom" / "launch" / "python-cnb_python"
+    runtime = json.loads((base / "python" / "sbom.cdx.json").read_text())
+    deps = json.loads((base / "dependencies" / "sbom.cdx.json").read_text())
+    (cpython,) = runtime["components"]
+    assert (cpython["name"], cpython["version"]) == ("CPython", "3.12.1")
+    assert len(cpython["hashes"][0]["content"]) == 64
+    purls = {c["purl"] for c in deps["components"]}
+    assert {"pkg:pypi/flask@3.0.3", "pkg:pypi/gunicorn@23.0.0"} <= purls
+    assert not [p for p in purls if p.startswith("pkg:pypi/pytest@")]  # the dev group stays out
