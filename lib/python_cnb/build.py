@@ -78,12 +78,11 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
 
     run_hook("pre_compile", ctx.app_dir, env, runner, log)
     log.header("Dependencies")
+    installed: List[str] = []
     if project.installer is None:
         log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
     else:
         _dependencies(ctx, project, chosen, target_key, python, deps_layer, cache_layer, env, runner, log)
-    installed = []  # type: List[str]
-    if project.installer:
         dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]

@@ -55,4 +55,4 @@ class Timer:
         self.start = clock()
 
     def elapsed(self) -> str:
-        return "{:.1f}s".format(self.clock() - self.start)
+        return "{:.2f}s".format(self.clock() - self.start)

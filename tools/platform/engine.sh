@@ -10,6 +10,9 @@ running() { [ -f "$ENGINE_PIDFILE" ] && kill -0 "$(cat "$ENGINE_PIDFILE")" 2>/de
 case "${1:-start}" in
 start)
     if running; then say "engine already running (pid $(cat "$ENGINE_PIDFILE"))"; exit 0; fi
+    if [ -f "$ENGINE_PIDFILE" ] && ! kill -0 "$(cat "$ENGINE_PIDFILE")" 2>/dev/null; then
+        rm -f "$ENGINE_PIDFILE" "$ENGINE_SOCK"  # left by an engine that was killed with its session
+    fi
     if ! command -v dockerd >/dev/null; then
         say "installing docker.io"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
