@@ -7,6 +7,18 @@ from conftest import ROOT, free_port, http_get
 from python_cnb.layers.dependencies import installed_distributions
 
 
+def serve_and_get(p, command):
+    """Start a process as the launcher would (layer env applied) and return its page's body."""
+    env = p.launch_env()
+    env["PORT"] = str(free_port())
+    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def runtime_toml(index, version, base_url):
     entry = [r for r in index["runtimes"] if r["version"] == version][0]
     return ('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\nversion = "{v}"\n'
@@ -38,15 +50,7 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
     assert p.read("launch-config", "env.launch", "PORT.default") == "8080"
 
     # The image's web process, started as the launcher would: an HTTP 200 with the app's body.
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"], cwd=p.app, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert http_get("http://127.0.0.1:{}/".format(env["PORT"])) == "hello from the flask fixture\n"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
 
     warm = p.build()
     assert warm.returncode == 0, warm.stdout
@@ -152,15 +156,7 @@ def test_django_project_gets_the_gunicorn_wsgi_default_process(phase):
     assert "  Running python manage.py collectstatic --noinput\n" in result.stdout
     assert os.path.isfile(os.path.join(p.app, "staticfiles", "site.css"))
     assert "    web (default): gunicorn --worker-tmp-dir /dev/shm mysite.wsgi\n" in result.stdout
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(["gunicorn", "--worker-tmp-dir", "/dev/shm", "mysite.wsgi"], cwd=p.app, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert http_get("http://127.0.0.1:{}/".format(env["PORT"])) == "hello from the django fixture\n"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "mysite.wsgi"]) == "hello from the django fixture\n"
 
 
 def test_hooks_run_around_the_install_and_a_failing_hook_fails_the_build(phase):
@@ -232,17 +228,6 @@ def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phas
     assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile.\n"
                                  "  Run `pipenv lock` and commit the new Pipfile.lock.\n")
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
-
-
-def serve_and_get(p, command):
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def test_poetry_lock_installs_main_group_only(phase):
