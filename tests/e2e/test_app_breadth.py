@@ -67,3 +67,13 @@ def test_sbom_download_returns_our_cyclonedx_documents(tmp_path):
     purls = {c["purl"] for c in deps["components"]}
     assert {"pkg:pypi/flask@3.0.3", "pkg:pypi/gunicorn@23.0.0"} <= purls
     assert not [p for p in purls if p.startswith("pkg:pypi/pytest@")]  # the dev group stays out
+
+
+def test_pep621_project_without_a_lock(pack):
+    result = pack.build(pack.app("pyproject_pep621"), IMAGE.format("pep621"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "  Installing the app and its dependencies with pip (pip install --editable .)\n" in result.stdout
+    assert "  Using Python 3.11.7 (newest match for >=3.11,<3.12 on Debian-12, from requires-python in pyproject.toml)\n" \
+        in result.stdout
+    status, body, _, _ = serve(IMAGE.format("pep621"))
+    assert (status, body) == (200, "hello from the pep 621 fixture\n")

@@ -267,3 +267,18 @@ def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
     assert "  Rebuilding dependencies: pyproject.toml changed\n  Reusing uv 0.13.9\n" in stale.stdout
     assert stale.stdout.endswith("[Error] uv.lock is out of date with pyproject.toml.\n"
                                  "  Run `uv lock` and commit the new uv.lock.\n")
+
+
+def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_python(phase):
+    p = phase("pyproject_pep621")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert ("  Using Python 3.11.7 (newest match for >=3.11,<3.12 on Debian-12, from requires-python in "
+            "pyproject.toml)\n") in result.stdout
+    assert "  Installing the app and its dependencies with pip (pip install --editable .)\n" in result.stdout
+    assert {"flask", "gunicorn", "pep621-fixture"} <= set(installed_distributions(os.path.join(p.layers, "dependencies")))
+    assert serve_and_get(p, ["gunicorn", "app:app"]) == "hello from the pep 621 fixture\n"
+    with open(os.path.join(p.app, "app.py"), "a") as f:
+        f.write("\n# an edit to the code, not to the project's metadata\n")
+    again = p.build()
+    assert "  Reusing dependencies (pyproject.toml and Python 3.11.7 unchanged)\n" in again.stdout
