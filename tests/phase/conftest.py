@@ -50,11 +50,15 @@ class Phase:
         os.makedirs(os.path.join(self.platform, "env"))
         os.makedirs(self.layers)
         self.set_env("BP_PYTHON_RUNTIME_CATALOG", catalog)
+        self.distro = ("debian", "12")  # the build's target
 
     def set_env(self, name: str, value: str) -> None:
         """A user env var, as `pack build --env` puts it in <platform>/env."""
         with open(os.path.join(self.platform, "env", name), "w") as f:
             f.write(value)
+
+    def unset_env(self, name: str) -> None:
+        os.remove(os.path.join(self.platform, "env", name))
 
     def env(self) -> dict:
         # A clean environment: nothing from the developer's shell (pip config, proxies...) leaks in.
@@ -68,8 +72,8 @@ class Phase:
             "CNB_BUILD_PLAN_PATH": os.path.join(self.root, "detect-plan.toml"),
             "CNB_TARGET_OS": "linux",
             "CNB_TARGET_ARCH": "amd64",
-            "CNB_TARGET_DISTRO_NAME": "debian",
-            "CNB_TARGET_DISTRO_VERSION": "12",
+            "CNB_TARGET_DISTRO_NAME": self.distro[0],
+            "CNB_TARGET_DISTRO_VERSION": self.distro[1],
         }
         for name in ("SSL_CERT_FILE", "PIP_CERT"):  # the machine's TLS trust, to reach PyPI
             if os.environ.get(name):

@@ -282,3 +282,26 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
         f.write("\n# an edit to the code, not to the project's metadata\n")
     again = p.build()
     assert "  Reusing dependencies (pyproject.toml and Python 3.11.7 unchanged)\n" in again.stdout
+
+
+def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):
+    """The shipped catalog's classic archive URL, rewritten by BP_DEPENDENCY_MIRROR_<HOST> to a
+    local mirror; the classic archives carry no checksum, and the log says so."""
+    from conftest import CACHE
+
+    p = phase("pinned_runtime_txt")
+    p.unset_env("BP_PYTHON_RUNTIME_CATALOG")
+    p.distro = ("ubuntu", "22.04")
+    p.set_env("BP_DEPENDENCY_MIRROR_HEROKU__BUILDPACK__PYTHON_S3_US__EAST__1_AMAZONAWS_COM",
+              "file://{},skip-path=/heroku-22".format(CACHE))
+    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
+        f.write("python-3.12.1\n")
+    result = p.build()
+    assert result.returncode == 0, result.stdout
+    assert "  Stack Ubuntu-22 for this build's target, ubuntu 22.04 (linux/amd64)\n" in result.stdout
+    assert ("  WARNING: Python 3.12.1 is not the newest 3.12 patch on Ubuntu-22: 3.12.14 has the latest fixes.\n"
+            "           Ask for 3.12 to always get the newest patch.\n") in result.stdout
+    assert "  Downloading Python 3.12.1 from file://{}/runtimes/python-3.12.1.tar.gz\n".format(CACHE) in result.stdout
+    assert "  No published checksum for this archive (classic heroku-buildpack-python runtimes)\n" in result.stdout
+    assert ('url = "https://heroku-buildpack-python.s3.us-east-1.amazonaws.com/heroku-22/runtimes/python-3.12.1.tar.gz"\n'
+            'sha256 = ""\ntarget = "ubuntu-22.04/amd64"\n') in p.read("python.toml")
