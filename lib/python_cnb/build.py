@@ -19,7 +19,7 @@ from .layers import dependencies, launch_config, pip_cache, runtime, tools
 from .log import Log
 from .project import PIPENV, POETRY, UV, Project, analyse
 from .runner import Runner
-from .versions import VersionRequest, end_of_life, parse_request
+from .versions import END_OF_LIFE, VersionRequest, end_of_life, parse_request
 
 
 TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
@@ -127,9 +127,11 @@ def _choose_runtime(project: Project, stack: Stack, stacks: List[Stack], arch: s
 def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log, today: datetime.date) -> None:
     eol = end_of_life(chosen.release, today)
     if eol:
+        supported = min((line for line, ends in END_OF_LIFE.items() if ends > today), default=None)
         log.warning("Python {}.{} reached its end of life on {}: it gets no security fixes.".format(
             chosen.release[0], chosen.release[1], eol.isoformat()),
-            hint="Move to a supported version (3.11 or newer) soon.")
+            hint="Move to a supported version ({}.{} or newer) soon.".format(*supported) if supported
+            else "Move to a supported version soon.")
     newest = catalog.newest_patch(chosen, stack)
     if request.is_exact and request.source != "the previous build" and newest.release > chosen.release:
         log.warning("Python {} is not the newest {}.{} patch on {}: {} has the latest fixes.".format(

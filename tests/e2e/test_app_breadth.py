@@ -1,7 +1,6 @@
 """The app shapes issue 5 covers, each built with real pack: uv and poetry locks, an ASGI app,
 Django's collectstatic, build hooks, no run command, WEB_CONCURRENCY at launch, SBOMs."""
 import json
-import os
 
 from conftest import SETTINGS, run, serve
 

@@ -64,6 +64,8 @@ def test_python_version_file_picks_the_newest_patch(pack):
     result = pack.build(pack.app("flask_python_version"), IMAGE.format("flask-python-version"), fresh=True)
     assert result.returncode == 0, result.stdout
     assert "  Using Python 3.10.13 (newest match for 3.10 on Debian-12, from .python-version)\n" in result.stdout
+    assert ("  WARNING: Python 3.10 reached its end of life on 2026-10-31: it gets no security fixes.\n"
+            "           Move to a supported version (3.11 or newer) soon.\n") in result.stdout
     status, body, _, _ = serve(IMAGE.format("flask-python-version"))
     assert (status, body) == (200, "hello from the python-version fixture\n")
 

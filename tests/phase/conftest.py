@@ -57,6 +57,11 @@ class Phase:
         with open(os.path.join(self.platform, "env", name), "w") as f:
             f.write(value)
 
+    def write(self, name: str, text: str) -> None:
+        """Change a file of the app, as a developer would between two builds."""
+        with open(os.path.join(self.app, name), "w") as f:
+            f.write(text)
+
     def unset_env(self, name: str) -> None:
         os.remove(os.path.join(self.platform, "env", name))
 

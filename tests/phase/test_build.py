@@ -1,3 +1,4 @@
+import glob
 import os
 import signal
 import subprocess
@@ -48,6 +49,13 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
     assert p.read("dependencies", "env", "PYTHONUSERBASE.override") == os.path.join(p.layers, "dependencies")
     assert p.read("pip-cache.toml").startswith("[types]\nbuild = false\nlaunch = false\ncache = true\n")
     assert p.read("launch-config", "env.launch", "PORT.default") == "8080"
+    # Bytecode: unchecked-hash pycs (PEP 552 flags = 1), so the layer's bytes do not depend on mtimes.
+    pycs = glob.glob(os.path.join(p.layers, "dependencies", "lib", "python3.12", "site-packages", "flask",
+                                  "__pycache__", "*.pyc"))
+    assert pycs
+    for pyc in pycs:
+        with open(pyc, "rb") as f:
+            assert f.read(8)[4:8] == b"\x01\x00\x00\x00", pyc
 
     # The image's web process, started as the launcher would: an HTTP 200 with the app's body.
     assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
@@ -86,8 +94,7 @@ def test_runtime_txt_pins_an_older_python(phase, mirror):
 def test_version_change_rebuilds_runtime_and_dependencies_with_reasons(phase):
     p = phase("pinned_runtime_txt")
     assert p.build().returncode == 0
-    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
-        f.write("python-3.12.1\n")
+    p.write("runtime.txt", "python-3.12.1\n")
     result = p.build()
     assert result.returncode == 0, result.stdout
     assert "  Replacing the cached runtime: Python version changed (3.11.7 -> 3.12.1)\n" in result.stdout
@@ -96,8 +103,7 @@ def test_version_change_rebuilds_runtime_and_dependencies_with_reasons(phase):
 
 def test_a_version_the_stack_lacks_fails_with_one_clear_message(phase):
     p = phase("pinned_runtime_txt")
-    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
-        f.write("python-3.8.16\n")
+    p.write("runtime.txt", "python-3.8.16\n")
     result = p.build()
     assert result.returncode == 1
     assert result.stdout.endswith(
@@ -294,8 +300,7 @@ def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):
     p.distro = ("ubuntu", "22.04")
     p.set_env("BP_DEPENDENCY_MIRROR_HEROKU__BUILDPACK__PYTHON_S3_US__EAST__1_AMAZONAWS_COM",
               "file://{},skip-path=/heroku-22".format(CACHE))
-    with open(os.path.join(p.app, "runtime.txt"), "w") as f:
-        f.write("python-3.12.1\n")
+    p.write("runtime.txt", "python-3.12.1\n")
     result = p.build()
     assert result.returncode == 0, result.stdout
     assert "  Stack Ubuntu-22 for this build's target, ubuntu 22.04 (linux/amd64)\n" in result.stdout
