@@ -1,6 +1,7 @@
 """The app shapes issue 5 covers, each built with real pack: uv and poetry locks, an ASGI app,
 Django's collectstatic, build hooks, no run command, WEB_CONCURRENCY at launch, SBOMs."""
 import json
+import os
 
 from conftest import SETTINGS, run, serve
 
@@ -76,3 +77,22 @@ def test_pep621_project_without_a_lock(pack):
         in result.stdout
     status, body, _, _ = serve(IMAGE.format("pep621"))
     assert (status, body) == (200, "hello from the pep 621 fixture\n")
+
+
+def test_two_lock_files_and_a_stale_lock_fail_with_the_pinned_messages(pack):
+    app = pack.app("uv_fastapi", "uv_two_locks")
+    with open(os.path.join(app, "poetry.lock"), "w") as f:
+        f.write("# a second package manager's lock\n")
+    two = pack.build(app, IMAGE.format("two-locks"), fresh=True)
+    assert two.returncode != 0
+    assert ("[Error] More than one lock file: poetry.lock and uv.lock. python-cnb cannot tell which package "
+            "manager the app uses.\n  Keep the lock file of the package manager you use and delete the other.\n") in two.stdout
+
+    stale_app = pack.app("uv_fastapi", "uv_stale")
+    with open(os.path.join(stale_app, "pyproject.toml")) as f:
+        text = f.read()
+    with open(os.path.join(stale_app, "pyproject.toml"), "w") as f:
+        f.write(text.replace('"gunicorn==23.0.0"]', '"gunicorn==23.0.0", "six==1.16.0"]'))
+    stale = pack.build(stale_app, IMAGE.format("stale-lock"), fresh=True)
+    assert stale.returncode != 0
+    assert "[Error] uv.lock is out of date with pyproject.toml.\n  Run `uv lock` and commit the new uv.lock.\n" in stale.stdout

@@ -310,3 +310,17 @@ def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):
     assert "  No published checksum for this archive (classic heroku-buildpack-python runtimes)\n" in result.stdout
     assert ('url = "https://heroku-buildpack-python.s3.us-east-1.amazonaws.com/heroku-22/runtimes/python-3.12.1.tar.gz"\n'
             'sha256 = ""\ntarget = "ubuntu-22.04/amd64"\n') in p.read("python.toml")
+
+
+def test_a_failing_collectstatic_fails_the_build_with_the_hint(phase):
+    p = phase("django_no_procfile")
+    with open(os.path.join(p.app, "mysite", "settings.py")) as f:
+        settings = f.read()
+    p.write(os.path.join("mysite", "settings.py"), settings.replace('STATIC_ROOT = os.path.join(BASE_DIR, "staticfiles")\n', ""))
+    result = p.build()
+    assert result.returncode == 1
+    assert "STATIC_ROOT" in result.stdout  # Django's own words, streamed
+    assert result.stdout.endswith(
+        "[Error] Django's collectstatic failed (exit 1); its output is above.\n"
+        "  Set STATIC_ROOT in your settings to a directory collectstatic can write to, or turn it off with "
+        "DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).\n")
