@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo       build examples/ with real pack on a local Docker engine and serve it"
 	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
-	@echo "make test-unit  unit and phase tests only (no engine)"
+	@echo "make test-unit  unit, phase and reliability tests (no engine)"
 	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"
 	@echo "make lint       syntax floor (Python 3.6) and style checks"
 	@echo "make bench      figures: detect time, cold vs warm build, sizes, start-up"
@@ -19,7 +19,7 @@ help:
 	@echo "make stacks     regenerate stacks/*.yaml"
 
 # One venv with pytest per interpreter: the oldest and newest CPython 3 this machine has.
-$(VENVS)/%/ok:
+$(VENVS)/%/ok: tests/requirements.txt
 	@py=$$(tools/pythons.sh | grep "/$*/" ); \
 	  rm -rf $(VENVS)/$*; $$py -m venv $(VENVS)/$* && \
 	  $(VENVS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt && \
@@ -30,7 +30,7 @@ PYTHON_VERSIONS := $(shell tools/pythons.sh | sed 's#.*/versions/\([^/]*\)/.*#\1
 test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 	@set -e; for v in $(PYTHON_VERSIONS); do \
 	  echo "== unit and phase tests on Python $$v"; \
-	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit tests/phase $(PYTEST_ARGS); \
+	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit tests/phase tests/reliability $(PYTEST_ARGS); \
 	done
 
 test: test-unit test-e2e

@@ -1,122 +1,15 @@
-"""Phase tests: bin/detect and bin/build run as real processes over real CNB directories (app,
-layers, platform, plan), with CPython runtimes served from a loopback mirror built from this
-machine's pyenv interpreters. The lib runs on the interpreter running pytest, so `make test`
-covers the oldest and the newest Python the machine has."""
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
+"""Fixtures of the phase tests (the kit itself is tests/phasekit.py)."""
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import runtime_mirror  # noqa: E402
-
-FIXTURES = os.path.join(ROOT, "tests", "fixtures", "apps")
-MIRROR_VERSIONS = ["3.12.1", "3.11.7"]
-CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "python-cnb", "phase-mirror")
+from phasekit import Phase, start_mirror
 
 
 @pytest.fixture(scope="session")
 def mirror(tmp_path_factory):
-    """(catalog path, base url, index) of a loopback mirror serving MIRROR_VERSIONS."""
-    index = runtime_mirror.build_mirror(CACHE, versions=MIRROR_VERSIONS)
-    server = runtime_mirror.serve(CACHE)
-    catalog = str(tmp_path_factory.mktemp("catalog") / "catalog.yaml")
-    runtime_mirror.write_catalog(CACHE, server.url, catalog)
-    yield catalog, server.url, index
+    """(catalog path, base url, index) of a loopback mirror serving phasekit.MIRROR_VERSIONS."""
+    server, value = start_mirror(str(tmp_path_factory.mktemp("catalog")))
+    yield value
     server.close()
-
-
-def bare_python_bin() -> str:
-    """The bin/ of the interpreter running the tests (not its venv): bin/build runs `python3`."""
-    base = getattr(sys, "base_prefix", sys.prefix)
-    return os.path.join(base, "bin")
-
-
-class Phase:
-    """One app's CNB directories, and the phases run over them as the lifecycle would."""
-
-    def __init__(self, root: str, app_fixture: str, catalog: str) -> None:
-        self.root = root
-        self.app = os.path.join(root, "workspace")
-        self.layers = os.path.join(root, "layers")
-        self.platform = os.path.join(root, "platform")
-        shutil.copytree(os.path.join(FIXTURES, app_fixture), self.app, symlinks=True)
-        os.makedirs(os.path.join(self.platform, "env"))
-        os.makedirs(self.layers)
-        self.set_env("BP_PYTHON_RUNTIME_CATALOG", catalog)
-        self.distro = ("debian", "12")  # the build's target
-
-    def set_env(self, name: str, value: str) -> None:
-        """A user env var, as `pack build --env` puts it in <platform>/env."""
-        with open(os.path.join(self.platform, "env", name), "w") as f:
-            f.write(value)
-
-    def write(self, name: str, text: str) -> None:
-        """Change a file of the app, as a developer would between two builds."""
-        with open(os.path.join(self.app, name), "w") as f:
-            f.write(text)
-
-    def unset_env(self, name: str) -> None:
-        os.remove(os.path.join(self.platform, "env", name))
-
-    def env(self) -> dict:
-        # A clean environment: nothing from the developer's shell (pip config, proxies...) leaks in.
-        env = {
-            "PATH": bare_python_bin() + ":/usr/local/bin:/usr/bin:/bin",
-            "HOME": self.root,
-            "CNB_BUILDPACK_DIR": ROOT,
-            "CNB_PLATFORM_DIR": self.platform,
-            "CNB_LAYERS_DIR": self.layers,
-            "CNB_BP_PLAN_PATH": os.path.join(self.root, "plan.toml"),
-            "CNB_BUILD_PLAN_PATH": os.path.join(self.root, "detect-plan.toml"),
-            "CNB_TARGET_OS": "linux",
-            "CNB_TARGET_ARCH": "amd64",
-            "CNB_TARGET_DISTRO_NAME": self.distro[0],
-            "CNB_TARGET_DISTRO_VERSION": self.distro[1],
-        }
-        for name in ("SSL_CERT_FILE", "PIP_CERT"):  # the machine's TLS trust, to reach PyPI
-            if os.environ.get(name):
-                env[name] = os.environ[name]
-        for name in os.listdir(os.path.join(self.platform, "env")):  # the lifecycle merges these
-            with open(os.path.join(self.platform, "env", name)) as f:
-                env[name] = f.read()
-        return env
-
-    def detect(self) -> subprocess.CompletedProcess:
-        return subprocess.run([os.path.join(ROOT, "bin", "detect")], cwd=self.app, env=self.env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-
-    def build(self) -> subprocess.CompletedProcess:
-        with open(os.path.join(self.root, "plan.toml"), "w") as f:
-            f.write('[[entries]]\nname = "python"\n')
-        return subprocess.run([os.path.join(ROOT, "bin", "build")], cwd=self.app, env=self.env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-
-    def read(self, *parts: str) -> str:
-        with open(os.path.join(self.layers, *parts)) as f:
-            return f.read()
-
-    def launch_env(self) -> dict:
-        """What the launcher gives a process: layer bin/ and lib/ on the paths, env files applied."""
-        env = {"PATH": "{0}/dependencies/bin:{0}/python/bin:/usr/bin:/bin".format(self.layers),
-               "LD_LIBRARY_PATH": "{}/python/lib".format(self.layers), "HOME": self.root}
-        for layer in sorted(os.listdir(self.layers)):
-            for sub in ("env", "env.launch"):
-                d = os.path.join(self.layers, layer, sub)
-                if os.path.isdir(d):
-                    for name in os.listdir(d):
-                        var, how = name.rsplit(".", 1)
-                        with open(os.path.join(d, name)) as f:
-                            value = f.read()
-                        if how == "override" or (how == "default" and var not in env):
-                            env[var] = value
-        return env
 
 
 @pytest.fixture
@@ -124,21 +17,3 @@ def phase(tmp_path, mirror):
     def make(app_fixture: str) -> Phase:
         return Phase(str(tmp_path), app_fixture, mirror[0])
     return make
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url: str, deadline: float = 30.0) -> str:
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return r.read().decode()
-        except OSError:
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.2)

@@ -3,7 +3,7 @@ import os
 import signal
 import subprocess
 
-from conftest import ROOT, free_port, http_get
+from phasekit import ROOT, free_port, http_get
 
 from python_cnb.layers.dependencies import installed_distributions
 
@@ -293,7 +293,7 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
 def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):
     """The shipped catalog's classic archive URL, rewritten by BP_DEPENDENCY_MIRROR_<HOST> to a
     local mirror; the classic archives carry no checksum, and the log says so."""
-    from conftest import CACHE
+    from phasekit import CACHE
 
     p = phase("pinned_runtime_txt")
     p.unset_env("BP_PYTHON_RUNTIME_CATALOG")

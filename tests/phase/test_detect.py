@@ -1,6 +1,6 @@
 import os
 
-from conftest import ROOT
+from phasekit import ROOT
 
 
 def test_detect_passes_on_a_python_signal_and_plans_python(phase):
