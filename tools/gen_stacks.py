@@ -2,8 +2,8 @@
 """Write stacks/*.yaml, the per-stack runtime catalogs, from two sources:
 - the seed's per-stack version lists (App Platform's Python buildpack page, heroku-buildpack-python
   v242), served from heroku's classic archive scheme, which publishes no checksums;
-- ../shared/data/python-build-standalone-linux.json: portable glibc builds with sha256, for newer
-  releases, arm64, and the stacks the seed does not cover.
+- stacks/sources/python-build-standalone-linux.json: portable glibc builds with sha256, for newer
+  releases, arm64, and the stacks the seed does not cover (refreshed by tools/refresh_standalone.py).
 
 `make stacks` rewrites the files; `--check` exits 1 when they are stale (the unit tests run it)."""
 import argparse
@@ -17,7 +17,8 @@ from python_cnb import vendored  # noqa: E402
 
 yaml = vendored.load("yaml")
 
-STANDALONE = os.path.join(os.path.dirname(ROOT), "shared", "data", "python-build-standalone-linux.json")
+SOURCE = "stacks/sources/python-build-standalone-linux.json"
+STANDALONE = os.path.join(ROOT, SOURCE)
 CLASSIC_URL = "https://heroku-buildpack-python.s3.us-east-1.amazonaws.com/{stack}/runtimes/python-{version}.tar.gz"
 ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
 
@@ -92,7 +93,7 @@ def main():
         archives = json.load(f)["archives"]
     stale = []
     for filename, (name, ids, distro, version, default, runtimes) in sorted(stacks(archives).items()):
-        text = render(name, ids, distro, version, default, runtimes, "shared/data/python-build-standalone-linux.json")
+        text = render(name, ids, distro, version, default, runtimes, SOURCE)
         path = os.path.join(ROOT, "stacks", filename)
         current = open(path).read() if os.path.exists(path) else None
         if args.check:

@@ -11,7 +11,7 @@ import pytest
 from python_cnb import catalog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STANDALONE = os.path.join(os.path.dirname(ROOT), "shared", "data", "python-build-standalone-linux.json")
+STANDALONE = os.path.join(ROOT, "stacks", "sources", "python-build-standalone-linux.json")
 CLASSIC = "https://heroku-buildpack-python.s3.us-east-1.amazonaws.com/"
 
 
