@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Callable, List, Optional
 
-from . import catalog, process, sbom
+from . import catalog, process, sbom, toolset
 from .catalog import Runtime, Stack
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
@@ -53,10 +53,11 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     runtime_layer = Layer(ctx.layers_dir, runtime.NAME)
     chosen, source = _choose_runtime(project, stack, stacks, ctx.target.arch, runtime_layer, log, today())
     log.info("Using Python {} ({})".format(chosen.version, source))
+    tools_for_runtime = toolset.for_release(chosen.release, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
     target_key = "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch)
 
     log.header("Python runtime")
-    wanted = runtime.metadata(chosen, target_key)
+    wanted = runtime.metadata(chosen, tools_for_runtime, target_key)
     decision = runtime.decide(runtime_layer, wanted)
     if decision.reuse:
         runtime_layer.commit(runtime.TYPES, wanted)
@@ -64,8 +65,8 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     else:
         if decision.reason:
             log.info("Replacing the cached runtime: {}".format(decision.reason))
-        runtime.install(runtime_layer, chosen, wanted, ctx.env, downloader, runner, log)
-    sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen), version)
+        runtime.install(runtime_layer, chosen, tools_for_runtime, wanted, ctx.env, downloader, runner, log)
+    sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen, tools_for_runtime), version)
     python = runtime.python_in(runtime_layer.path)
     deps_layer = Layer(ctx.layers_dir, dependencies.NAME)
     cache_layer = Layer(ctx.layers_dir, pip_cache.NAME)

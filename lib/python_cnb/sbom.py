@@ -7,6 +7,7 @@ import urllib.parse
 from typing import Dict, List, Sequence, Tuple
 
 from .catalog import Runtime
+from .toolset import Toolset
 
 
 def _document(components: List[Dict[str, object]], tool_version: str) -> Dict[str, object]:
@@ -19,7 +20,7 @@ def _document(components: List[Dict[str, object]], tool_version: str) -> Dict[st
     }
 
 
-def runtime_components(runtime: Runtime) -> List[Dict[str, object]]:
+def runtime_components(runtime: Runtime, toolset: Toolset) -> List[Dict[str, object]]:
     component = {
         "type": "application",
         "name": "CPython",
@@ -30,7 +31,10 @@ def runtime_components(runtime: Runtime) -> List[Dict[str, object]]:
     }
     if runtime.sha256:
         component["hashes"] = [{"alg": "SHA-256", "content": runtime.sha256}]
-    return [component]
+    tools = [{"type": "library", "name": w.project, "version": w.version,
+              "purl": "pkg:pypi/{}@{}".format(w.project, w.version),
+              "hashes": [{"alg": "SHA-256", "content": w.sha256}]} for w in toolset.wheels]
+    return [component] + tools
 
 
 def distribution_components(dists: Sequence[Tuple[str, str]]) -> List[Dict[str, object]]:

@@ -1,24 +1,31 @@
 """The CPython runtime layer (build + launch + cache): the archive the catalog names, downloaded
-through the mirror, checked against its sha256 and unpacked. Its bin/ and lib/ reach PATH and
-LD_LIBRARY_PATH through the lifecycle, for later buildpacks and at launch."""
+through the mirror, checked against its sha256 and unpacked, then the classic toolset (pip,
+setuptools, wheel at pinned versions) unpacked into it from checksummed wheels. Its bin/ and lib/
+reach PATH and LD_LIBRARY_PATH through the lifecycle, for later buildpacks and at launch."""
 import os
 import tempfile
-from typing import Dict, Mapping
+import urllib.parse
+from typing import Dict, List, Mapping
 
+from .. import wheels
+from ..bytecode import compile_paths
 from ..catalog import Runtime
 from ..cnb.layers import Layer, LayerTypes
 from ..download import Downloader, extract, mirrored_url
 from ..errors import BuildpackError
 from ..log import Log
 from ..runner import Runner
+from ..toolset import Toolset
 from . import Decision, compare
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
 
-def metadata(runtime: Runtime, target: str) -> Dict[str, str]:
-    return {"version": runtime.version, "url": runtime.url, "sha256": runtime.sha256, "target": target}
+def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Dict[str, str]:
+    out = {"version": runtime.version, "url": runtime.url, "sha256": runtime.sha256, "target": target}
+    out.update(toolset.versions())
+    return out
 
 
 def python_in(layer_path: str) -> str:
@@ -35,6 +42,8 @@ def decide(layer: Layer, wanted: Dict[str, str]) -> Decision:
             return "Python version changed ({} -> {})".format(old, new)
         if key == "target":
             return "the build's target changed ({} -> {})".format(old, new)
+        if key in ("pip", "setuptools", "wheel"):
+            return "the pinned {} changed ({} -> {})".format(key, old, new)
         return "the catalog's archive for Python {} changed".format(wanted["version"])
 
     decision = compare(layer.previous_metadata(), wanted, describe)
@@ -54,7 +63,7 @@ def build_env(layer_path: str, env: Mapping[str, str]) -> Dict[str, str]:
     return out
 
 
-def install(layer: Layer, runtime: Runtime, wanted: Dict[str, str], env: Mapping[str, str],
+def install(layer: Layer, runtime: Runtime, toolset: Toolset, wanted: Dict[str, str], env: Mapping[str, str],
             downloader: Downloader, runner: Runner, log: Log) -> None:
     layer.reset()
     url = mirrored_url(runtime.url, env)
@@ -69,13 +78,14 @@ def install(layer: Layer, runtime: Runtime, wanted: Dict[str, str], env: Mapping
         else:
             log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
         extract(archive, layer.path, compression)
-    _check(layer.path, runtime, env, runner, log)
+    _check(layer.path, runtime, env, runner)
+    _install_toolset(layer.path, runtime, toolset, env, downloader, runner, log)
     layer.commit(TYPES, wanted)
     log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
 
 
-def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner, log: Log) -> None:
-    """The unpacked archive must run and be the version asked for; give it `python` and pip."""
+def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) -> None:
+    """The unpacked archive must run and be the version asked for; give it `python`."""
     bindir = os.path.join(path, "bin")
     python = python_in(path)
     if not os.path.exists(python):
@@ -83,18 +93,45 @@ def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner, 
                              hint="The catalog entry points at something that is not a CPython runtime.")
     if not os.path.exists(os.path.join(bindir, "python")):
         os.symlink(os.path.basename(python), os.path.join(bindir, "python"))
-    run_env = build_env(path, env)
-    probe = runner.capture([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], run_env)
+    probe = runner.capture([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                           build_env(path, env))
     if probe.returncode != 0 or probe.stdout.strip() != runtime.version:
         raise BuildpackError(
             "The archive for Python {} does not run as that version: {}".format(
                 runtime.version, (probe.stdout + probe.stderr).strip()[-300:] or "exit {}".format(probe.returncode)),
             hint="Its shared libraries may be missing from the run image, or the catalog entry is wrong.",
         )
-    if runner.capture([python, "-c", "import pip"], run_env).returncode != 0:
-        # Classic archives come without pip; every CPython carries a wheel of it for ensurepip.
-        log.info("The archive has no pip: installing the one bundled with Python (ensurepip)")
-        done = runner.capture([python, "-m", "ensurepip", "--default-pip"], run_env)
-        if done.returncode != 0:
-            raise BuildpackError("Could not install pip into Python {}: {}".format(
-                runtime.version, (done.stdout + done.stderr).strip()[-500:]))
+
+
+# Written to run on every Python line the catalogs serve, 2.7 included. setuptools before pip:
+# importing pip first makes setuptools' distutils shim stand aside (its rule for pip's builds).
+_TOOLSET_PROBE = ("import sys, setuptools, pkg_resources, wheel, pip; "
+                  "sys.stdout.write(' '.join([pip.__version__, setuptools.__version__, wheel.__version__]))")
+
+
+def _install_toolset(path: str, runtime: Runtime, toolset: Toolset, env: Mapping[str, str],
+                     downloader: Downloader, runner: Runner, log: Log) -> None:
+    """Unpack the pinned wheels over whatever the archive carries (classic archives have no pip,
+    portable ones their own), byte-compile them, and check they import."""
+    log.info("Installing {}".format(toolset.describe()))
+    timer = log.timer()
+    prefix = wheels.Prefix(path, runtime.release, python_in(path))
+    installed = []  # type: List[str]
+    with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
+        for wheel in toolset.wheels:
+            archive = os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
+            downloader.fetch(mirrored_url(wheel.url, env), archive, wheel.sha256)
+            wheels.remove_installed(prefix, wheel.project)
+            installed += wheels.install(prefix, archive, wheel.project)
+    run_env = build_env(path, env)
+    # A file that does not compile (pip ignores these too) only costs its pyc; the probe below
+    # is what must pass.
+    compile_paths(prefix.python, runtime.release,
+                  [os.path.join(prefix.site_packages, name) for name in sorted(set(installed))], run_env, runner)
+    probe = runner.capture([prefix.python, "-c", _TOOLSET_PROBE], run_env)
+    expected = " ".join(w.version for w in toolset.wheels)
+    if probe.returncode != 0 or probe.stdout.strip() != expected:
+        raise BuildpackError("{} do not work on Python {}: {}".format(
+            toolset.describe(), runtime.version, (probe.stdout + probe.stderr).strip()[-500:]),
+            hint="Report this: the toolset pins (stacks/toolset/wheels.yaml) do not fit this runtime.")
+    log.info("Installed {} in {}".format(toolset.describe(), timer.elapsed()))
