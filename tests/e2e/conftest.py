@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -77,7 +78,8 @@ class Pack:
         return dest
 
     def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False) -> subprocess.CompletedProcess:
-        """pack build; fresh: as the first build ever of this image (no previous image, no cache)."""
+        """pack build; fresh: as the first build ever of this image (no previous image, no cache).
+        Each build's wall time is recorded for the session's timing table."""
         if fresh:
             run(["docker", "image", "rm", "-f", image])
         cmd = [SETTINGS["pack"], "build", image, "--path", app_dir, "--builder", SETTINGS["builder"],
@@ -86,7 +88,29 @@ class Pack:
                "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
         for key, value in (env or {}).items():
             cmd += ["--env", "{}={}".format(key, value)]
-        return run(cmd + (["--clear-cache"] if fresh else []))
+        started = time.monotonic()
+        result = run(cmd + (["--clear-cache"] if fresh else []))
+        BUILD_TIMES.append((image, "cold" if fresh else "again", time.monotonic() - started, result.returncode))
+        return result
+
+
+# (image, cold|again, seconds, exit code) of every pack build, written to build/e2e-timings.json.
+BUILD_TIMES = []  # type: list
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not BUILD_TIMES:
+        return
+    os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+    with open(os.path.join(ROOT, "build", "e2e-timings.json"), "w") as f:
+        json.dump([{"image": i, "build": k, "seconds": round(t, 1), "exit": c} for i, k, t, c in BUILD_TIMES], f, indent=1)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if BUILD_TIMES:
+        terminalreporter.write_line("pack build wall times (build/e2e-timings.json):")
+        for image, kind, seconds, code in BUILD_TIMES:
+            terminalreporter.write_line("  {:6.1f}s  {:5}  {}{}".format(seconds, kind, image, "" if code == 0 else " (exit {})".format(code)))
 
 
 @pytest.fixture(scope="session")
@@ -100,25 +124,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(image: str, env: dict = None, deadline: float = 60.0):
-    """docker run the image's default process on a free loopback port; returns (status, body,
-    seconds to the first 200, logs). The container is stopped by its id."""
-    port = free_port()
-    cmd = ["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(port)]
+def serve(image: str, env: dict = None, deadline: float = 60.0, paths=(), port: int = 0):
+    """docker run the image's default process on a free loopback port (or the fixed port the app
+    binds itself); returns (status, body, seconds to the first 200, logs), and with paths
+    {path: (status, body)} for each further GET. The container is stopped by its id."""
+    published = port or free_port()
+    cmd = ["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(published)]
     for key, value in (env or {}).items():
         cmd += ["-e", "{}={}".format(key, value)]
     started = time.monotonic()
     container = run(cmd + [image])
     assert container.returncode == 0, container.stdout
     cid = container.stdout.strip().splitlines()[-1]
+    base = "http://127.0.0.1:{}".format(published)
     try:
         while True:
             try:
-                with urllib.request.urlopen("http://127.0.0.1:{}/".format(port), timeout=2) as r:
-                    return r.status, r.read().decode(), time.monotonic() - started, run(["docker", "logs", cid]).stdout
+                with urllib.request.urlopen(base + "/", timeout=2) as r:
+                    first = (r.status, r.read().decode(), time.monotonic() - started)
+                break
+            except urllib.error.HTTPError as e:  # the app answered, with an error: that is the answer
+                first = (e.code, e.read().decode(errors="replace"), time.monotonic() - started)
+                break
             except OSError:
                 if time.monotonic() - started > deadline:
                     raise AssertionError("no HTTP answer in {}s; logs:\n{}".format(deadline, run(["docker", "logs", cid]).stdout))
                 time.sleep(0.2)
+        more = {}
+        for path in paths:
+            try:
+                with urllib.request.urlopen(base + path, timeout=5) as r:
+                    more[path] = (r.status, r.read().decode(errors="replace"))
+            except urllib.error.HTTPError as e:
+                more[path] = (e.code, "")
+        logs = run(["docker", "logs", cid]).stdout
+        return (first + (logs,) + ((more,) if paths else ()))
     finally:
         run(["docker", "rm", "-f", cid])

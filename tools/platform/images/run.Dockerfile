@@ -1,11 +1,13 @@
-# The run image: only what a CPython runtime links against (ssl, ffi, sqlite, compression,
-# readline, curses, dbm, uuid, expat, nsl), tzdata, CA certificates, bash for Procfile commands.
+# The run image: what a CPython runtime links against (ssl, ffi, sqlite, compression,
+# readline, curses, dbm, uuid, expat, nsl), libpq for psycopg2 built from source (heroku-22 and
+# heroku-18 carry it too), tzdata, CA certificates, bash for Procfile commands.
 ARG BASE
 FROM ${BASE}
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       ca-certificates tzdata libssl3 libffi8 libsqlite3-0 libbz2-1.0 liblzma5 libreadline8 \
       libncursesw6 libtinfo6 libgdbm6 libgdbm-compat4 libuuid1 zlib1g libexpat1 libnsl2 libtirpc3 \
+      libpq5 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
 COPY extra-ca/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates >/dev/null \
