@@ -5,7 +5,7 @@ ROOT := $(abspath .)
 VENVS := $(ROOT)/.venv
 PYTEST_ARGS ?=
 
-.PHONY: help test test-unit test-e2e lint bench demo package vendor stacks clean
+.PHONY: help test test-unit test-e2e lint bench demo package vendor stacks toolset clean
 
 help:
 	@echo "make demo       build examples/ with real pack on a local Docker engine and serve it"
@@ -17,6 +17,7 @@ help:
 	@echo "make package    buildpack tarball and OCI buildpackage"
 	@echo "make vendor     refresh lib/python_cnb/_vendor"
 	@echo "make stacks     regenerate stacks/*.yaml"
+	@echo "make toolset    regenerate stacks/toolset/wheels.yaml (pip, setuptools, wheel pins)"
 
 # One venv with pytest per interpreter: the oldest and newest CPython 3 this machine has.
 $(VENVS)/%/ok: tests/requirements.txt
@@ -48,6 +49,10 @@ vendor:
 
 stacks:
 	python3 tools/gen_stacks.py
+
+# Needs PyPI: the pinned wheels' urls and sha256 (pins in tools/gen_toolset.py).
+toolset:
+	python3 tools/gen_toolset.py
 
 clean:
 	rm -rf $(VENVS) build
