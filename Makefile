@@ -12,7 +12,7 @@ help:
 	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
 	@echo "make test-unit  unit, phase and reliability tests (no engine)"
 	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"
-	@echo "make lint       syntax floor (Python 3.6) and style checks"
+	@echo "make lint       syntax floor (Python 3.6), pyflakes, mypy"
 	@echo "make bench      figures: detect time, cold vs warm build, sizes, start-up"
 	@echo "make package    buildpack tarball and OCI buildpackage"
 	@echo "make vendor     refresh lib/python_cnb/_vendor"
@@ -37,12 +37,14 @@ test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 test: test-unit test-e2e
 
 # The lib's syntax floor is Python 3.6 (Ubuntu 18.04's python3); the vendored packages pin their own.
+# .ci/run runs this before the tests.
 lint: $(VENVS)/lint/ok
 	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- --exclude-regex '/_vendor/' lib/python_cnb
 	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
+	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini python_cnb
 
 $(VENVS)/lint/ok:
-	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes && touch $@
+	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes mypy==1.13.0 types-PyYAML types-toml && touch $@
 
 vendor:
 	tools/vendor.sh

@@ -17,7 +17,7 @@ test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok
 	$(VENVS)/$(NEWEST_PY)/bin/python -m pytest -q tests/e2e $(PYTEST_ARGS)
 
 demo: platform
-	$(P)/demo.sh
+	python3 $(P)/demo.py
 
 bench: platform $(VENVS)/$(NEWEST_PY)/ok
 	$(VENVS)/$(NEWEST_PY)/bin/python $(P)/bench.py

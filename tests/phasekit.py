@@ -6,7 +6,6 @@ running pytest, so `make test` covers the oldest and the newest Python the machi
 A module of its own (not a conftest) so that test files in several folders import it by one name."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,11 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "platform"))
 import runtime_mirror  # noqa: E402
+import localplatform  # noqa: E402
+
+free_port = localplatform.free_port  # phase and reliability tests import it from here
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "apps")
 MIRROR_VERSIONS = ["3.12.1", "3.11.7"]
@@ -115,12 +118,6 @@ class Phase:
                         if how == "override" or (how == "default" and var not in env):
                             env[var] = value
         return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url: str, deadline: float = 30.0) -> str:

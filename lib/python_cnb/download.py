@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from .errors import BuildpackError
 from .log import mask
@@ -195,7 +195,7 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str) -> None:
 
 
 # Python 3.12+ has extraction filters; "tar" repeats the checks above (and warns no more).
-_TAR_FILTER = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+_TAR_FILTER: Dict[str, Any] = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
 
 
 def _inside(path: str, root: str) -> bool:

@@ -21,7 +21,7 @@ def _document(components: List[Dict[str, object]], tool_version: str) -> Dict[st
 
 
 def runtime_components(runtime: Runtime, toolset: Toolset) -> List[Dict[str, object]]:
-    component = {
+    component: Dict[str, object] = {
         "type": "application",
         "name": "CPython",
         "version": runtime.version,
@@ -31,7 +31,7 @@ def runtime_components(runtime: Runtime, toolset: Toolset) -> List[Dict[str, obj
     }
     if runtime.sha256:
         component["hashes"] = [{"alg": "SHA-256", "content": runtime.sha256}]
-    tools = [{"type": "library", "name": w.project, "version": w.version,
+    tools: List[Dict[str, object]] = [{"type": "library", "name": w.project, "version": w.version,
               "purl": "pkg:pypi/{}@{}".format(w.project, w.version),
               "hashes": [{"alg": "SHA-256", "content": w.sha256}]} for w in toolset.wheels]
     return [component] + tools

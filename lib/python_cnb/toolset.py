@@ -18,6 +18,9 @@ class Wheel(NamedTuple):
     sha256: str
 
 
+Line = Tuple[int, ...]  # a release line: (3, 12)
+
+
 class Toolset(NamedTuple):
     wheels: Tuple[Wheel, ...]  # in PROJECTS order
 
@@ -35,7 +38,7 @@ def toolset_path(buildpack_dir: str) -> str:
     return os.path.join(buildpack_dir, "stacks", "toolset", "wheels.yaml")
 
 
-def load(path: str) -> List[Tuple[Tuple[Tuple[int, int], ...], Toolset]]:
+def load(path: str) -> List[Tuple[Tuple[Line, ...], Toolset]]:
     """[(release lines, toolset)] as the file lists them."""
     yaml = vendored.load("yaml")
     try:
@@ -52,7 +55,7 @@ def load(path: str) -> List[Tuple[Tuple[Tuple[int, int], ...], Toolset]]:
                              hint="The buildpack is damaged: reinstall it, or report this.")
 
 
-def for_release(release: Tuple[int, ...], sets: List[Tuple[Tuple[Tuple[int, int], ...], Toolset]]) -> Toolset:
+def for_release(release: Tuple[int, ...], sets: List[Tuple[Tuple[Line, ...], Toolset]]) -> Toolset:
     """The set pinned for the release's line; a line newer than every pinned one gets the newest set
     (a catalog may offer a new line before the pins name it)."""
     line = tuple(release[:2])

@@ -5,7 +5,6 @@ the reason."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,31 +14,14 @@ import urllib.request
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import runtime_mirror  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools", "platform"))
+import localplatform  # noqa: E402
+from localplatform import SETTINGS, Mirror, Pack, free_port, run  # noqa: E402
+
+ENV = localplatform.ENV  # the e2e tests import the platform's names from here
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "apps")
 MIRROR_VERSIONS = ["3.12.1", "3.11.7", "3.10.13"]
-
-
-def platform_settings() -> dict:
-    """The names tools/platform/common.sh defines, read from the script itself."""
-    out = subprocess.run(["bash", "-c", 'source tools/platform/common.sh && echo "{\\"pack\\": \\"$PACK\\", '
-                                        '\\"builder\\": \\"$BUILDER\\", \\"docker_host\\": \\"$DOCKER_HOST\\", '
-                                        '\\"cache\\": \\"$CACHE\\", \\"pack_home\\": \\"$PACK_HOME\\", '
-                                        '\\"volume_key\\": \\"$PACK_VOLUME_KEY\\", \\"api\\": \\"$DOCKER_API_VERSION\\"}"'],
-                         cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True, check=True)
-    return json.loads(out.stdout)
-
-
-SETTINGS = platform_settings()
-ENV = dict(os.environ, DOCKER_HOST=SETTINGS["docker_host"], PACK_HOME=SETTINGS["pack_home"],
-           PACK_VOLUME_KEY=SETTINGS["volume_key"], DOCKER_API_VERSION=SETTINGS["api"])
-
-
-def run(cmd, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, **kw)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,28 +29,25 @@ def engine():
     info = run(["docker", "info", "--format", "{{.ServerVersion}}"])
     if info.returncode != 0:
         pytest.fail("The Docker engine is not running ({}): {}. Run `make platform`.".format(
-            SETTINGS["docker_host"], info.stdout.strip()), pytrace=False)
-    if not os.path.exists(SETTINGS["pack"]):
-        pytest.fail("pack is not built at {}. Run `make platform`.".format(SETTINGS["pack"]), pytrace=False)
+            SETTINGS["DOCKER_HOST"], info.stdout.strip()), pytrace=False)
+    if not os.path.exists(SETTINGS["PACK"]):
+        pytest.fail("pack is not built at {}. Run `make platform`.".format(SETTINGS["PACK"]), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def mirror(tmp_path_factory):
     """A directory to mount into builds, holding a catalog of the loopback mirror's runtimes."""
-    cache = os.path.join(SETTINGS["cache"], "e2e-mirror")
-    runtime_mirror.build_mirror(cache, versions=MIRROR_VERSIONS)
-    server = runtime_mirror.serve(cache)
-    mount = tmp_path_factory.mktemp("platform-mirror")
-    runtime_mirror.write_catalog(cache, server.url, str(mount / "catalog.yaml"))
-    os.chmod(str(mount), 0o755)
-    yield str(mount)
-    server.close()
+    with Mirror(MIRROR_VERSIONS, str(tmp_path_factory.mktemp("platform-mirror"))) as served:
+        yield served.mount_dir
 
 
-class Pack:
+class Apps:
+    """pack builds of private copies of the fixture apps, each build's wall time recorded."""
+
     def __init__(self, mirror_dir: str, tmp_root: str) -> None:
         self.mirror_dir = mirror_dir
         self.tmp_root = tmp_root
+        self.pack = Pack(mirror_dir)
 
     def app(self, fixture: str, name: str = "") -> str:
         """A private copy of a fixture app (tests change files in it)."""
@@ -78,19 +57,8 @@ class Pack:
         return dest
 
     def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False) -> subprocess.CompletedProcess:
-        """pack build; fresh: as the first build ever of this image (no previous image, no cache).
-        Each build's wall time is recorded for the session's timing table."""
-        if fresh:
-            run(["docker", "image", "rm", "-f", image])
-        cmd = [SETTINGS["pack"], "build", image, "--path", app_dir, "--builder", SETTINGS["builder"],
-               "--pull-policy", "never", "--network", "host", "--docker-host", "inherit",
-               "--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
-               "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
-        for key, value in (env or {}).items():
-            cmd += ["--env", "{}={}".format(key, value)]
-        started = time.monotonic()
-        result = run(cmd + (["--clear-cache"] if fresh else []))
-        BUILD_TIMES.append((image, "cold" if fresh else "again", time.monotonic() - started, result.returncode))
+        result = self.pack.build(app_dir, image, env, fresh)
+        BUILD_TIMES.append((image, "cold" if fresh else "again", result.seconds, result.returncode))
         return result
 
 
@@ -115,13 +83,7 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def pack(mirror, tmp_path_factory):
-    return Pack(mirror, str(tmp_path_factory.mktemp("apps")))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return Apps(mirror, str(tmp_path_factory.mktemp("apps")))
 
 
 def serve(image: str, env: dict = None, deadline: float = 60.0, paths=(), port: int = 0):

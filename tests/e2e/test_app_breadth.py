@@ -3,6 +3,8 @@ Django's collectstatic, build hooks, no run command, WEB_CONCURRENCY at launch, 
 import json
 import os
 
+import pytest
+
 from conftest import SETTINGS, run, serve
 
 IMAGE = "localhost/python-cnb-e2e/{}"
@@ -19,9 +21,16 @@ def test_uv_lock_fastapi_app_serves_under_gunicorn_with_uvicorn_workers(pack):
     assert "uvicorn.workers.UvicornWorker" in logs
 
 
-def test_poetry_lock_app(pack):
+@pytest.fixture(scope="module")
+def poetry_image(pack):
+    """The poetry fixture's image, which several tests look into (so `-k` can select any alone)."""
     result = pack.build(pack.app("poetry_flask"), IMAGE.format("poetry"), fresh=True)
     assert result.returncode == 0, result.stdout
+    return result
+
+
+def test_poetry_lock_app(poetry_image):
+    result = poetry_image
     assert "  Installing dependencies with pip from poetry.lock (main packages, hashes checked)\n" in result.stdout
     status, body, _, _ = serve(IMAGE.format("poetry"))
     assert (status, body) == (200, "hello from the poetry fixture\n")
@@ -45,7 +54,7 @@ def test_build_hooks_and_no_run_command(pack):
     assert "(e.g. `pack build --default-process`, or the App Platform run command)." in result.stdout
 
 
-def test_web_concurrency_follows_the_container_limits_unless_set(pack):
+def test_web_concurrency_follows_the_container_limits_unless_set(poetry_image):
     image = IMAGE.format("poetry")
     limited = run(["docker", "run", "--rm", "--memory", "512m", "--cpus", "1", "--entrypoint", "launcher",
                    image, "printenv", "WEB_CONCURRENCY"])
@@ -55,8 +64,8 @@ def test_web_concurrency_follows_the_container_limits_unless_set(pack):
     assert chosen.stdout.strip().splitlines()[-1] == "7"
 
 
-def test_sbom_download_returns_our_cyclonedx_documents(tmp_path):
-    result = run([SETTINGS["pack"], "sbom", "download", IMAGE.format("poetry"), "--output-dir", str(tmp_path)])
+def test_sbom_download_returns_our_cyclonedx_documents(poetry_image, tmp_path):
+    result = run([SETTINGS["PACK"], "sbom", "download", IMAGE.format("poetry"), "--output-dir", str(tmp_path)])
     assert result.returncode == 0, result.stdout
     base = tmp_path / "layers" / "sbom" / "launch" / "python-cnb_python"
     runtime = json.loads((base / "python" / "sbom.cdx.json").read_text())

@@ -6,18 +6,12 @@ socket the lifecycle allows one Docker connection at a time, which its export of
 layers reused from a previous image breaks (kpack itself publishes to a registry instead);
 rebuilds are covered through pack in test_pack_build.py."""
 import os
-import subprocess
 
 import pytest
 
-from conftest import ENV, ROOT, SETTINGS, run, serve
+from conftest import ENV, SETTINGS, run, serve
 
 IMAGE = "localhost/python-cnb-e2e/kpack-{}"
-
-
-def platform_value(name):
-    return subprocess.run(["bash", "-c", "source tools/platform/common.sh && echo ${}".format(name)], cwd=ROOT,
-                          stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
 
 
 def creator(pack, app, image, platform, env):
@@ -35,10 +29,10 @@ def creator(pack, app, image, platform, env):
                 "-v", "{}:/var/run/docker.sock".format(socket_path), "-v", "{}:/workspace".format(app),
                 "-v", "{}:/platform".format(platform),
                 "-v", "{}:/platform-mirror:ro".format(pack.mirror_dir),
-                "-e", "CNB_PLATFORM_API={}".format(platform_value("KPACK_PLATFORM_API")),
-                "-e", "DOCKER_API_VERSION={}".format(SETTINGS["api"]),
-                SETTINGS["builder"], "/cnb/lifecycle/creator", "-daemon", "-app", "/workspace",
-                "-platform", "/platform", "-run-image", platform_value("RUN_IMAGE"), image])
+                "-e", "CNB_PLATFORM_API={}".format(SETTINGS["KPACK_PLATFORM_API"]),
+                "-e", "DOCKER_API_VERSION={}".format(SETTINGS["DOCKER_API_VERSION"]),
+                SETTINGS["BUILDER"], "/cnb/lifecycle/creator", "-daemon", "-app", "/workspace",
+                "-platform", "/platform", "-run-image", SETTINGS["RUN_IMAGE"], image])
 
 
 @pytest.mark.parametrize("fixture, env, body", [

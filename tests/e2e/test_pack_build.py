@@ -103,7 +103,7 @@ def test_a_version_that_does_not_exist_fails_with_our_one_line_message(pack):
 
 
 def test_pack_inspect_shows_the_default_process_and_buildpack(flask_build):
-    inspect = run([SETTINGS["pack"], "inspect", IMAGE.format("flask")])
+    inspect = run([SETTINGS["PACK"], "inspect", IMAGE.format("flask")])
     assert re.search(r"\n\s+python-cnb/python\s+0\.1\.0\s", inspect.stdout), inspect.stdout
     assert re.search(r"\n\s+web \(default\)\s+gunicorn\s+--worker-tmp-dir /dev/shm app:app\s+/workspace\n",
                      inspect.stdout), inspect.stdout

@@ -1,7 +1,6 @@
 """The classic runtime toolset: pins per Python line, and the wheel installer that puts them in."""
 import base64
 import hashlib
-import io
 import os
 import subprocess
 import sys

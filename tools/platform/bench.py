@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,24 +17,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import runtime_mirror  # noqa: E402
-
-
-def settings():
-    out = subprocess.run(["bash", "-c", "source tools/platform/common.sh && env"], cwd=ROOT,
-                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    env = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-    names = subprocess.run(["bash", "-c", 'source tools/platform/common.sh && echo "$PACK $BUILDER $CACHE"'],
-                           cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.split()
-    return env, names[0], names[1], names[2]
-
-
-ENV, PACK, BUILDER, CACHE = settings()
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, **kw)
+from localplatform import Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
 
 
 def detect_times(runs=300):
@@ -66,26 +48,19 @@ def main():
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
                          "ratio": detect / bare}
 
-    mirror = os.path.join(CACHE, "e2e-mirror")
-    runtime_mirror.build_mirror(mirror, versions=["3.12.1"])
     image = "localhost/python-cnb-bench/flask-hello"
     work = tempfile.mkdtemp()
     os.chmod(work, 0o755)
     app = os.path.join(work, "app")
     shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app)
-    with runtime_mirror.serve(mirror) as server:
-        runtime_mirror.write_catalog(mirror, server.url, os.path.join(work, "catalog.yaml"))
-        base = [PACK, "build", image, "--path", app, "--builder", BUILDER, "--pull-policy", "never",
-                "--network", "host", "--docker-host", "inherit", "--volume", "{}:/platform-mirror:ro".format(work),
-                "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
-        run(["docker", "image", "rm", "-f", image])
+    with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
+        pack = Pack(mirror.mount_dir)
         timings = {}
-        for name, extra in (("cold", ["--clear-cache"]), ("no_change", [])):
-            start = time.perf_counter()
-            result = run(base + extra)
+        for name, fresh in (("cold", True), ("no_change", False)):
+            result = pack.build(app, image, fresh=fresh)
             if result.returncode != 0:
                 sys.exit("bench: pack build failed:\n" + result.stdout[-3000:])
-            timings[name] = {"pack_build_s": time.perf_counter() - start, "bin_build_s": build_seconds(result.stdout)}
+            timings[name] = {"pack_build_s": result.seconds, "bin_build_s": build_seconds(result.stdout)}
     timings["ratio_no_change_to_cold"] = timings["no_change"]["pack_build_s"] / timings["cold"]["pack_build_s"]
     results["build"] = timings
 
@@ -95,9 +70,7 @@ def main():
     layers = {os.path.basename(p): int(k) * 1024 for k, p in (line.split() for line in du.stdout.split("\n") if line.strip())}
     results["sizes"] = {"image_bytes": size, "layers_bytes": layers}
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     start = time.perf_counter()
     cid = run(["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(port), image]).stdout.strip()
     try:

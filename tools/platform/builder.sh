@@ -5,7 +5,7 @@
 #   builder.sh [NAME [LIFECYCLE_TARBALL]]
 source "$(dirname "$0")/common.sh"
 name=${1:-$BUILDER}
-lifecycle=${2:-$CACHE/lifecycle-$LIFECYCLE_VERSION+linux.x86-64.tgz}
+lifecycle=${2:-$LIFECYCLE_TARBALL}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
 stage=$("$PLATFORM_DIR/stage-buildpack.sh")

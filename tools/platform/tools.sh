@@ -15,7 +15,7 @@ if [ ! -x "$PACK" ]; then
     mv "$PACK.tmp" "$PACK"
 fi
 
-tarball=$CACHE/lifecycle-$LIFECYCLE_VERSION+linux.x86-64.tgz
+tarball=$LIFECYCLE_TARBALL
 if [ ! -f "$tarball" ]; then
     say "building lifecycle $LIFECYCLE_VERSION"
     dir=$(go mod download -json "github.com/buildpacks/lifecycle@$LIFECYCLE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
@@ -27,11 +27,14 @@ if [ ! -f "$tarball" ]; then
     (cd "$dir" && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
               && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher)
     for phase in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$out/$phase"; done
-    # lifecycle.toml: the descriptor the release packager fills in from api/apis.go.
-    apis=$(cd "$dir" && sed -n 's/.*Platform = newApisMustParse(\(\[\]string{[^}]*}\).*/\1/p; s/.*Buildpack = newApisMustParse(\(\[\]string{[^}]*}\).*/\1/p' api/apis.go)
-    platform=$(echo "$apis" | sed -n 1p | sed 's/\[\]string{\(.*\)}/[\1]/')
-    buildpack=$(echo "$apis" | sed -n 2p | sed 's/\[\]string{\(.*\)}/[\1]/')
-    [ -n "$platform" ] && [ -n "$buildpack" ] || die "could not read the supported APIs from lifecycle's api/apis.go"
+    # lifecycle.toml: the descriptor the release packager writes, with the APIs this release
+    # supports as its own api package states them (a compile error, not a silent misread, if
+    # that package changes shape).
+    apis=$(cd "$dir" && go run "$PLATFORM_DIR/lifecycle-apis/main.go") \
+        || die "could not read the supported APIs from lifecycle's api package"
+    platform=$(echo "$apis" | sed -n 's/^platform = //p')
+    buildpack=$(echo "$apis" | sed -n 's/^buildpack = //p')
+    [ -n "$platform" ] && [ -n "$buildpack" ] || die "lifecycle-apis printed no API lists: $apis"
     cat > "$work/lifecycle.toml" <<TOML
 [apis]
 [apis.buildpack]

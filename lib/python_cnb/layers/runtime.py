@@ -116,7 +116,7 @@ def _install_toolset(path: str, runtime: Runtime, toolset: Toolset, env: Mapping
     log.info("Installing {}".format(toolset.describe()))
     timer = log.timer()
     prefix = wheels.Prefix(path, runtime.release, python_in(path))
-    installed = []  # type: List[str]
+    installed: List[str] = []
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         for wheel in toolset.wheels:
             archive = os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))

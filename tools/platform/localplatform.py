@@ -1,0 +1,94 @@
+"""The local platform as the tests, `make bench` and `make demo` use it: settings.env's values (read
+through bash, as the shell scripts read them), a free loopback port, the loopback runtime mirror
+mounted into builds, and `pack build` with our builder."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+PLATFORM_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(PLATFORM_DIR))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import runtime_mirror  # noqa: E402
+
+
+def _read_settings() -> Dict[str, str]:
+    path = os.path.join(PLATFORM_DIR, "settings.env")
+    with open(path) as f:
+        names = [line.split("=", 1)[0] for line in f if "=" in line and not line.lstrip().startswith("#")]
+    out = subprocess.run(["bash", "-c", 'set -a; source "$1"; for n in "${@:2}"; do printf "%s=%s\\0" "$n" "${!n}"; done',
+                          "settings", path] + names, stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    return dict(item.split("=", 1) for item in out.split("\0") if item)
+
+
+SETTINGS = _read_settings()
+# What pack and docker need from the settings, over the caller's environment.
+ENV = dict(os.environ, **{k: SETTINGS[k] for k in ("DOCKER_HOST", "DOCKER_API_VERSION", "PACK_HOME", "PACK_VOLUME_KEY")})
+
+
+def run(cmd: List[str], **kw) -> subprocess.CompletedProcess:
+    """A platform command (docker, pack) with its output as text, stderr folded in."""
+    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, **kw)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mirror:
+    """The loopback runtime mirror, served for the duration of a `with`, and a directory to mount
+    into builds (at /platform-mirror) holding its catalog."""
+
+    def __init__(self, versions: List[str], mount_dir: str) -> None:
+        self.cache = os.path.join(SETTINGS["CACHE"], "e2e-mirror")
+        self.versions = versions
+        self.mount_dir = mount_dir
+
+    def __enter__(self) -> "Mirror":
+        runtime_mirror.build_mirror(self.cache, versions=self.versions)
+        self.server = runtime_mirror.serve(self.cache)
+        os.makedirs(self.mount_dir, exist_ok=True)
+        runtime_mirror.write_catalog(self.cache, self.server.url, os.path.join(self.mount_dir, "catalog.yaml"))
+        os.chmod(self.mount_dir, 0o755)  # the build runs as the image's CNB user
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.close()
+
+
+class Pack:
+    """`pack build` with our builder, runtimes from a mounted mirror, on the host network."""
+
+    def __init__(self, mirror_dir: str, builder: Optional[str] = None) -> None:
+        self.mirror_dir = mirror_dir
+        self.builder = builder or SETTINGS["BUILDER"]
+
+    def command(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None, fresh: bool = False) -> List[str]:
+        cmd = [SETTINGS["PACK"], "build", image, "--path", app_dir, "--builder", self.builder,
+               "--pull-policy", "never", "--network", "host", "--docker-host", "inherit",
+               "--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
+               "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
+        for key, value in (env or {}).items():
+            cmd += ["--env", "{}={}".format(key, value)]
+        return cmd + (["--clear-cache"] if fresh else [])
+
+    def build(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None,
+              fresh: bool = False) -> "Built":
+        """fresh: as the first build ever of this image (no previous image, no cache)."""
+        if fresh:
+            run(["docker", "image", "rm", "-f", image])
+        started = time.monotonic()
+        result = run(self.command(app_dir, image, env, fresh))
+        return Built(result, time.monotonic() - started)
+
+
+class Built(subprocess.CompletedProcess):
+    """A finished `pack build` and its wall time."""
+
+    def __init__(self, result: subprocess.CompletedProcess, seconds: float) -> None:
+        super().__init__(result.args, result.returncode, result.stdout, result.stderr)
+        self.seconds = seconds
