@@ -3,13 +3,15 @@
 P := tools/platform
 NEWEST_PY := $(lastword $(PYTHON_VERSIONS))
 
-.PHONY: platform engine-stop
+.PHONY: platform release engine-stop
 
+# The builder takes the buildpack from the registry, as a platform team's would.
 platform:
 	$(P)/engine.sh start
+	$(P)/registry.sh start
 	$(P)/tools.sh >/dev/null
 	$(P)/stack.sh
-	$(P)/builder.sh
+	BUILDPACK_URI=docker://$$($(P)/package.sh) $(P)/builder.sh
 
 # End-to-end: pack build through the lifecycle on the engine, then docker run and HTTP.
 test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok
@@ -23,7 +25,12 @@ bench: platform $(VENVS)/$(NEWEST_PY)/ok
 	$(VENVS)/$(NEWEST_PY)/bin/python $(P)/bench.py
 
 package: platform
-	$(P)/package.sh
+	@echo "make platform published the buildpackage; the .cnb files are in build/"
+
+# CHANGELOG.md checked against buildpack.toml, then the .cnb files, SHA256SUMS and the pushed index.
+release: platform
+	$(P)/release.sh
 
 engine-stop:
+	$(P)/registry.sh stop
 	$(P)/engine.sh stop

@@ -56,8 +56,9 @@ class Apps:
             shutil.copytree(os.path.join(FIXTURES, fixture), dest)
         return dest
 
-    def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False) -> subprocess.CompletedProcess:
-        result = self.pack.build(app_dir, image, env, fresh)
+    def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False,
+              extra: list = ()) -> subprocess.CompletedProcess:
+        result = self.pack.build(app_dir, image, env, fresh, extra)
         BUILD_TIMES.append((image, "cold" if fresh else "again", result.seconds, result.returncode))
         return result
 

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# The builder: our buildpack (staged from the repo: buildpack.toml, bin/, lib/, stacks/), the
-# bookworm build and run images, and the locally built lifecycle. Created with pack and trusted,
-# so pack runs the lifecycle from it instead of pulling a lifecycle image.
-#   builder.sh [NAME [LIFECYCLE_TARBALL]]
+# The builder: our buildpack, the bookworm build and run images, and the locally built lifecycle.
+# Created with pack and trusted, so pack runs the lifecycle from it instead of pulling a
+# lifecycle image. The buildpack comes from BUILDPACK_URI: `docker://<ref>` for the buildpackage
+# `make package` published to the project's registry (what `make platform` uses), else the repo
+# staged as a directory (quick local work).
+#   [BUILDPACK_URI=docker://...] builder.sh [NAME [LIFECYCLE_TARBALL]]
 source "$(dirname "$0")/common.sh"
 name=${1:-$BUILDER}
 lifecycle=${2:-$LIFECYCLE_TARBALL}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
-stage=$("$PLATFORM_DIR/stage-buildpack.sh")
+stage=${BUILDPACK_URI:-}
+case "$stage" in
+docker://*)
+    # The engine pulls the buildpackage from the registry (the amd64 image of its index); pack
+    # then takes it from the engine, as it takes the stack images.
+    docker pull -q "${stage#docker://}" >/dev/null || die "could not pull ${stage#docker://} from the registry" ;;
+"") stage=$("$PLATFORM_DIR/stage-buildpack.sh") ;;
+esac
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cat > "$work/builder.toml" <<TOML
 description = "python-cnb on Debian bookworm (local lifecycle $(basename "$lifecycle"))"

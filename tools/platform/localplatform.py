@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 PLATFORM_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(PLATFORM_DIR))
@@ -67,22 +67,24 @@ class Pack:
         self.mirror_dir = mirror_dir
         self.builder = builder or SETTINGS["BUILDER"]
 
-    def command(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None, fresh: bool = False) -> List[str]:
+    def command(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None, fresh: bool = False,
+                extra: Sequence[str] = ()) -> List[str]:
         cmd = [SETTINGS["PACK"], "build", image, "--path", app_dir, "--builder", self.builder,
                "--pull-policy", "never", "--network", "host", "--docker-host", "inherit",
                "--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
                "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
         for key, value in (env or {}).items():
             cmd += ["--env", "{}={}".format(key, value)]
-        return cmd + (["--clear-cache"] if fresh else [])
+        return cmd + list(extra) + (["--clear-cache"] if fresh else [])
 
     def build(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None,
-              fresh: bool = False) -> "Built":
-        """fresh: as the first build ever of this image (no previous image, no cache)."""
+              fresh: bool = False, extra: Sequence[str] = ()) -> "Built":
+        """fresh: as the first build ever of this image (no previous image, no cache); extra:
+        more `pack build` flags."""
         if fresh:
             run(["docker", "image", "rm", "-f", image])
         started = time.monotonic()
-        result = run(self.command(app_dir, image, env, fresh))
+        result = run(self.command(app_dir, image, env, fresh, extra))
         return Built(result, time.monotonic() - started)
 
 
