@@ -11,7 +11,7 @@ platform:
 	$(P)/registry.sh start
 	$(P)/tools.sh >/dev/null
 	$(P)/stack.sh
-	BUILDPACK_URI=docker://$$($(P)/package.sh) $(P)/builder.sh
+	$(P)/builders.sh
 
 # End-to-end: pack build through the lifecycle on the engine, then docker run and HTTP.
 test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok

@@ -57,8 +57,10 @@ class Apps:
         return dest
 
     def build(self, app_dir: str, image: str, env: dict = None, fresh: bool = False,
-              extra: list = ()) -> subprocess.CompletedProcess:
-        result = self.pack.build(app_dir, image, env, fresh, extra)
+              extra: list = (), builder: str = "") -> subprocess.CompletedProcess:
+        """extra: more `pack build` flags; builder: another builder than the default one."""
+        pack = Pack(self.mirror_dir, builder) if builder else self.pack
+        result = pack.build(app_dir, image, env, fresh, extra)
         BUILD_TIMES.append((image, "cold" if fresh else "again", result.seconds, result.returncode))
         return result
 

@@ -70,9 +70,10 @@ def test_sbom_download_returns_our_cyclonedx_documents(poetry_image, tmp_path):
     base = tmp_path / "layers" / "sbom" / "launch" / "python-cnb_python"
     runtime = json.loads((base / "python" / "sbom.cdx.json").read_text())
     deps = json.loads((base / "dependencies" / "sbom.cdx.json").read_text())
-    (cpython,) = runtime["components"]
+    cpython, *toolset = runtime["components"]
     assert (cpython["name"], cpython["version"]) == ("CPython", "3.12.1")
     assert len(cpython["hashes"][0]["content"]) == 64
+    assert [c["purl"] for c in toolset] == ["pkg:pypi/pip@23.3.2", "pkg:pypi/setuptools@68.2.2", "pkg:pypi/wheel@0.42.0"]
     purls = {c["purl"] for c in deps["components"]}
     assert {"pkg:pypi/flask@3.0.3", "pkg:pypi/gunicorn@23.0.0"} <= purls
     assert not [p for p in purls if p.startswith("pkg:pypi/pytest@")]  # the dev group stays out

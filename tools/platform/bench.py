@@ -2,7 +2,8 @@
 """make bench: figures, not tests. Printed as a table and written to build/bench/results.json.
 
 - bin/detect wall time against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
-- cold `pack build` of the demo app against a no-change rebuild, and bin/build's own time in each
+- cold `pack build` of the demo app against a no-change rebuild, and bin/build's own time in each;
+  the same two builds with a floor builder whose buildpack writes one launch layer and a process
 - the app image's size and our layers' sizes
 - container start to the first HTTP 200"""
 import json
@@ -18,6 +19,20 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from localplatform import Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
+
+
+FLOOR_BUILDER = "localhost/python-cnb-bench/builder:floor"
+
+
+def floor_builder() -> None:
+    """A builder like ours (same stack and lifecycle) whose only buildpack does the least: the
+    floor a no-change `pack build` cannot go below on this machine."""
+    env = dict(os.environ, BUILDPACK_URI=os.path.join(ROOT, "tools", "platform", "floor-buildpack"),
+               BUILDPACK_ID="python-cnb/floor")
+    made = subprocess.run([os.path.join(ROOT, "tools", "platform", "builder.sh"), FLOOR_BUILDER], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    if made.returncode != 0:
+        sys.exit("bench: could not create the floor builder:\n" + made.stdout)
 
 
 def detect_times(runs=300):
@@ -53,15 +68,18 @@ def main():
     os.chmod(work, 0o755)
     app = os.path.join(work, "app")
     shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app)
+    floor_builder()
     with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
-        pack = Pack(mirror.mount_dir)
         timings = {}
-        for name, fresh in (("cold", True), ("no_change", False)):
-            result = pack.build(app, image, fresh=fresh)
-            if result.returncode != 0:
-                sys.exit("bench: pack build failed:\n" + result.stdout[-3000:])
-            timings[name] = {"pack_build_s": result.seconds, "bin_build_s": build_seconds(result.stdout)}
+        for builder, prefix in ((None, ""), (FLOOR_BUILDER, "floor_")):
+            pack = Pack(mirror.mount_dir, builder)
+            for name, fresh in (("cold", True), ("no_change", False)):
+                result = pack.build(app, image + ("-floor" if builder else ""), fresh=fresh)
+                if result.returncode != 0:
+                    sys.exit("bench: pack build failed:\n" + result.stdout[-3000:])
+                timings[prefix + name] = {"pack_build_s": result.seconds, "bin_build_s": build_seconds(result.stdout)}
     timings["ratio_no_change_to_cold"] = timings["no_change"]["pack_build_s"] / timings["cold"]["pack_build_s"]
+    timings["ratio_no_change_to_floor"] = timings["no_change"]["pack_build_s"] / timings["floor_no_change"]["pack_build_s"]
     results["build"] = timings
 
     size = int(run(["docker", "image", "inspect", image, "--format", "{{.Size}}"]).stdout.strip())
@@ -100,6 +118,9 @@ def main():
         ("cold pack build", "{:.1f} s (bin/build {} s)".format(timings["cold"]["pack_build_s"], timings["cold"]["bin_build_s"])),
         ("no-change pack build", "{:.1f} s (bin/build {} s)".format(timings["no_change"]["pack_build_s"], timings["no_change"]["bin_build_s"])),
         ("no-change / cold", "{:.2f}".format(timings["ratio_no_change_to_cold"])),
+        ("floor: cold / no-change pack build", "{:.1f} s / {:.1f} s".format(
+            timings["floor_cold"]["pack_build_s"], timings["floor_no_change"]["pack_build_s"])),
+        ("no-change / floor no-change", "{:.2f}x".format(timings["ratio_no_change_to_floor"])),
         ("app image", mb(size)),
     ] + [("layer " + k, mb(v)) for k, v in sorted(layers.items())] + [
         ("container start to first 200", "{:.2f} s".format(results["start_to_first_200_s"])),

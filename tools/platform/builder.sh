@@ -4,10 +4,13 @@
 # lifecycle image. The buildpack comes from BUILDPACK_URI: `docker://<ref>` for the buildpackage
 # `make package` published to the project's registry (what `make platform` uses), else the repo
 # staged as a directory (quick local work).
-#   [BUILDPACK_URI=docker://...] builder.sh [NAME [LIFECYCLE_TARBALL]]
+# BUILDER_RUN_IMAGE names the run image by another reference (the registry's, for publish mode);
+# BUILDPACK_ID another buildpack than ours (make bench's floor).
+#   [BUILDPACK_URI=docker://...] [BUILDER_RUN_IMAGE=...] builder.sh [NAME [LIFECYCLE_TARBALL]]
 source "$(dirname "$0")/common.sh"
 name=${1:-$BUILDER}
 lifecycle=${2:-$LIFECYCLE_TARBALL}
+run_image=${BUILDER_RUN_IMAGE:-$RUN_IMAGE}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
 stage=${BUILDPACK_URI:-}
@@ -27,18 +30,18 @@ uri = "$stage"
 
 [[order]]
 [[order.group]]
-id = "python-cnb/python"
+id = "${BUILDPACK_ID:-python-cnb/python}"
 
 [stack]
 id = "$STACK_ID"
 build-image = "$BUILD_IMAGE"
-run-image = "$RUN_IMAGE"
+run-image = "$run_image"
 
 [build]
 image = "$BUILD_IMAGE"
 
 [[run.images]]
-image = "$RUN_IMAGE"
+image = "$run_image"
 
 [[targets]]
 os = "linux"

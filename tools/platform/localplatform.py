@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from typing import Dict, List, Optional, Sequence
 
 PLATFORM_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -37,6 +39,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def delete_from_registry(image: str) -> None:
+    """Remove a tag's manifest from the project's registry (a publish-mode build is then a first one)."""
+    name, _, tag = image[len(SETTINGS["REGISTRY"]) + 1:].partition(":")
+    base = "http://{}/v2/{}/manifests/".format(SETTINGS["REGISTRY_ADDR"], name)
+    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(base + (tag or "latest"), method="HEAD",
+                                                           headers={"Accept": accept}), timeout=10) as r:
+            digest = r.headers["Docker-Content-Digest"]
+        urllib.request.urlopen(urllib.request.Request(base + digest, method="DELETE"), timeout=10).close()
+    except urllib.error.HTTPError as e:
+        if e.code != 404:  # 404: not there, nothing to delete
+            raise
 
 
 class Mirror:
@@ -83,6 +100,8 @@ class Pack:
         more `pack build` flags."""
         if fresh:
             run(["docker", "image", "rm", "-f", image])
+            if image.startswith(SETTINGS["REGISTRY"] + "/"):
+                delete_from_registry(image)
         started = time.monotonic()
         result = run(self.command(app_dir, image, env, fresh, extra))
         return Built(result, time.monotonic() - started)

@@ -5,10 +5,17 @@
 source "$(dirname "$0")/common.sh"
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
+# Both images also go to the project's registry: publish-mode builds and kpack read them there.
+publish() {
+    docker tag "$BUILD_IMAGE" "$REGISTRY_BUILD_IMAGE" && docker push -q "$REGISTRY_BUILD_IMAGE" >/dev/null \
+        && docker tag "$RUN_IMAGE" "$REGISTRY_RUN_IMAGE" && docker push -q "$REGISTRY_RUN_IMAGE" >/dev/null \
+        || die "could not push the stack images to $REGISTRY (is tools/platform/registry.sh running?)"
+}
+
 recipe=$(cat "$PLATFORM_DIR"/images/*.Dockerfile /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-16)
 current=$(docker image inspect -f '{{ index .Config.Labels "dev.python-cnb.recipe" }}' "$RUN_IMAGE" 2>/dev/null || true)
 if [ "$current" = "$recipe" ] && docker image inspect "$BUILD_IMAGE" >/dev/null 2>&1; then
-    say "stack images are current ($recipe)"; exit 0
+    publish; say "stack images are current ($recipe)"; exit 0
 fi
 
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
@@ -31,4 +38,5 @@ for kind in build run; do
         --build-arg BASE="$BASE_IMAGE" --build-arg STACK_ID="$STACK_ID" \
         --label dev.python-cnb.recipe="$recipe" -t "$image" "$ctx" >/dev/null
 done
+publish
 say "stack images built ($recipe)"

@@ -15,15 +15,17 @@ if [ ! -x "$PACK" ]; then
     mv "$PACK.tmp" "$PACK"
 fi
 
-tarball=$LIFECYCLE_TARBALL
-if [ ! -f "$tarball" ]; then
-    say "building lifecycle $LIFECYCLE_VERSION"
-    dir=$(go mod download -json "github.com/buildpacks/lifecycle@$LIFECYCLE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-    [ -n "$dir" ] || die "could not download github.com/buildpacks/lifecycle@$LIFECYCLE_VERSION from the Go module proxy"
-    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+# A lifecycle release as the tarball a builder's [lifecycle] uri takes.
+build_lifecycle() {
+    local version=$1 tarball=$2 dir work out ldflags apis platform buildpack
+    [ -f "$tarball" ] && return 0
+    say "building lifecycle $version"
+    dir=$(go mod download -json "github.com/buildpacks/lifecycle@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [ -n "$dir" ] || die "could not download github.com/buildpacks/lifecycle@$version from the Go module proxy"
+    work=$(mktemp -d)
     out=$work/lifecycle
     mkdir -p "$out"
-    ldflags="-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${LIFECYCLE_VERSION#v}"
+    ldflags="-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${version#v}"
     (cd "$dir" && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/lifecycle" ./cmd/lifecycle \
               && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "$ldflags" -o "$out/launcher" ./cmd/launcher)
     for phase in detector analyzer restorer builder exporter rebaser creator extender; do ln -sf lifecycle "$out/$phase"; done
@@ -49,9 +51,13 @@ if [ ! -f "$tarball" ]; then
   buildpack = "0.7"
 
 [lifecycle]
-  version = "${LIFECYCLE_VERSION#v}"
+  version = "${version#v}"
 TOML
     tar -C "$work" -czf "$tarball.tmp" lifecycle.toml lifecycle
     mv "$tarball.tmp" "$tarball"
-fi
-echo "$tarball"
+    rm -rf "$work"
+}
+
+build_lifecycle "$LIFECYCLE_VERSION" "$LIFECYCLE_TARBALL"
+build_lifecycle "$NEWEST_LIFECYCLE_VERSION" "$NEWEST_LIFECYCLE_TARBALL"
+echo "$LIFECYCLE_TARBALL"
