@@ -13,20 +13,23 @@ lifecycle=${2:-$LIFECYCLE_TARBALL}
 run_image=${BUILDER_RUN_IMAGE:-$RUN_IMAGE}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
-stage=${BUILDPACK_URI:-}
-case "$stage" in
+source=${BUILDPACK_URI:-}
+case "$source" in
 docker://*)
     # The engine pulls the buildpackage from the registry (the amd64 image of its index); pack
     # then takes it from the engine, as it takes the stack images.
-    docker pull -q "${stage#docker://}" >/dev/null || die "could not pull ${stage#docker://} from the registry" ;;
-"") stage=$("$PLATFORM_DIR/stage-buildpack.sh") ;;
+    ref=${source#docker://}
+    docker pull -q "$ref" >/dev/null || die "could not pull $ref from the registry"
+    buildpack="image = \"$ref\"" ;;
+"") buildpack="uri = \"$("$PLATFORM_DIR/stage-buildpack.sh")\"" ;;
+*) buildpack="uri = \"$source\"" ;;
 esac
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cat > "$work/builder.toml" <<TOML
 description = "python-cnb on Debian bookworm (local lifecycle $(basename "$lifecycle"))"
 
 [[buildpacks]]
-uri = "$stage"
+$buildpack
 
 [[order]]
 [[order.group]]
