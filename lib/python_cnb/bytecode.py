@@ -1,6 +1,10 @@
-"""Byte-compiling installed packages with the runtime that will run them. Unchecked-hash pycs
-(Python 3.7+, PEP 552) embed no source mtimes, so a layer is the same bytes for the same inputs
-and the image layer is reused; compileall's workers (-j 0) use every core."""
+"""Byte-compiling installed packages with the runtime that will run them, reproducibly: the same
+inputs give the same bytes, so image layers are reused and two builds of an app match.
+- Unchecked-hash pycs (Python 3.7+, PEP 552) embed no source mtimes.
+- PYTHONHASHSEED=0: marshal writes a set constant's items in hash order.
+- PYTHONDONTWRITEBYTECODE=1: what the compiling interpreter itself imports at start-up (a .pth
+  such as setuptools' distutils hack) must not leave a timestamp pyc that compileall then keeps.
+compileall's workers (-j 0) use every core."""
 from typing import Mapping, Sequence
 
 from .runner import Runner
@@ -20,4 +24,5 @@ def compile_paths(python: str, release: Sequence[int], paths: Sequence[str], env
     """compileall's exit code (1 when a file does not compile; its output is in the log then)."""
     if not paths:
         return 0
-    return runner.run(compile_command(python, release, paths), env, quiet=True)
+    compile_env = dict(env, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    return runner.run(compile_command(python, release, paths), compile_env, quiet=True)

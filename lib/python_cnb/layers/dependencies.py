@@ -11,6 +11,7 @@ import re
 import tempfile
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from ..bytecode import compile_paths
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..log import Log
@@ -195,16 +196,7 @@ def _locked(python: str, project: Project, how: LockedInstaller, env: Dict[str, 
 
 
 def _compile(python: str, release: Sequence[int], layer_path: str, env: Dict[str, str], runner: Runner) -> None:
-    """Bytecode with unchecked-hash pycs (Python 3.7+): they do not embed source mtimes, so the
-    layer is the same bytes for the same inputs and the image layer is reused."""
     sp = site_packages(layer_path)
-    if not sp:
-        return
-    args = [python, "-m", "compileall", "-q"]
-    if tuple(release[:2]) >= (3, 7):
-        args += ["--invalidation-mode", "unchecked-hash", "-j", "0"]
-    elif tuple(release[:2]) >= (3, 5):
-        args += ["-j", "0"]
-    if runner.run(args + [sp], env, quiet=True) != 0:
+    if sp and compile_paths(python, release, [sp], env, runner) != 0:
         raise BuildpackError("Compiling the dependencies' bytecode failed; the output is above.",
                              hint="A package ships Python files that do not compile with this Python version.")
