@@ -78,18 +78,22 @@ class Mirror:
 
 
 class Pack:
-    """`pack build` with our builder, runtimes from a mounted mirror, on the host network."""
+    """`pack build` with our builder, runtimes from a mounted mirror (when given), on the host
+    network (unless extra flags name another)."""
 
-    def __init__(self, mirror_dir: str, builder: Optional[str] = None) -> None:
+    def __init__(self, mirror_dir: Optional[str], builder: Optional[str] = None) -> None:
         self.mirror_dir = mirror_dir
         self.builder = builder or SETTINGS["BUILDER"]
 
     def command(self, app_dir: str, image: str, env: Optional[Dict[str, str]] = None, fresh: bool = False,
                 extra: Sequence[str] = ()) -> List[str]:
         cmd = [SETTINGS["PACK"], "build", image, "--path", app_dir, "--builder", self.builder,
-               "--pull-policy", "never", "--network", "host", "--docker-host", "inherit",
-               "--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
-               "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
+               "--pull-policy", "never", "--docker-host", "inherit"]
+        if "--network" not in extra:
+            cmd += ["--network", "host"]
+        if self.mirror_dir:  # else the buildpack's own catalog (an offline buildpack's)
+            cmd += ["--volume", "{}:/platform-mirror:ro".format(self.mirror_dir),
+                    "--env", "BP_PYTHON_RUNTIME_CATALOG=/platform-mirror/catalog.yaml"]
         for key, value in (env or {}).items():
             cmd += ["--env", "{}={}".format(key, value)]
         return cmd + list(extra) + (["--clear-cache"] if fresh else [])

@@ -2,10 +2,21 @@
 # make package: the buildpack as .cnb files (OCI layout archives), one per arch, and as a
 # multi-arch buildpackage image index (linux/amd64 + linux/arm64) published to the project's
 # registry: the form kpack's ClusterStore and `pack build --buildpack docker://...` take.
+# OFFLINE=1: an offline buildpackage instead (amd64, one stack: OFFLINE_STACK, default Debian-12),
+# carrying its runtime archives and toolset wheels (tools/offline_package.py; OFFLINE_CATALOG
+# takes the archives from another catalog, e.g. the loopback mirror's), tagged <version>-offline.
 #   package.sh [OUT_DIR]   prints the published reference
 source "$(dirname "$0")/common.sh"
 stage=$("$PLATFORM_DIR/stage-buildpack.sh")
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$REPO_ROOT/buildpack.toml" | head -1)
+arches="amd64 arm64"
+if [ "${OFFLINE:-}" = 1 ]; then
+    python3 "$REPO_ROOT/tools/offline_package.py" "$stage" --stack "${OFFLINE_STACK:-Debian-12}" \
+        ${OFFLINE_CATALOG:+--catalog "$OFFLINE_CATALOG"} ${OFFLINE_VERSIONS:+--versions "$OFFLINE_VERSIONS"} >&2 \
+        || die "could not gather the offline buildpack's archives"
+    version=$version-offline
+    arches=amd64
+fi
 out=${1:-$REPO_ROOT/build}
 mkdir -p "$out"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -16,12 +27,12 @@ uri = "$stage"
 [platform]
 os = "linux"
 TOML
-for arch in amd64 arm64; do
+for arch in $arches; do
     "$PACK" buildpack package "$out/python-cnb-python-$version-linux-$arch.cnb" --config "$work/package.toml" \
         --format file --target "linux/$arch" >"$work/log" 2>&1 || { cat "$work/log" >&2; die "packaging for $arch failed"; }
 done
 ref=$REGISTRY/python-cnb/python:$version
 "$PACK" buildpack package "$ref" --config "$work/package.toml" --publish \
-    --target linux/amd64 --target linux/arm64 >"$work/log" 2>&1 || { cat "$work/log" >&2; die "publishing $ref failed"; }
-say "wrote $(cd "$out" && ls python-cnb-python-"$version"-*.cnb | tr "\n" " ")and published $ref (linux/amd64, linux/arm64)"
+    $(for arch in $arches; do printf -- '--target linux/%s ' "$arch"; done) >"$work/log" 2>&1 || { cat "$work/log" >&2; die "publishing $ref failed"; }
+say "wrote $(cd "$out" && ls python-cnb-python-"$version"-linux-*.cnb | tr "\n" " ")and published $ref ($arches)"
 echo "$ref"
