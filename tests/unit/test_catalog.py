@@ -94,7 +94,7 @@ def test_malformed_catalog_is_an_error_naming_the_file(tmp_path):
                     "runtimes:\n  - {version: 3.12, arch: amd64, url: u}\n")
     with pytest.raises(BuildpackError) as e:
         catalog.load_stacks([str(path)])
-    assert e.value.message == "The runtime catalog {} is malformed: stack X: '3.12' is not an exact version.".format(path)
+    assert e.value.message == "The runtime catalog {} is malformed: stack X, runtime 1: '3.12' is not an exact version.".format(path)
 
 
 def test_default_runtime(stacks):
