@@ -7,6 +7,7 @@ from typing import List, NamedTuple, Optional, Sequence
 from . import vendored
 from .cnb.context import Target
 from .errors import BuildpackError
+from .credentials import shown
 from .log import mask
 from .urls import url_problem
 from .versions import END_OF_LIFE, Release, VersionRequest, format_release, parse_release
@@ -127,7 +128,7 @@ def _parse_runtime(fields: _Fields) -> Runtime:
     url = fields.text("url", "https://example.org/python-3.12.1.tar.gz")
     problem = url_problem(url)
     if problem:
-        raise fields.bad("url {} {}".format(mask(url), problem))
+        raise fields.bad("url {} {}".format(shown(url), problem))
     sha256 = fields.text("sha256", "a 64-digit hex digest", required=False).lower()
     if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
         raise fields.bad("sha256 is not 64 hex digits")

@@ -3,7 +3,6 @@ catalogs take them. urllib would read the userinfo as part of the host, so it is
 request goes to the bare URL with an HTTP Basic Authorization header, and nothing that is stored
 (layer metadata, SBOMs) or sent elsewhere (a mirror's path) ever carries it."""
 import base64
-import re
 import urllib.parse
 from typing import NamedTuple, Optional
 
@@ -23,24 +22,48 @@ def split_netloc(netloc: str):
     return (userinfo if at else None), hostport
 
 
+def _split(url: str):
+    """(scheme://, userinfo or None, the rest from the host on). The authority ends at the first
+    '/' after '://' (log.mask reads it the same way), so no character of a password, however
+    odd, can make urllib misread it: urllib only ever sees the URL without it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url, None, ""
+    authority, slash, tail = rest.partition("/")
+    userinfo, hostport = split_netloc(authority)
+    return scheme + sep, userinfo, hostport + slash + tail
+
+
 def split_credentials(url: str):
     """(url without its userinfo, Credentials or None); user and password percent-decoded."""
-    parts = urllib.parse.urlsplit(url)
-    userinfo, hostport = split_netloc(parts.netloc)
+    head, userinfo, rest = _split(url)
     if userinfo is None:
         return url, None
     user, _, password = userinfo.partition(":")
-    bare = urllib.parse.urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
-    return bare, Credentials(urllib.parse.unquote(user), urllib.parse.unquote(password))
+    return head + rest, Credentials(urllib.parse.unquote(user), urllib.parse.unquote(password))
 
 
 def without_credentials(url: str) -> str:
-    """The URL as it may be stored or shown: no userinfo. Stable for the same URL, so layer
-    metadata keyed on it does not change between builds."""
-    try:
-        return split_credentials(url)[0]
-    except ValueError:  # not even splittable: keep nothing that could be a secret
-        return re.sub(r"://[^/\r\n]*@", "://", url)
+    """The URL as it may be stored: no userinfo. Stable for the same URL, so layer metadata
+    keyed on it does not change between builds."""
+    return split_credentials(url)[0]
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed: scheme://****@host/... when it carries credentials."""
+    head, userinfo, rest = _split(url)
+    return url if userinfo is None else head + "****@" + rest
+
+
+def with_userinfo(url: str, userinfo: str) -> str:
+    """url (which has none) with the given userinfo put back."""
+    head, _, rest = _split(url)
+    return head + userinfo + "@" + rest if userinfo else url
+
+
+def userinfo_of(url: str) -> str:
+    return _split(url)[1] or ""
+
 
 
 def authorization(credentials: Optional[Credentials]) -> dict:

@@ -15,12 +15,15 @@ import urllib.parse
 import urllib.request
 from typing import Callable, Mapping, Optional
 
-from .archive import extract  # noqa: F401  (the runtime layer imports it from here)
+from .archive import extract
 from .credentials import Credentials, authorization, split_credentials
+from .credentials import shown as shown_url
 from .errors import BuildpackError
 from .log import Log, mask
-from .mirror import mirrored_url  # noqa: F401  (the runtime layer imports it from here)
+from .mirror import mirrored_url
 from .urls import host_of, url_problem
+
+__all__ = ["Downloader", "extract", "mirrored_url"]  # the runtime layer imports all three from here
 
 ATTEMPTS = 3
 DEADLINE_SECONDS = 600.0  # a whole download, retries included (BP_DOWNLOAD_TIMEOUT)
@@ -121,7 +124,7 @@ class Downloader:
     def fetch(self, url: str, dest: str, sha256: str) -> str:
         """Download to dest; returns the archive's sha256. Raises BuildpackError when every
         attempt failed, the deadline passed or the checksum does not match (dest is then removed)."""
-        shown = mask(url)
+        shown = shown_url(url)
         problem = url_problem(url)
         if problem:
             raise BuildpackError("Could not download {}: the URL {}.".format(shown, problem),
@@ -179,7 +182,7 @@ class Downloader:
             problem = url_problem(target)
             if problem or not target.startswith(("http://", "https://")):
                 raise _Failure("{} redirected to {}, a URL that {}".format(
-                    host_of(url), mask(target), problem or "is not http:// or https://"), retry=False)
+                    host_of(url), shown_url(target), problem or "is not http:// or https://"), retry=False)
             url = split_credentials(target)[0]
         raise _Failure("more than {} redirects".format(MAX_REDIRECTS), retry=False)
 

@@ -4,7 +4,7 @@ checked before use, and an error names the variable to fix."""
 import urllib.parse
 from typing import Mapping, NamedTuple, Optional
 
-from .credentials import split_netloc
+from .credentials import shown, userinfo_of, with_userinfo, without_credentials
 from .errors import BuildpackError
 from .log import mask
 from .urls import url_problem, is_loopback
@@ -47,15 +47,13 @@ def parse_mirror(variable: str, value: str) -> Mirror:
         raise _bad(variable, "is set but holds no URL")
     problem = url_problem(base.replace(PLACEHOLDER, "originalHost"))
     if problem:
-        raise _bad(variable, "is not a usable URL: {} {}".format(mask(base), problem))
-    parts = urllib.parse.urlsplit(base)
-    if PLACEHOLDER in parts.netloc or PLACEHOLDER in parts.query:
-        raise _bad(variable, "has {} outside its path: {}".format(PLACEHOLDER, mask(base)))
-    host = split_netloc(parts.netloc)[1]
-    hostname = parts.hostname if host else None
-    if parts.scheme not in ("https", "file") and not (parts.scheme == "http" and is_loopback(hostname)):
+        raise _bad(variable, "is not a usable URL: {} {}".format(shown(base), problem))
+    parts = urllib.parse.urlsplit(without_credentials(base))
+    if PLACEHOLDER in parts.netloc or PLACEHOLDER in parts.query or PLACEHOLDER in parts.fragment:
+        raise _bad(variable, "has {} outside its path: {}".format(PLACEHOLDER, shown(base)))
+    if parts.scheme not in ("https", "file") and not (parts.scheme == "http" and is_loopback(parts.hostname)):
         raise BuildpackError(
-            "The dependency mirror {} must use https:// or file:// (http:// only on loopback).".format(mask(base)),
+            "The dependency mirror {} must use https:// or file:// (http:// only on loopback).".format(shown(base)),
             hint="Fix {}, e.g. {}={}".format(variable, variable, EXAMPLE))
     if skip_path and not skip_path.startswith("/"):
         raise _bad(variable, "has a skip-path that does not start with /: {!r}".format(skip_path))
@@ -92,14 +90,14 @@ def mirrored_url(url: str, env: Mapping[str, str]) -> str:
     follows; without it the original path is appended to the mirror's."""
     problem = url_problem(url)
     if problem:
-        raise BuildpackError("The download URL {} {}.".format(mask(url), problem),
+        raise BuildpackError("The download URL {} {}.".format(shown(url), problem),
                              hint="Fix the runtime catalog entry (BP_PYTHON_RUNTIME_CATALOG) that names it.")
-    original = urllib.parse.urlsplit(url)
-    host = split_netloc(original.netloc)[1]
+    original = urllib.parse.urlsplit(without_credentials(url))
+    host = original.netloc  # host[:port]: the original's credentials never reach a mirror
     mirror = mirror_for(original.hostname or "", env)
     if mirror is None:
         return url
-    parsed = urllib.parse.urlsplit(mirror.base)
+    parsed = urllib.parse.urlsplit(without_credentials(mirror.base))
     path = original.path
     if mirror.skip_path and path.startswith(mirror.skip_path):
         path = path[len(mirror.skip_path):]
@@ -107,4 +105,5 @@ def mirrored_url(url: str, env: Mapping[str, str]) -> str:
         new_path = parsed.path.replace(PLACEHOLDER, host + path, 1)
     else:
         new_path = parsed.path.rstrip("/") + path
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, new_path, original.query, ""))
+    bare = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, new_path, original.query, ""))
+    return with_userinfo(bare, userinfo_of(mirror.base))

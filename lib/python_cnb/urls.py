@@ -5,14 +5,18 @@ import re
 import urllib.parse
 from typing import Optional
 
-from .credentials import split_netloc
+from .credentials import split_credentials, split_netloc
 
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def url_problem(url: str) -> Optional[str]:
     """None for an absolute http://, https:// or file:// URL this buildpack can fetch; else what
-    is wrong with it, phrased to follow "the URL ... "."""
+    is wrong with it, phrased to follow "the URL ... ". Credentials may hold any character but
+    a line break (they are split off before urllib sees the URL)."""
+    url, credentials = split_credentials(url)
+    if credentials and any(c in credentials.user + credentials.password for c in "\r\n"):
+        return "has a line break in its credentials"
     if _CONTROL_OR_SPACE.search(url):
         return "contains a space or a control character"
     try:
@@ -59,7 +63,7 @@ def _host_and_port(hostport: str):
 
 def host_of(url: str) -> str:
     """host[:port] of a URL, without userinfo."""
-    return split_netloc(urllib.parse.urlsplit(url).netloc)[1]
+    return split_netloc(urllib.parse.urlsplit(split_credentials(url)[0]).netloc)[1]
 
 
 def is_loopback(host: Optional[str]) -> bool:
