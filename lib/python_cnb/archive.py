@@ -66,6 +66,7 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         proc = subprocess.Popen(["zstd", "-dcq", archive], stdout=subprocess.PIPE, stderr=stderr)
         assert proc.stdout is not None
         failure = None  # type: Optional[BaseException]
+        killed = False
         try:
             try:
                 tar = tarfile.open(fileobj=proc.stdout, mode="r|")
@@ -78,12 +79,16 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         finally:
             proc.stdout.close()
             if failure is not None and proc.poll() is None:
-                proc.kill()
+                proc.kill()  # it would block writing what no one reads
+                killed = True
             code = proc.wait()
-        if code != 0 and (failure is None or isinstance(failure, BuildpackError)):
+        if code != 0 and not killed and (failure is None or isinstance(failure, BuildpackError)):
             stderr.seek(0)
             said = stderr.read().decode("utf-8", "replace").strip().splitlines()
             detail = said[-1].replace(archive, name) if said else "exit {}".format(code)
+            for prefix in ("zstd: ", name + " : ", name + ": "):
+                if detail.startswith(prefix):
+                    detail = detail[len(prefix):]
             raise BuildpackError("zstd could not decompress {}: {}.".format(name, detail.rstrip(".")),
                                  hint=_NOT_A_RUNTIME)
         if failure is not None:

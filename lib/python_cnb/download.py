@@ -346,8 +346,8 @@ def _http_failure(response: http.client.HTTPResponse) -> _Failure:
     reason = "HTTP {} {}".format(response.status, phrase).strip()
     if response.status in (401, 403):
         return _Failure(reason, retry=False,
-                        hint="The server refused access. Credentials go in the URL (https://user:password@host/...) "
-                             "of BP_DEPENDENCY_MIRROR or of the catalog entry; they are sent as HTTP Basic auth.")
+                        hint="The server refused access. Credentials go in the URL of BP_DEPENDENCY_MIRROR or of "
+                             "the catalog entry, as user:password@ before the host; they are sent as HTTP Basic auth.")
     if response.status in (404, 410):
         return _Failure(reason, retry=False,
                         hint="The file is not there: check the runtime catalog's url, or that the mirror "
@@ -400,10 +400,10 @@ def _during_body(e: Exception, host: str, dest: str, total: Optional[int], read_
 
 
 def _write_failure(dest: str, e: OSError) -> BuildpackError:
-    where = os.path.dirname(dest) or "."
-    return BuildpackError("Could not write the download to {}: {}.".format(where, e.strerror or e),
-                          hint="Free space on the build machine's disk (the download goes to TMPDIR), "
-                               "then build again.")
+    where = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
+    return BuildpackError("Could not save a download: {}.".format(e.strerror or e),
+                          hint="Free space on the build machine's disk (downloads go to {}, TMPDIR), "
+                               "then build again.".format(where))
 
 
 def _remove(path: str) -> None:
