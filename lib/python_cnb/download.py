@@ -175,9 +175,9 @@ class Downloader:
             return self._copy_file(url, dest)
         origin = host_of(url)
         for _ in range(MAX_REDIRECTS + 1):
-            location = self._get(url, credentials if host_of(url) == origin else None, dest, end)
+            location, digest = self._get(url, credentials if host_of(url) == origin else None, dest, end)
             if location is None:
-                return _sha256_of(dest)
+                return digest
             target = urllib.parse.urljoin(url, location)
             problem = url_problem(target)
             if problem or not target.startswith(("http://", "https://")):
@@ -212,8 +212,8 @@ class Downloader:
             return http.client.HTTPConnection(proxy[0], proxy[1], timeout=timeout)
         return http.client.HTTPConnection(host, port, timeout=timeout)
 
-    def _get(self, url: str, credentials: Optional[Credentials], dest: str, end: float) -> Optional[str]:
-        """One GET: None once the body is in dest, or the Location of a redirect."""
+    def _get(self, url: str, credentials: Optional[Credentials], dest: str, end: float):
+        """One GET: (None, sha256) once the body is in dest, or (the Location of a redirect, "")."""
         host = host_of(url)
         parts = urllib.parse.urlsplit(url)
         target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
@@ -235,22 +235,22 @@ class Downloader:
                 sock.settimeout(max(min(self.read_timeout, end - self.clock()), 0.001))
                 response = conn.getresponse()
             except Exception as e:
-                if watchdog is not None and watchdog.fired:
+                if (watchdog is not None and watchdog.fired) or self.clock() >= end:
                     raise _DeadlinePassed()
                 raise _before_answer(e, host, self.read_timeout)
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
-                return response.getheader("Location")
+                return response.getheader("Location"), ""
             if response.status != 200:
                 raise _http_failure(response)
             total = _content_length(response)
             try:
-                self._write(response.read1, dest, sock, total, end)
+                digest = self._write(response.read1, dest, sock, total, end)
             except (_Failure, _DeadlinePassed):
                 raise
             except BuildpackError:
                 raise
             except Exception as e:
-                if watchdog.fired:
+                if watchdog.fired or self.clock() >= end:
                     raise _DeadlinePassed()
                 raise _during_body(e, host, dest, total, self.read_timeout)
             if watchdog.fired:
@@ -258,7 +258,7 @@ class Downloader:
             received = os.path.getsize(dest)
             if total is not None and received != total:
                 raise _Failure("the transfer broke off after {} of {} bytes".format(received, total), retry=True)
-            return None
+            return None, digest
         finally:
             if watchdog is not None:
                 watchdog.stop()
@@ -312,14 +312,6 @@ class Downloader:
             except OSError as e:
                 raise _write_failure(dest, e)
         return h.hexdigest()
-
-
-def _sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _proxy_for(scheme: str, host: str):

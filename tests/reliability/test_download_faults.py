@@ -384,18 +384,18 @@ def test_catalog_url_credentials_become_basic_auth_and_are_stored_nowhere(app, f
 
 def test_mirror_credentials_become_basic_auth_and_catalog_credentials_stay_home(app, faults):
     """A percent-encoded password on the mirror; the catalog's own credentials never reach it."""
-    origin = "https://cat-user:CatSecret1@origin.example.org:8443/runtimes/" + NAME
+    origin = "https://cat-user:CatSecret1@127.0.0.1:1/runtimes/" + NAME  # never contacted: mirrored
     write_catalog(app, entry(origin, faults.sha256("ok")))
     app.set_env("BP_DEPENDENCY_MIRROR", "http://{}:{}@127.0.0.1:{}/auth/{{originalHost}}".format(
         urllib.parse.quote(USER, safe=""), urllib.parse.quote(PASSWORD, safe=""), faults.server_address[1]))
     result = run(app)
     installed(app, result)
-    path = "/auth/origin.example.org:8443/runtimes/" + NAME
+    path = "/auth/127.0.0.1:1/runtimes/" + NAME
     assert faults.hits[path] >= 1
     assert not any("CatSecret1" in p or "cat-user" in p for p in faults.hits)
     assert "  Downloading Python 3.12.1 from http://****@127.0.0.1:{}{}\n".format(
         faults.server_address[1], path) in result.stdout
-    assert 'url = "https://origin.example.org:8443/runtimes/{}"\n'.format(NAME) in app.read("python.toml")
+    assert 'url = "https://127.0.0.1:1/runtimes/{}"\n'.format(NAME) in app.read("python.toml")
 
 
 # --- recoveries --------------------------------------------------------------------------------
@@ -427,3 +427,11 @@ def test_a_damaged_cached_runtime_is_rebuilt_with_the_reason(app, faults):
     installed(app, result)
     assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in run(app).stdout
 
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "1.5"])
+def test_an_unusable_unpack_limit(app, faults, value):
+    app.set_env("BP_UNPACK_LIMIT_MB", value)
+    assert fails(app, faults.url("empty")) == (
+        "[Error] BP_UNPACK_LIMIT_MB must be a whole number of megabytes greater than 0, not {!r}.\n"
+        "  Unset it for the default (2048 MB).\n".format(value))
