@@ -66,7 +66,6 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         proc = subprocess.Popen(["zstd", "-dcq", archive], stdout=subprocess.PIPE, stderr=stderr)
         assert proc.stdout is not None
         failure = None  # type: Optional[BaseException]
-        killed = False
         try:
             try:
                 tar = tarfile.open(fileobj=proc.stdout, mode="r|")
@@ -77,14 +76,18 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         except BaseException as e:
             failure = e
         finally:
-            proc.stdout.close()
-            if failure is not None and proc.poll() is None:
-                proc.kill()  # it would block writing what no one reads
-                killed = True
-            code = proc.wait()
-        if code != 0 and not killed and (failure is None or isinstance(failure, BuildpackError)):
-            stderr.seek(0)
-            said = stderr.read().decode("utf-8", "replace").strip().splitlines()
+            proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+        stderr.seek(0)
+        said = stderr.read().decode("utf-8", "replace").strip().splitlines()
+        # zstd's own failure (not zstd data, truncated) explains more than the empty stream it left;
+        # a write error is only zstd meeting the pipe closed after a tar failure.
+        own = code > 0 and not any("Broken pipe" in line or "Write error" in line for line in said)
+        if own and (failure is None or isinstance(failure, BuildpackError)):
             detail = said[-1].replace(archive, name) if said else "exit {}".format(code)
             for prefix in ("zstd: ", name + " : ", name + ": "):
                 if detail.startswith(prefix):

@@ -19,6 +19,9 @@ def url_problem(url: str) -> Optional[str]:
         return "has a line break in its credentials"
     if _CONTROL_OR_SPACE.search(url):
         return "contains a space or a control character"
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if _host_and_port(authority)[0] is None:  # before urllib, whose bracket checks vary by version
+        return "has a malformed host"
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError as e:
