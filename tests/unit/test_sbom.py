@@ -18,3 +18,10 @@ def test_runtime_and_dependency_sboms_are_cyclonedx(tmp_path):
     sbom.write(str(tmp_path), "dependencies", sbom.distribution_components([("flask", "3.0.3"), ("markupsafe", "3.0.4")]), "0.1.0")
     doc = json.loads((tmp_path / "dependencies.sbom.cdx.json").read_text())
     assert [c["purl"] for c in doc["components"]] == ["pkg:pypi/flask@3.0.3", "pkg:pypi/markupsafe@3.0.4"]
+
+
+def test_the_runtime_sbom_never_carries_url_credentials(tmp_path):
+    runtime = Runtime((3, 12, 2), "amd64", "https://ci:Sx@Tail9@mirror.test/cpython.tar.gz", "")
+    component = sbom.runtime_components(runtime)[0]
+    assert component["purl"] == "pkg:generic/cpython@3.12.2?download_url=https%3A%2F%2Fmirror.test%2Fcpython.tar.gz"
+    assert "hashes" not in component
