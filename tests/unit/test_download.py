@@ -251,12 +251,18 @@ class _Recording(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.seen.append((self.path, self.headers.get("Authorization")))
-        if self.path.startswith("/moved"):
+        if self.path.startswith(("/moved", "/to/")):
             self.send_response(302)
-            self.send_header("Location", "/file")
+            self.send_header("Location", "/file" if self.path == "/moved" else "http://" + self.path[len("/to/"):])
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        try:
+            self._answer()
+        except ConnectionError:  # the downloader gave up on purpose
+            pass
+
+    def _answer(self):
         self.send_response(200)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -276,16 +282,32 @@ class _Recording(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _serve_recording():
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Recording)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 @pytest.fixture
 def recording():
     _Recording.seen = []
-    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Recording)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:{}".format(httpd.server_address[1])
-    httpd.shutdown()
-    httpd.server_close()
+    servers = [_serve_recording()]
+    yield "http://127.0.0.1:{}".format(servers[0].server_address[1])
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_credentials_are_not_sent_to_another_host_after_a_redirect(recording, tmp_path):
+    other = _serve_recording()
+    try:
+        url = recording.replace("http://", "http://ci:pw@") + "/to/127.0.0.1:{}/file".format(other.server_address[1])
+        Downloader().fetch(url, str(tmp_path / "f"), "")
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert [auth for _, auth in _Recording.seen] == ["Basic " + base64.b64encode(b"ci:pw").decode(), None]
 
 
 def test_credentials_in_the_url_are_sent_as_basic_auth_and_follow_a_same_host_redirect(recording, tmp_path):
