@@ -28,7 +28,8 @@ TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
 def main() -> None:
     log = Log()
     try:
-        build(BuildContext.from_env(), log, Downloader(), Runner(log), datetime.date.today)
+        ctx = BuildContext.from_env()
+        build(ctx, log, Downloader.from_env(ctx.env, log), Runner(log), datetime.date.today)
     except BuildpackError as error:
         log.error(error)
         sys.exit(exitcodes.BUILD_FAILED)

@@ -1,11 +1,15 @@
 """Runtime catalogs (stacks/*.yaml, or the user's BP_PYTHON_RUNTIME_CATALOG): which stack a build
 is for, and which CPython archive answers a version request there."""
 import os
+import re
 from typing import List, NamedTuple, Optional, Sequence
 
 from . import vendored
 from .cnb.context import Target
 from .errors import BuildpackError
+from .credentials import shown
+from .log import mask
+from .urls import url_problem
 from .versions import END_OF_LIFE, Release, VersionRequest, format_release, parse_release
 
 
@@ -48,11 +52,18 @@ def _load_yaml_documents(path: str) -> list:
             # BaseLoader keeps every scalar a string: 3.10 must not become the float 3.1.
             return [d for d in yaml.load_all(f, Loader=yaml.BaseLoader) if d is not None]
     except OSError as e:
-        raise BuildpackError("Cannot read the runtime catalog {}: {}.".format(path, e.strerror),
+        raise BuildpackError("Cannot read the runtime catalog {}: {}.".format(path, e.strerror or e),
                              hint="Check BP_PYTHON_RUNTIME_CATALOG points at a readable file.")
-    except yaml.YAMLError as e:
-        raise BuildpackError("The runtime catalog {} is not valid YAML: {}".format(path, str(e).splitlines()[0]),
+    except UnicodeDecodeError:
+        raise BuildpackError("The runtime catalog {} is not UTF-8 text.".format(path),
                              hint="See stacks/README.md in the buildpack for the format.")
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        raise BuildpackError("The runtime catalog {} is not valid YAML: {}".format(path, mask(first)),
+                             hint="See stacks/README.md in the buildpack for the format.")
+
+
+_EXACT = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 def _bad(path: str, what: str) -> BuildpackError:
@@ -60,31 +71,94 @@ def _bad(path: str, what: str) -> BuildpackError:
                           hint="See stacks/README.md in the buildpack for the format.")
 
 
+def _kind(value: object) -> str:
+    if value is None or value == "":
+        return "empty"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a string"
+
+
+class _Fields:
+    """Typed access to one mapping of the catalog; every error names the file and the place."""
+
+    def __init__(self, doc: dict, path: str, where: str) -> None:
+        self.doc, self.path, self.where = doc, path, where
+
+    def bad(self, what: str) -> BuildpackError:
+        return _bad(self.path, "{}: {}".format(self.where, what) if self.where else what)
+
+    def text(self, key: str, example: str, required: bool = True) -> str:
+        value = self.doc.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            if key not in self.doc:
+                raise self.bad("{} is missing".format(key))
+            raise self.bad("{} must be a string such as {}, not {}".format(key, example, _kind(value)))
+        return value.strip()
+
+    def items(self, key: str, required: bool = True) -> list:
+        value = self.doc.get(key)
+        if value is None or value == "":
+            if required and key not in self.doc:
+                raise self.bad("{} is missing".format(key))
+            return []
+        if not isinstance(value, list):
+            raise self.bad("{} must be a list, not {}".format(key, _kind(value)))
+        return value
+
+    def mapping(self, key: str) -> "_Fields":
+        value = self.doc.get(key)
+        if not isinstance(value, dict):
+            if key not in self.doc:
+                raise self.bad("{} is missing".format(key))
+            raise self.bad("{} must be a mapping, not {}".format(key, _kind(value)))
+        return _Fields(value, self.path, "{} {}".format(self.where, key).strip())
+
+
+def _parse_runtime(fields: _Fields) -> Runtime:
+    raw_version = fields.text("version", "3.12.1")
+    if not _EXACT.match(raw_version):
+        raise fields.bad("{!r} is not an exact version".format(raw_version))
+    release = parse_release(raw_version)
+    arch = fields.text("arch", "amd64")
+    url = fields.text("url", "https://example.org/python-3.12.1.tar.gz")
+    problem = url_problem(url)
+    if problem:
+        raise fields.bad("url {} {}".format(shown(url), problem))
+    sha256 = fields.text("sha256", "a 64-digit hex digest", required=False).lower()
+    if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
+        raise fields.bad("sha256 is not 64 hex digits")
+    return Runtime(release, arch, url, sha256)
+
+
 def _parse_stack(doc: object, path: str) -> Stack:
     if not isinstance(doc, dict):
-        raise _bad(path, "a document is not a mapping")
-    for key in ("name", "distro", "default_version", "runtimes"):
-        if key not in doc:
-            raise _bad(path, "a stack has no {!r}".format(key))
-    distro = doc["distro"]
-    if not isinstance(distro, dict) or "name" not in distro or "version" not in distro:
-        raise _bad(path, "stack {}: distro needs name and version".format(doc["name"]))
+        raise _bad(path, "a document is {}, not a mapping".format(_kind(doc)))
+    top = _Fields(doc, path, "")
+    name = top.text("name", "Debian-12")
+    stack = _Fields(doc, path, "stack {}".format(name))
+    distro = stack.mapping("distro")
+    distro_name = distro.text("name", "debian")
+    distro_version = distro.text("version", "'12'")
+    default_version = stack.text("default_version", "3.12.1")
     runtimes = []
-    for entry in doc["runtimes"] or []:
-        if not isinstance(entry, dict) or not all(k in entry for k in ("version", "arch", "url")):
-            raise _bad(path, "stack {}: every runtime needs version, arch and url".format(doc["name"]))
-        try:
-            release = parse_release(entry["version"])
-        except ValueError:
-            raise _bad(path, "stack {}: {!r} is not an exact version".format(doc["name"], entry["version"]))
-        sha256 = entry.get("sha256", "").lower()
-        if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
-            raise _bad(path, "stack {}: runtime {} has a sha256 that is not 64 hex digits".format(
-                doc["name"], entry["version"]))
-        runtimes.append(Runtime(release, entry["arch"], entry["url"], sha256))
-    stack_ids = doc.get("stack_ids") or []
-    return Stack(doc["name"], list(stack_ids), distro["name"], distro["version"],
-                 doc["default_version"], runtimes, path)
+    for i, entry in enumerate(stack.items("runtimes"), 1):
+        if not isinstance(entry, dict):
+            raise stack.bad("runtime {} is {}, not a mapping".format(i, _kind(entry)))
+        label = "runtime {}".format(i)
+        if isinstance(entry.get("version"), str) and _EXACT.match(entry["version"].strip()):
+            label = "runtime {}".format(entry["version"].strip())
+        runtimes.append(_parse_runtime(_Fields(entry, path, "stack {}, {}".format(name, label))))
+    stack_ids = []
+    for value in stack.items("stack_ids", required=False):
+        if not isinstance(value, str) or not value.strip():
+            raise stack.bad("stack_ids must be a list of strings, but holds {}".format(_kind(value)))
+        stack_ids.append(value.strip())
+    return Stack(name, stack_ids, distro_name, distro_version, default_version, runtimes, path)
 
 
 def load_stacks(paths: Sequence[str]) -> List[Stack]:

@@ -1,135 +1,401 @@
-"""Fetching dependency archives: mirror rewriting (BP_DEPENDENCY_MIRROR, as Paketo defines it),
-timeouts, retries with backoff, sha256 verification, and extraction that cannot escape its
-destination."""
+"""Fetching dependency archives: one downloader with an overall deadline (BP_DOWNLOAD_TIMEOUT), a
+per-read timeout, a floor on throughput, progress lines for long downloads, retries with backoff
+where a retry can help, HTTP Basic auth from credentials in the URL, and sha256 verification.
+Every failure is a BuildpackError that says what went wrong and what to do; the partial file is
+removed. Mirrors live in mirror.py, extraction in archive.py (both re-exported here)."""
 import hashlib
-import ipaddress
+import http.client
+import math
 import os
-import shutil
-import subprocess
-import tarfile
+import socket
+import ssl
+import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Callable, Mapping, Optional
 
+from .archive import extract
+from .credentials import Credentials, authorization, split_credentials
+from .credentials import shown as shown_url
 from .errors import BuildpackError
-from .log import mask
+from .log import Log, mask
+from .mirror import mirrored_url
+from .urls import host_of, url_problem
+
+__all__ = ["Downloader", "extract", "mirrored_url"]  # the runtime layer imports all three from here
 
 ATTEMPTS = 3
-TIMEOUT_SECONDS = 30
-CHUNK = 1 << 20
+DEADLINE_SECONDS = 600.0  # a whole download, retries included (BP_DOWNLOAD_TIMEOUT)
+READ_TIMEOUT_SECONDS = 30.0  # no byte at all for this long: the connection is dead
+STALL_BYTES = 4096  # fewer bytes than this in a READ_TIMEOUT window: the server only drips
+PROGRESS_SECONDS = 10.0
+MAX_REDIRECTS = 5
+CHUNK = 1 << 16
+RETRIED_STATUS = (408, 425, 429, 500, 502, 503, 504)
+TIMEOUT_VARIABLE = "BP_DOWNLOAD_TIMEOUT"
+
+_CHECK_NETWORK = "Check the network or the mirror (BP_DEPENDENCY_MIRROR), then build again."
 
 
-def mirrored_url(url: str, env: Mapping[str, str]) -> str:
-    """Apply BP_DEPENDENCY_MIRROR_<HOST> (host-specific) or BP_DEPENDENCY_MIRROR (default).
+class _Failure(Exception):
+    """One attempt failed: why (for the message), whether another attempt may succeed, and the hint."""
 
-    The mirror's path may hold {originalHost}, replaced by the original host (and the original
-    path follows); without it the original path is appended to the mirror. A host-specific
-    value may add `,skip-path=/prefix` to drop a leading part of the original path. Host names
-    in variable names use `_` for `.` and `__` for `-` (BP_DEPENDENCY_MIRROR_GITHUB_COM)."""
-    original = urllib.parse.urlsplit(url)
-    mirror = None
-    prefix = "BP_DEPENDENCY_MIRROR_"
-    for key in sorted(env):
-        if key.startswith(prefix) and env[key]:
-            host = key[len(prefix):].replace("__", "-").replace("_", ".").lower()
-            if host and host in original.netloc.lower():
-                mirror = env[key]
-                break
-    if mirror is None:
-        mirror = env.get("BP_DEPENDENCY_MIRROR") or None
-    if not mirror:
-        return url
-
-    skip_path = ""
-    fields = [f.strip() for f in mirror.split(",")]
-    base = fields[0]
-    for field in fields:
-        if field.startswith("mirror="):
-            base = field[len("mirror="):]
-        elif field.startswith("skip-path="):
-            skip_path = urllib.parse.unquote(field[len("skip-path="):])
-    base = urllib.parse.unquote(base)
-    parsed = urllib.parse.urlsplit(base)
-    if parsed.scheme not in ("https", "file") and not (parsed.scheme == "http" and _is_loopback(parsed.hostname)):
-        raise BuildpackError(
-            "The dependency mirror {} must use https:// or file:// (http:// only on loopback).".format(mask(base)),
-            hint="Fix BP_DEPENDENCY_MIRROR, e.g. BP_DEPENDENCY_MIRROR=https://mirror.example.org/{originalHost}",
-        )
-    path = original.path
-    if skip_path and path.startswith(skip_path):
-        path = path[len(skip_path):]
-    if "{originalHost}" in parsed.path:
-        new_path = parsed.path.replace("{originalHost}", original.netloc + path, 1)
-    else:
-        new_path = parsed.path.rstrip("/") + path
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, new_path, original.query, ""))
+    def __init__(self, reason: str, retry: bool, hint: str = _CHECK_NETWORK) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+        self.hint = hint
 
 
-def _is_loopback(host: Optional[str]) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
+class _DeadlinePassed(Exception):
+    pass
+
+
+class _Watchdog:
+    """Shuts the socket down when the deadline passes, wherever the download is blocked (connect,
+    headers, body): no server can hold a build past BP_DOWNLOAD_TIMEOUT."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.fired = False
+        self.sock = sock
+        self.timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def stop(self) -> None:
+        self.timer.cancel()
+
+
+def _deadline_from(env: Mapping[str, str]) -> float:
+    raw = env.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEADLINE_SECONDS
     try:
-        return ipaddress.ip_address(host).is_loopback
+        value = float(raw)
     except ValueError:
-        return False
+        value = -1.0
+    if not (value > 0 and math.isfinite(value)):
+        raise BuildpackError("{} must be a number of seconds greater than 0, not {!r}.".format(
+            TIMEOUT_VARIABLE, raw), hint="Unset it for the default ({:g} s), or set e.g. {}=900.".format(
+            DEADLINE_SECONDS, TIMEOUT_VARIABLE))
+    return value
+
+
+def _size(n: float) -> str:
+    return "{:.1f} MB".format(n / 1e6) if n >= 1e5 else "{:d} bytes".format(int(n))
+
+
+def _seconds(s: float) -> str:
+    return "{:g} s".format(round(s, 1))
 
 
 class Downloader:
-    """Fetches a URL to a file, verifying its sha256. sleep is injected so tests of the retry
-    path do not wait."""
+    """Fetches a URL to a file, verifying its sha256. sleep and clock are injected so tests of
+    the retry and deadline paths need not wait; log receives retry and progress lines."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, timeout: float = READ_TIMEOUT_SECONDS,
+                 deadline: float = DEADLINE_SECONDS, log: Optional[Log] = None,
+                 clock: Callable[[], float] = time.monotonic, progress_every: float = PROGRESS_SECONDS,
+                 attempts: int = ATTEMPTS) -> None:
         self.sleep = sleep
-        self.timeout = timeout
+        self.read_timeout = timeout
+        self.deadline = deadline
+        self.log = log
+        self.clock = clock
+        self.progress_every = progress_every
+        self.attempts = attempts
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], log: Log) -> "Downloader":
+        return cls(deadline=_deadline_from(env), log=log)
+
+    def _say(self, text: str) -> None:
+        if self.log is not None:
+            self.log.info(text)
 
     def fetch(self, url: str, dest: str, sha256: str) -> str:
         """Download to dest; returns the archive's sha256. Raises BuildpackError when every
-        attempt failed or the checksum does not match (dest is then removed)."""
-        last_error = ""
-        digest = ""
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                digest = self._fetch_once(url, dest)
-                break
-            except urllib.error.HTTPError as e:
-                last_error = "HTTP {} {}".format(e.code, e.reason)
-                if e.code in (401, 403, 404, 410):  # retrying will not help
-                    break
-            except (urllib.error.URLError, OSError) as e:
-                reason = getattr(e, "reason", e)
-                last_error = str(reason)
-            if attempt < ATTEMPTS:
-                self.sleep(2 ** (attempt - 1))
-        if not digest:
+        attempt failed, the deadline passed or the checksum does not match (dest is then removed)."""
+        shown = shown_url(url)
+        problem = url_problem(url)
+        if problem:
+            raise BuildpackError("Could not download {}: the URL {}.".format(shown, problem),
+                                 hint="Fix the runtime catalog entry or the mirror setting that gives this URL.")
+        bare, credentials = split_credentials(url)
+        end = self.clock() + self.deadline
+        try:
+            digest = self._fetch_with_retries(bare, credentials, dest, end, shown)
+        except BaseException:
             _remove(dest)
-            raise BuildpackError(
-                "Could not download {}: {}.".format(mask(url), last_error),
-                hint="Check the network or the mirror (BP_DEPENDENCY_MIRROR), then build again.",
-            )
+            raise
         if sha256 and digest != sha256:
             _remove(dest)
             raise BuildpackError(
                 "The download of {} does not match its sha256 checksum (expected {}, got {}).".format(
-                    mask(url), sha256, digest),
+                    shown, sha256, digest),
                 hint="The archive or the mirror serving it is not the one the catalog describes; nothing was installed.",
             )
         return digest
 
-    def _fetch_once(self, url: str, dest: str) -> str:
+    def _fetch_with_retries(self, url: str, credentials: Optional[Credentials], dest: str, end: float,
+                            shown: str) -> str:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return self._fetch_once(url, credentials, dest, end)
+            except _DeadlinePassed:
+                raise self._too_slow(shown, dest)
+            except _Failure as failure:
+                backoff = 2 ** (attempt - 1)
+                if not failure.retry or attempt == self.attempts or self.clock() + backoff >= end:
+                    raise BuildpackError("Could not download {}: {}.".format(shown, mask(failure.reason)),
+                                         hint=failure.hint)
+                self._say("Attempt {} of {} failed ({}); retrying in {} s".format(
+                    attempt, self.attempts, mask(failure.reason), backoff))
+                self.sleep(backoff)
+        raise AssertionError("unreachable")
+
+    def _too_slow(self, shown: str, dest: str) -> BuildpackError:
+        received = os.path.getsize(dest) if os.path.exists(dest) else 0
+        return BuildpackError(
+            "Could not download {} within {} ({}): {} received.".format(
+                shown, _seconds(self.deadline), TIMEOUT_VARIABLE, _size(received)),
+            hint="The server or the network is too slow. Raise {} (seconds; default {:g}), or use a "
+                 "closer mirror (BP_DEPENDENCY_MIRROR).".format(TIMEOUT_VARIABLE, DEADLINE_SECONDS))
+
+    def _fetch_once(self, url: str, credentials: Optional[Credentials], dest: str, end: float) -> str:
+        if url.startswith("file:"):
+            return self._copy_file(url, dest)
+        origin = host_of(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            location, digest = self._get(url, credentials if host_of(url) == origin else None, dest, end)
+            if location is None:
+                return digest
+            target = urllib.parse.urljoin(url, location)
+            problem = url_problem(target)
+            if problem or not target.startswith(("http://", "https://")):
+                raise _Failure("{} redirected to {}, a URL that {}".format(
+                    host_of(url), shown_url(target), problem or "is not http:// or https://"), retry=False)
+            url = split_credentials(target)[0]
+        raise _Failure("more than {} redirects".format(MAX_REDIRECTS), retry=False)
+
+    def _copy_file(self, url: str, dest: str) -> str:
+        path = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+        try:
+            source = open(path, "rb")
+        except OSError as e:
+            raise _Failure(e.strerror or str(e), retry=False,
+                           hint="Check the file:// mirror or catalog URL points at a readable file.")
+        with source:
+            return self._write(source.read1 if hasattr(source, "read1") else source.read, dest, None, None, 0.0)
+
+    def _connection(self, url: str, end: float) -> http.client.HTTPConnection:
+        parts = urllib.parse.urlsplit(url)
+        timeout = max(min(self.read_timeout, end - self.clock()), 0.001)
+        host, port = parts.hostname or "", parts.port
+        proxy = _proxy_for(parts.scheme, host)
+        if parts.scheme == "https":
+            context = ssl.create_default_context()
+            if proxy:
+                conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=timeout, context=context)
+                conn.set_tunnel(host, port)
+                return conn
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        if proxy:
+            return http.client.HTTPConnection(proxy[0], proxy[1], timeout=timeout)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def _get(self, url: str, credentials: Optional[Credentials], dest: str, end: float):
+        """One GET: (None, sha256) once the body is in dest, or (the Location of a redirect, "")."""
+        host = host_of(url)
+        parts = urllib.parse.urlsplit(url)
+        target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        if _proxy_for(parts.scheme, parts.hostname or "") and parts.scheme == "http":
+            target = url
+        headers = {"User-Agent": "python-cnb", "Accept-Encoding": "identity"}
+        headers.update(authorization(credentials))
+        if self.clock() >= end:
+            raise _DeadlinePassed()
+        conn = self._connection(url, end)
+        watchdog = None
+        try:
+            try:
+                conn.connect()
+                assert conn.sock is not None
+                sock = conn.sock
+                watchdog = _Watchdog(sock, end - self.clock())
+                conn.request("GET", target, headers=headers)
+                sock.settimeout(max(min(self.read_timeout, end - self.clock()), 0.001))
+                response = conn.getresponse()
+            except Exception as e:
+                if (watchdog is not None and watchdog.fired) or self.clock() >= end:
+                    raise _DeadlinePassed()
+                raise _before_answer(e, host, self.read_timeout)
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                return response.getheader("Location"), ""
+            if response.status != 200:
+                raise _http_failure(response)
+            total = _content_length(response)
+            try:
+                digest = self._write(response.read1, dest, sock, total, end)
+            except (_Failure, _DeadlinePassed):
+                raise
+            except BuildpackError:
+                raise
+            except Exception as e:
+                if watchdog.fired or self.clock() >= end:
+                    raise _DeadlinePassed()
+                raise _during_body(e, host, dest, total, self.read_timeout)
+            if watchdog.fired:
+                raise _DeadlinePassed()
+            received = os.path.getsize(dest)
+            if total is not None and received != total:
+                raise _Failure("the transfer broke off after {} of {} bytes".format(received, total), retry=True)
+            return None, digest
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
+            conn.close()
+
+    def _write(self, read: Callable[[int], bytes], dest: str, sock: Optional[socket.socket],
+               total: Optional[int], end: float) -> str:
+        """Copy read() to dest, watching the deadline, stalls and progress. Returns the sha256."""
         h = hashlib.sha256()
-        request = urllib.request.Request(url, headers={"User-Agent": "python-cnb"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response, open(dest, "wb") as out:
+        try:
+            out = open(dest, "wb")
+        except OSError as e:
+            raise _write_failure(dest, e)
+        received = 0
+        started = last_progress = window_start = self.clock()
+        window_bytes = 0
+        with out:
             while True:
-                chunk = response.read(CHUNK)
+                if sock is not None:
+                    remaining = end - self.clock()
+                    if remaining <= 0:
+                        raise _DeadlinePassed()
+                    try:
+                        sock.settimeout(max(min(self.read_timeout, remaining), 0.001))
+                    except OSError:  # http.client closed it at the end of the body
+                        pass
+                chunk = read(CHUNK)
                 if not chunk:
                     break
                 h.update(chunk)
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as e:
+                    raise _write_failure(dest, e)
+                received += len(chunk)
+                window_bytes += len(chunk)
+                now = self.clock()
+                if sock is not None and now - window_start >= self.read_timeout:
+                    if window_bytes < STALL_BYTES:
+                        raise _Failure("the server sent only {} in {}".format(
+                            _size(window_bytes), _seconds(now - window_start)), retry=True)
+                    window_start, window_bytes = now, 0
+                if now - last_progress >= self.progress_every:
+                    last_progress = now
+                    self._say("Downloaded {}{} in {}".format(
+                        _size(received), " of {}".format(_size(total)) if total else "",
+                        _seconds(now - started)))
+            try:
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError as e:
+                raise _write_failure(dest, e)
         return h.hexdigest()
+
+
+def _proxy_for(scheme: str, host: str):
+    """(host, port) of the proxy the process env names for this scheme and host, or None."""
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return None
+    parts = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    try:
+        return (parts.hostname or "", parts.port or 8080)
+    except ValueError:
+        return None
+
+
+def _content_length(response: http.client.HTTPResponse) -> Optional[int]:
+    if response.chunked:
+        return None
+    value = response.getheader("Content-Length")
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _http_failure(response: http.client.HTTPResponse) -> _Failure:
+    phrase = "".join(c for c in (response.reason or "") if c.isprintable())[:80]
+    reason = "HTTP {} {}".format(response.status, phrase).strip()
+    if response.status in (401, 403):
+        return _Failure(reason, retry=False,
+                        hint="The server refused access. Credentials go in the URL of BP_DEPENDENCY_MIRROR or of "
+                             "the catalog entry, as user:password@ before the host; they are sent as HTTP Basic auth.")
+    if response.status in (404, 410):
+        return _Failure(reason, retry=False,
+                        hint="The file is not there: check the runtime catalog's url, or that the mirror "
+                             "(BP_DEPENDENCY_MIRROR) holds it.")
+    return _Failure(reason, retry=response.status in RETRIED_STATUS)
+
+
+_NOT_HTTP = "Check the URL's scheme and port: the server there does not answer as a web server."
+_TLS_HINT = ("The build image must trust the server's certificate: add its CA to the build image, "
+             "or set SSL_CERT_FILE.")
+
+
+def _before_answer(e: Exception, host: str, read_timeout: float) -> _Failure:
+    """A failure to connect, send the request or read the response's head."""
+    if isinstance(e, socket.timeout):
+        return _Failure("no answer from {} within {}".format(host, _seconds(read_timeout)), retry=True)
+    if isinstance(e, ConnectionRefusedError):
+        return _Failure("{} refused the connection".format(host), retry=True)
+    if isinstance(e, socket.gaierror):
+        return _Failure("the host name in {} could not be resolved".format(host), retry=True)
+    if isinstance(e, (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError,
+                      BrokenPipeError)):
+        return _Failure("{} closed the connection without an answer".format(host), retry=True)
+    if isinstance(e, (ssl.SSLError, ssl.CertificateError)):
+        return _Failure("TLS with {} failed ({})".format(host, getattr(e, "reason", None) or e), retry=False,
+                        hint=_TLS_HINT)
+    if isinstance(e, http.client.HTTPException):
+        return _Failure("{} did not answer with HTTP".format(host), retry=False, hint=_NOT_HTTP)
+    if isinstance(e, OSError):
+        return _Failure("{} ({})".format(e.strerror or type(e).__name__, host), retry=True)
+    if isinstance(e, (ValueError, UnicodeError)):
+        return _Failure("the request to {} could not be made ({})".format(host, e), retry=False)
+    raise e
+
+
+def _during_body(e: Exception, host: str, dest: str, total: Optional[int], read_timeout: float) -> _Failure:
+    received = os.path.getsize(dest) if os.path.exists(dest) else 0
+    of = "{} of {} bytes".format(received, total) if total is not None else "{} bytes".format(received)
+    if isinstance(e, socket.timeout):
+        return _Failure("no data from {} for {} (after {})".format(host, _seconds(read_timeout), of), retry=True)
+    if isinstance(e, (http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
+        return _Failure("the transfer broke off after {}".format(of), retry=True)
+    if isinstance(e, http.client.HTTPException):
+        return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
+    if isinstance(e, OSError):
+        return _Failure("{} (after {})".format(e.strerror or type(e).__name__, of), retry=True)
+    if isinstance(e, ValueError):  # a broken chunk-size line
+        return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
+    raise e
+
+
+def _write_failure(dest: str, e: OSError) -> BuildpackError:
+    where = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
+    return BuildpackError("Could not save a download: {}.".format(e.strerror or e),
+                          hint="Free space on the build machine's disk (downloads go to {}, TMPDIR), "
+                               "then build again.".format(where))
 
 
 def _remove(path: str) -> None:
@@ -137,88 +403,3 @@ def _remove(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
-
-
-def extract(archive: str, dest: str, compression: str = "gz") -> None:
-    """Unpack a tar archive into dest (which must exist and be empty), refusing anything that
-    would land outside it, device files and setuid bits. A single top-level directory (the
-    portable builds' `python/`) is stripped."""
-    if compression == "zst":
-        if shutil.which("zstd") is None:
-            raise BuildpackError("This runtime is a .tar.zst archive and the build image has no zstd.",
-                                 hint="Install zstd on the build image, or pick a version with a .tar.gz archive.")
-        proc = subprocess.Popen(["zstd", "-dc", archive], stdout=subprocess.PIPE)
-        try:
-            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-                _extract_stream(tar, dest, archive)
-        finally:
-            assert proc.stdout is not None
-            proc.stdout.close()
-            if proc.wait() != 0:
-                raise BuildpackError("zstd could not decompress {}.".format(os.path.basename(archive)))
-    else:
-        try:
-            with tarfile.open(archive, mode="r|*") as tar:
-                _extract_stream(tar, dest, archive)
-        except (tarfile.TarError, EOFError, OSError) as e:
-            raise BuildpackError("{} is not a readable tar archive: {}.".format(os.path.basename(archive), e))
-    _strip_single_top_dir(dest)
-
-
-def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str) -> None:
-    root = os.path.realpath(dest)
-    for member in tar:
-        name = member.name
-        while name.startswith("./"):
-            name = name[2:]
-        if name in ("", "."):
-            continue
-        target = os.path.realpath(os.path.join(root, name))
-        if os.path.isabs(name) or not _inside(target, root):
-            raise _unsafe(archive, member.name, "a path outside the layer")
-        if member.isdev() or member.isfifo():
-            raise _unsafe(archive, member.name, "a device or fifo")
-        if member.issym():
-            link = os.path.realpath(os.path.join(os.path.dirname(target), member.linkname))
-            if os.path.isabs(member.linkname) or not _inside(link, root):
-                raise _unsafe(archive, member.name, "a symlink out of the layer")
-        if member.islnk():
-            link_name = member.linkname[2:] if member.linkname.startswith("./") else member.linkname
-            if not _inside(os.path.realpath(os.path.join(root, link_name)), root):
-                raise _unsafe(archive, member.name, "a hard link out of the layer")
-            member.linkname = link_name
-        member.name = name
-        member.mode &= 0o777  # no setuid, setgid or sticky bits
-        member.uid = member.gid = 0
-        member.uname = member.gname = ""
-        tar.extract(member, root, set_attrs=not member.issym(), **_TAR_FILTER)
-
-
-# Python 3.12+ has extraction filters; "tar" repeats the checks above (and warns no more).
-_TAR_FILTER: Dict[str, Any] = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)
-
-
-def _unsafe(archive: str, name: str, what: str) -> BuildpackError:
-    return BuildpackError(
-        "Refusing to unpack {}: entry {!r} is {}.".format(os.path.basename(archive), name, what),
-        hint="The archive is damaged or was not built for a runtime layer; nothing was installed.",
-    )
-
-
-def _strip_single_top_dir(dest: str) -> None:
-    entries = os.listdir(dest)
-    if len(entries) != 1:
-        return
-    top = os.path.join(dest, entries[0])
-    if not os.path.isdir(top) or os.path.islink(top) or entries[0] in ("bin", "lib"):
-        return
-    moved = os.path.join(dest, ".top-" + entries[0])  # a child may share the top dir's name
-    os.rename(top, moved)
-    top = moved
-    for name in os.listdir(top):
-        os.rename(os.path.join(top, name), os.path.join(dest, name))
-    os.rmdir(top)

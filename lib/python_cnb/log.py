@@ -7,12 +7,15 @@ from typing import Callable, Optional, TextIO
 
 from .errors import BuildpackError
 
-# scheme://user:secret@host -> scheme://****@host (index URLs, mirrors, VCS requirements)
-_URL_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+# scheme://user:secret@host -> scheme://****@host (index URLs, mirrors, VCS requirements). The
+# userinfo ends at the *last* '@' before the path, as urllib splits it: a password may hold '@',
+# ':', spaces of any kind. It cannot hold '/' (urllib would end the host there) nor span lines.
+# Masking too much (text after a URL with an '@' in it) is the safe way to be wrong.
+_URL_CREDENTIALS = re.compile(r"://[^/\r\n]*@")
 
 
 def mask(text: str) -> str:
-    return _URL_CREDENTIALS.sub(r"\1****@", text)
+    return _URL_CREDENTIALS.sub("://****@", text)
 
 
 class Log:

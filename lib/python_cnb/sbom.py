@@ -7,6 +7,7 @@ import urllib.parse
 from typing import Dict, List, Sequence, Tuple
 
 from .catalog import Runtime
+from .credentials import without_credentials
 from .toolset import Toolset
 
 
@@ -26,7 +27,7 @@ def runtime_components(runtime: Runtime, toolset: Toolset) -> List[Dict[str, obj
         "name": "CPython",
         "version": runtime.version,
         "purl": "pkg:generic/cpython@{}?download_url={}".format(
-            runtime.version, urllib.parse.quote(runtime.url, safe="")),
+            runtime.version, urllib.parse.quote(without_credentials(runtime.url), safe="")),
         "licenses": [{"license": {"id": "Python-2.0"}}],
     }
     if runtime.sha256:

@@ -94,7 +94,7 @@ def test_malformed_catalog_is_an_error_naming_the_file(tmp_path):
                     "runtimes:\n  - {version: 3.12, arch: amd64, url: u}\n")
     with pytest.raises(BuildpackError) as e:
         catalog.load_stacks([str(path)])
-    assert e.value.message == "The runtime catalog {} is malformed: stack X: '3.12' is not an exact version.".format(path)
+    assert e.value.message == "The runtime catalog {} is malformed: stack X, runtime 1: '3.12' is not an exact version.".format(path)
 
 
 def test_default_runtime(stacks):
@@ -117,3 +117,23 @@ def test_builtin_catalogs_answer_the_seeds_cases():
                             "3.14.0\u20133.14.7.")
     bionic = catalog.stack_for(target("", "", stack_id="heroku-18"), stacks)
     assert catalog.resolve(parse_request("3.8", "x"), bionic, "amd64", stacks).version == "3.8.16"
+
+
+@pytest.mark.parametrize("runtime, what", [
+    ("{version: [3, 12, 1], arch: amd64, url: 'https://e.test/p.tar.gz'}",
+     "stack X, runtime 1: version must be a string such as 3.12.1, not a list"),
+    ("{version: 3.12.1, arch: amd64, url: 'https://e.test/p.tar.gz', sha256: {a: b}}",
+     "stack X, runtime 3.12.1: sha256 must be a string such as a 64-digit hex digest, not a mapping"),
+    ("{version: 3.12.1, arch: amd64, url: [a]}",
+     "stack X, runtime 3.12.1: url must be a string such as https://example.org/python-3.12.1.tar.gz, not a list"),
+    ("{version: 3.12.1, url: 'https://e.test/p.tar.gz'}", "stack X, runtime 3.12.1: arch is missing"),
+    ("{version: 3.12.1, arch: amd64, url: 'https://u:pw@[oops/p.tar.gz'}",
+     "stack X, runtime 3.12.1: url https://****@[oops/p.tar.gz has a malformed host"),
+])
+def test_every_field_type_is_checked_with_file_stack_and_field(tmp_path, runtime, what):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: X\ndistro: {name: debian, version: '12'}\ndefault_version: 3.12.1\nruntimes:\n  - " + runtime + "\n")
+    with pytest.raises(BuildpackError) as e:
+        catalog.load_stacks([str(path)])
+    assert e.value.message == "The runtime catalog {} is malformed: {}.".format(path, what)
+    assert e.value.hint == "See stacks/README.md in the buildpack for the format."

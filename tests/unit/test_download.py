@@ -1,14 +1,23 @@
+import base64
 import hashlib
 import http.server
 import io
 import os
+import re
+import socketserver
 import stat
+import subprocess
 import tarfile
 import threading
+import time
 
 import pytest
 
+from python_cnb.archive import UnpackLimits
+from python_cnb.credentials import shown, split_credentials, without_credentials
 from python_cnb.download import Downloader, extract, mirrored_url
+from python_cnb.log import Log, mask
+from python_cnb.urls import url_problem
 from python_cnb.errors import BuildpackError
 
 ORIGINAL = "https://heroku-buildpack-python.s3.us-east-1.amazonaws.com/heroku-22/runtimes/python-3.12.1.tar.gz"
@@ -173,3 +182,221 @@ def test_garbage_is_not_an_archive(tmp_path):
     with pytest.raises(BuildpackError) as e:
         extract(str(path), str(dest))
     assert e.value.message.startswith("junk.tar.gz is not a readable tar archive")
+
+
+# --- credentials, URLs and mirrors -------------------------------------------------------------
+
+@pytest.mark.parametrize("url, bare, user, password", [
+    ("https://u:p@h.example/x", "https://h.example/x", "u", "p"),
+    ("https://u:Sx@Tail9@h.example:8443/x@y", "https://h.example:8443/x@y", "u", "Sx@Tail9"),
+    ("https://u%40corp:p%2Fq%20r@h.example/", "https://h.example/", "u@corp", "p/q r"),
+    ("https://u:p \u00a0q#?@h.example/", "https://h.example/", "u", "p \u00a0q#?"),
+    ("https://token@h.example", "https://h.example", "token", ""),
+    ("https://h.example/a@b", "https://h.example/a@b", None, None),
+])
+def test_credentials_are_split_at_the_last_at_before_the_path(url, bare, user, password):
+    got, credentials = split_credentials(url)
+    assert got == bare == without_credentials(url)
+    assert (credentials.user, credentials.password) == (user, password) if credentials else user is None
+    assert "****@" in shown(url) if credentials else shown(url) == url
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("from http://u:Sx@Tail9@127.0.0.1:80/x", "from http://****@127.0.0.1:80/x"),
+    ("from http://u:p\u00a0\u2003q@h/x and https://v:w@h2/y", "from http://****@h/x and https://****@h2/y"),
+    ("x_https://tok@h/", "x_https://****@h/"),
+    ("file:///srv/mirror@2/x", "file:///srv/mirror@2/x"),
+])
+def test_mask_hides_any_userinfo(text, masked):
+    assert mask(text) == masked
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("https://h.example/x.tar.gz", None),
+    ("https://u:any thing@h.example/x", None),
+    ("file:///srv/x.tar.gz", None),
+    ("x.tar.gz", "is not an absolute http://, https:// or file:// URL"),
+    ("https://[oops", "has a malformed host"),
+    ("https://h.example:70000/x", "has an invalid port (70000)"),
+    ("https://h.example:/x", "has an invalid port (empty)"),
+    ("https://:80/x", "has no host"),
+    ("https://h.exa mple/x", "contains a space or a control character"),
+    ("https://u:a\nb@h.example/x", "has a line break in its credentials"),
+    ("file://host/x", "is not a file:///absolute/path URL"),
+])
+def test_url_problems_are_named(url, problem):
+    assert url_problem(url) == problem
+
+
+def test_a_mirror_gets_the_original_host_but_never_its_credentials():
+    url = "https://cat:CatSecret1@origin.example.org:8443/r/python.tar.gz"
+    assert mirrored_url(url, {"BP_DEPENDENCY_MIRROR": "https://m:pw@mirror.example.org/{originalHost}"}) == \
+        "https://m:pw@mirror.example.org/origin.example.org:8443/r/python.tar.gz"
+    assert mirrored_url(url, {}) == url  # no mirror: the catalog's credentials go to their own host
+
+
+def test_mirror_setting_errors_name_the_variable():
+    with pytest.raises(BuildpackError) as e:
+        mirrored_url(ORIGINAL, {"BP_DEPENDENCY_MIRROR": "https://[oops"})
+    assert e.value.message == "BP_DEPENDENCY_MIRROR is not a usable URL: https://[oops has a malformed host."
+    assert e.value.hint == "Fix BP_DEPENDENCY_MIRROR, e.g. BP_DEPENDENCY_MIRROR=https://mirror.example.org/{originalHost}"
+
+
+# --- the downloader over a real loopback server ------------------------------------------------
+
+class _Recording(http.server.BaseHTTPRequestHandler):
+    """Answers /drip slowly and everything else with BODY, recording each Authorization header."""
+    body = b"x" * 300000
+    seen = []
+
+    def do_GET(self):
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        if self.path.startswith(("/moved", "/to/")):
+            self.send_response(302)
+            self.send_header("Location", "/file" if self.path == "/moved" else "http://" + self.path[len("/to/"):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        try:
+            self._answer()
+        except ConnectionError:  # the downloader gave up on purpose
+            pass
+
+    def _answer(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        if self.path == "/drip":
+            for i in range(6):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.5)
+            return
+        for i in range(0, len(self.body), 100000):
+            self.wfile.write(self.body[i:i + 100000])
+            self.wfile.flush()
+            if self.path == "/slow":
+                time.sleep(0.3)
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve_recording():
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Recording)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture
+def recording():
+    _Recording.seen = []
+    servers = [_serve_recording()]
+    yield "http://127.0.0.1:{}".format(servers[0].server_address[1])
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_credentials_are_not_sent_to_another_host_after_a_redirect(recording, tmp_path):
+    other = _serve_recording()
+    try:
+        url = recording.replace("http://", "http://ci:pw@") + "/to/127.0.0.1:{}/file".format(other.server_address[1])
+        Downloader().fetch(url, str(tmp_path / "f"), "")
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert [auth for _, auth in _Recording.seen] == ["Basic " + base64.b64encode(b"ci:pw").decode(), None]
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth_and_follow_a_same_host_redirect(recording, tmp_path):
+    url = recording.replace("http://", "http://ci%40corp:Sx@Tail9 x@") + "/moved"
+    Downloader(sleep=lambda s: None).fetch(url, str(tmp_path / "f"), "")
+    expected = "Basic " + base64.b64encode("ci@corp:Sx@Tail9 x".encode()).decode()
+    assert _Recording.seen == [("/moved", expected), ("/file", expected)]
+
+
+def test_long_downloads_print_progress(recording, tmp_path):
+    out = io.StringIO()
+    Downloader(log=Log(out), progress_every=0.5).fetch(recording + "/slow", str(tmp_path / "f"), "")
+    lines = out.getvalue().splitlines()
+    assert lines and all(re.fullmatch(r"  Downloaded 0\.[0-3] MB of 0\.3 MB in [0-9.]+ s", line) for line in lines), lines
+
+
+def test_a_server_that_only_drips_is_dropped_after_one_read_window(recording, tmp_path):
+    dest = str(tmp_path / "f")
+    with pytest.raises(BuildpackError) as e:
+        Downloader(timeout=1.2, attempts=1).fetch(recording + "/drip", dest, "")
+    assert re.fullmatch(r"Could not download {}/drip: the server sent only [2-4] bytes in 1\.[2-9] s\."
+                        .format(re.escape(recording)), e.value.message), e.value.message
+    assert not os.path.exists(dest)
+
+
+def test_the_deadline_holds_across_retries(recording, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(BuildpackError) as e:
+        Downloader(deadline=1.0, timeout=0.4).fetch(recording + "/drip", str(tmp_path / "f"), "")
+    assert time.monotonic() - started < 2.5
+    assert e.value.message.startswith("Could not download {}/drip".format(recording))
+
+
+def test_a_full_disk_is_a_clear_error(recording, tmp_path):
+    full = tmp_path / "full"
+    os.symlink("/dev/full", str(full))  # writes fail with ENOSPC
+    with pytest.raises(BuildpackError) as e:
+        Downloader().fetch(recording + "/file", str(full), "")
+    assert e.value.message == "Could not save a download: No space left on device."
+    assert os.path.exists("/dev/full") and not os.path.lexists(str(full))
+
+
+def test_an_unusable_deadline_setting():
+    with pytest.raises(BuildpackError) as e:
+        Downloader.from_env({"BP_DOWNLOAD_TIMEOUT": "soon"}, Log(io.StringIO()))
+    assert e.value.message == "BP_DOWNLOAD_TIMEOUT must be a number of seconds greater than 0, not 'soon'."
+    assert Downloader.from_env({"BP_DOWNLOAD_TIMEOUT": "2.5"}, Log(io.StringIO())).deadline == 2.5
+
+
+# --- extraction --------------------------------------------------------------------------------
+
+def test_top_dir_strip_survives_children_named_like_its_holder(tmp_path):
+    archive = _tar(tmp_path, [_file("python/bin/python3"), _file("python/.top-python/x"),
+                              _file("python/.python-cnb-top/x"), _file("python/python/x")])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    extract(archive, str(dest))
+    assert sorted(os.listdir(str(dest))) == [".python-cnb-top", ".top-python", "bin", "python"]
+
+
+@pytest.mark.parametrize("limits, what", [
+    (UnpackLimits(max_bytes=1 << 20), "more than 1 MB of contents"),
+    (UnpackLimits(max_bytes=1 << 30, max_members=3), "more than 3 entries"),
+])
+def test_extraction_limits_stop_and_leave_nothing(tmp_path, limits, what):
+    archive = _tar(tmp_path, [_file("bin/python3"), _file("lib/a", b"\0" * (600 << 10)),
+                              _file("lib/b", b"\0" * (600 << 10)), _file("lib/c")])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest), limits=limits)
+    assert e.value.message == "Refusing to unpack t.tar.gz: it holds {}.".format(what)
+    assert os.listdir(str(dest)) == []
+
+
+def test_a_hard_link_to_nothing_is_not_a_traceback(tmp_path):
+    archive = _tar(tmp_path, [_special("bin/python3", tarfile.LNKTYPE, "bin/missing")])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest))
+    assert e.value.message.startswith("t.tar.gz is not a readable tar archive (")
+
+
+def test_a_zst_that_holds_no_tar(tmp_path):
+    path = tmp_path / "python.tar.zst"
+    path.write_bytes(subprocess.run(["zstd", "-q", "-c"], input=b"text\n" * 200, stdout=subprocess.PIPE).stdout)
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(str(path), str(dest), "zst")
+    assert e.value.message == "python.tar.zst is not a readable tar archive (invalid header)."

@@ -1,0 +1,224 @@
+"""Unpacking a runtime archive (.tar.gz, .tar.zst, any tar tarfile reads) into a layer: nothing
+may land outside it, no device files or setuid bits, at most BP_UNPACK_LIMIT_MB of contents and
+MAX_MEMBERS entries (a small archive can expand without bound), and a single top-level directory
+(the portable builds' `python/`) is stripped. Any failure empties the destination and is one
+BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
+import errno
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from typing import Any, Dict, Mapping, NamedTuple, Optional
+
+from .errors import BuildpackError
+
+LIMIT_VARIABLE = "BP_UNPACK_LIMIT_MB"
+DEFAULT_LIMIT_MB = 2048
+MAX_MEMBERS = 200000  # CPython with its tests has about 10,000 entries
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO)
+_NOT_A_RUNTIME = "The archive is damaged or was not built for a runtime layer; nothing was installed."
+
+
+class UnpackLimits(NamedTuple):
+    max_bytes: int
+    max_members: int = MAX_MEMBERS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "UnpackLimits":
+        raw = env.get(LIMIT_VARIABLE, "").strip()
+        if not raw:
+            return cls(DEFAULT_LIMIT_MB << 20)
+        if not raw.isdigit() or int(raw) == 0:
+            raise BuildpackError("{} must be a whole number of megabytes greater than 0, not {!r}.".format(
+                LIMIT_VARIABLE, raw), hint="Unset it for the default ({} MB).".format(DEFAULT_LIMIT_MB))
+        return cls(int(raw) << 20)
+
+
+def extract(archive: str, dest: str, compression: str = "gz", limits: Optional[UnpackLimits] = None) -> None:
+    """Unpack a tar archive into dest (which must exist and be empty). On any failure dest is
+    left empty. Limits default to BP_UNPACK_LIMIT_MB from the build's environment (the lifecycle
+    puts the user's platform env there)."""
+    if limits is None:
+        limits = UnpackLimits.from_env(os.environ)
+    name = os.path.basename(archive)
+    try:
+        if compression == "zst":
+            _extract_zst(archive, dest, name, limits)
+        else:
+            try:
+                tar = tarfile.open(archive, mode="r|*")
+            except Exception as e:
+                raise _not_readable(name, e)
+            with tar:
+                _extract_stream(tar, dest, name, limits)
+        _strip_single_top_dir(dest)
+    except BaseException:
+        _empty(dest)
+        raise
+
+
+def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> None:
+    if shutil.which("zstd") is None:
+        raise BuildpackError("This runtime is a .tar.zst archive and the build image has no zstd.",
+                             hint="Install zstd on the build image, or pick a version with a .tar.gz archive.")
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(["zstd", "-dcq", archive], stdout=subprocess.PIPE, stderr=stderr)
+        assert proc.stdout is not None
+        failure = None  # type: Optional[BaseException]
+        try:
+            try:
+                tar = tarfile.open(fileobj=proc.stdout, mode="r|")
+            except Exception as e:
+                raise _not_readable(name, e)
+            with tar:
+                _extract_stream(tar, dest, name, limits)
+        except BaseException as e:
+            failure = e
+        finally:
+            proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
+            try:
+                code = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+        stderr.seek(0)
+        said = stderr.read().decode("utf-8", "replace").strip().splitlines()
+        # zstd's own failure (not zstd data, truncated) explains more than the empty stream it left;
+        # a write error is only zstd meeting the pipe closed after a tar failure.
+        own = code > 0 and not any("Broken pipe" in line or "Write error" in line for line in said)
+        if own and (failure is None or isinstance(failure, BuildpackError)):
+            detail = said[-1].replace(archive, name) if said else "exit {}".format(code)
+            for prefix in ("zstd: ", name + " : ", name + ": "):
+                if detail.startswith(prefix):
+                    detail = detail[len(prefix):]
+            raise BuildpackError("zstd could not decompress {}: {}.".format(name, detail.rstrip(".")),
+                                 hint=_NOT_A_RUNTIME)
+        if failure is not None:
+            raise failure
+
+
+def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: UnpackLimits) -> None:
+    root = os.path.realpath(dest)
+    total = members = 0
+    while True:
+        try:
+            member = tar.next()
+        except Exception as e:
+            raise _not_readable(archive, e)
+        if member is None:
+            break
+        members += 1
+        if members > limits.max_members:
+            raise _too_big(archive, "more than {} entries".format(limits.max_members))
+        if member.isreg():
+            total += member.size
+            if total > limits.max_bytes:
+                raise _too_big(archive, "more than {} MB of contents".format(limits.max_bytes >> 20))
+        name = _checked_name(member, root, archive)
+        if name is None:
+            continue
+        member.name = name
+        member.mode &= 0o777  # no setuid, setgid or sticky bits
+        member.uid = member.gid = 0
+        member.uname = member.gname = ""
+        try:
+            tar.extract(member, root, set_attrs=not member.issym(), **_TAR_FILTER)
+        except OSError as e:
+            if e.errno in _WRITE_ERRNOS:
+                raise BuildpackError("Could not unpack {}: {}.".format(archive, e.strerror),
+                                     hint="Free space on the build machine's disk (the layers volume), "
+                                          "then build again.")
+            raise _not_readable(archive, e)
+        except Exception as e:  # a truncated body, a broken stream, a link to nothing
+            raise _not_readable(archive, e)
+
+
+def _checked_name(member: tarfile.TarInfo, root: str, archive: str) -> Optional[str]:
+    """The member's name relative to root, or None to skip it; refuses anything unsafe."""
+    name = member.name
+    while name.startswith("./"):
+        name = name[2:]
+    if name in ("", "."):
+        return None
+    if "\x00" in name or os.path.isabs(name):
+        raise _unsafe(archive, member.name, "a path outside the layer")
+    target = os.path.realpath(os.path.join(root, name))
+    if not _inside(target, root) or target == root:
+        raise _unsafe(archive, member.name, "a path outside the layer")
+    if member.isdev() or member.isfifo():
+        raise _unsafe(archive, member.name, "a device or fifo")
+    if member.issym():
+        link = os.path.realpath(os.path.join(os.path.dirname(target), member.linkname))
+        if os.path.isabs(member.linkname) or "\x00" in member.linkname or not _inside(link, root):
+            raise _unsafe(archive, member.name, "a symlink out of the layer")
+    if member.islnk():
+        link_name = member.linkname
+        while link_name.startswith("./"):
+            link_name = link_name[2:]
+        if os.path.isabs(link_name) or not _inside(os.path.realpath(os.path.join(root, link_name)), root):
+            raise _unsafe(archive, member.name, "a hard link out of the layer")
+        member.linkname = link_name
+    if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
+        raise _unsafe(archive, member.name, "not a file, directory or link")
+    return name
+
+
+# Python 3.12+ has extraction filters; "tar" repeats the checks above (and warns no more).
+_TAR_FILTER: Dict[str, Any] = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
+def _unsafe(archive: str, name: str, what: str) -> BuildpackError:
+    return BuildpackError("Refusing to unpack {}: entry {!r} is {}.".format(archive, name, what), hint=_NOT_A_RUNTIME)
+
+
+def _too_big(archive: str, what: str) -> BuildpackError:
+    return BuildpackError("Refusing to unpack {}: it holds {}.".format(archive, what),
+                          hint="A runtime is far smaller: the archive is damaged or not a runtime. If it really "
+                               "is this large, raise {} (default {}).".format(LIMIT_VARIABLE, DEFAULT_LIMIT_MB))
+
+
+def _not_readable(archive: str, e: BaseException) -> BuildpackError:
+    if isinstance(e, BuildpackError):
+        return e
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return BuildpackError("{} is not a readable tar archive ({}).".format(archive, detail.rstrip(".")),
+                          hint=_NOT_A_RUNTIME)
+
+
+def _empty(dest: str) -> None:
+    try:
+        names = os.listdir(dest)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(dest, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def _strip_single_top_dir(dest: str) -> None:
+    entries = os.listdir(dest)
+    if len(entries) != 1:
+        return
+    top = os.path.join(dest, entries[0])
+    if not os.path.isdir(top) or os.path.islink(top) or entries[0] in ("bin", "lib"):
+        return
+    children = set(os.listdir(top))
+    # A name none of its children has: each child then moves up without meeting another entry.
+    holder = ".python-cnb-top"
+    while holder in children:
+        holder += "_"
+    os.rename(top, os.path.join(dest, holder))
+    for name in children:
+        os.rename(os.path.join(dest, holder, name), os.path.join(dest, name))
+    os.rmdir(os.path.join(dest, holder))
