@@ -388,6 +388,8 @@ def test_mirror_credentials_become_basic_auth_and_catalog_credentials_stay_home(
     write_catalog(app, entry(origin, faults.sha256("ok")))
     app.set_env("BP_DEPENDENCY_MIRROR", "http://{}:{}@127.0.0.1:{}/auth/{{originalHost}}".format(
         urllib.parse.quote(USER, safe=""), urllib.parse.quote(PASSWORD, safe=""), faults.server_address[1]))
+    # The default mirror takes every download; the toolset's wheels come from PyPI itself.
+    app.set_env("BP_DEPENDENCY_MIRROR_FILES_PYTHONHOSTED_ORG", "https://files.pythonhosted.org")
     result = run(app)
     installed(app, result)
     path = "/auth/127.0.0.1:1/runtimes/" + NAME
