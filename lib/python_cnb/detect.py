@@ -32,6 +32,19 @@ def python_signals(app_dir: str) -> list:
 
 
 def main() -> None:
+    """The entry point: an unexpected error is reported by the one module that renders them,
+    imported only then (detect's budget is an interpreter start)."""
+    try:
+        detect()
+    except Exception as unexpected:  # noqa: B902
+        from .internal_error import report
+        from .log import Log
+        Log().error(report(unexpected, "detect", {k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
+                                                  for k, v in environ.items()}))
+        sys.exit(exitcodes.INTERNAL_ERROR)
+
+
+def detect() -> None:
     found = python_signals(".")
     if not found:
         print("No Python app here: none of {} in the app's root.".format(", ".join(PYTHON_SIGNALS)))

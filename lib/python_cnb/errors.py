@@ -11,3 +11,12 @@ class BuildpackError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else "{}\n{}".format(self.message, self.hint)
+
+
+class BuildStopped(BaseException):
+    """A signal (SIGTERM, SIGINT) stopped the build. A BaseException, like KeyboardInterrupt, so
+    no `except Exception` on the way up swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
