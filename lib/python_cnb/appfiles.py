@@ -93,9 +93,14 @@ def read_json(app_dir: str, name: str, fix: str) -> "Document":
 
 
 def _check_link(app_dir: str, name: str, path: str) -> None:
-    if os.path.islink(path) and not os.path.exists(path):
-        raise BuildpackError("{} is a symbolic link to {}, which does not exist.".format(name, os.readlink(path)),
-                             hint="Fix or remove the link, then build again.")
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise BuildpackError("{} is a symbolic link that loops.".format(name), hint="Fix or remove the link.")
+            raise BuildpackError("{} is a symbolic link to {}, which does not exist.".format(name, os.readlink(path)),
+                                 hint="Fix or remove the link, then build again.")
     real = os.path.realpath(path)
     root = os.path.realpath(app_dir)
     if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
@@ -109,8 +114,6 @@ def _os_error(name: str, e: OSError) -> BuildpackError:
             name, os.getuid()), hint="Make it readable by everyone (chmod a+r {}), then build again.".format(name))
     if e.errno == errno.ENOENT:
         return BuildpackError("{} does not exist.".format(name), hint="Commit it, or remove what refers to it.")
-    if e.errno == errno.ELOOP:
-        return BuildpackError("{} is a symbolic link that loops.".format(name), hint="Fix or remove the link.")
     return BuildpackError("{} cannot be read: {}.".format(name, e.strerror or e), hint="Check the file, then build again.")
 
 

@@ -28,9 +28,15 @@ class WebEntry(NamedTuple):
 def parse_procfile(text: str) -> List[ProcfileEntry]:
     entries = []  # type: List[ProcfileEntry]
     seen = set()  # a set, not a scan of entries: a long Procfile parses in linear time
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at \n (and \r\n), as for the shell; str.splitlines would also split a command at
+    # \f, \x1c or \u2028, which are just bytes of it.
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line[:-1] if line.endswith("\r") else line
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        if "\0" in line:
+            raise BuildpackError("Procfile line {} contains a NUL character, which no command line can hold.".format(
+                number), hint="Remove it (the file may have been saved in UTF-16: save it as UTF-8).")
         name, sep, command = line.partition(":")
         name, command = name.strip(), command.strip()
         if not sep or not _PROCESS_TYPE.match(name) or not command:

@@ -15,6 +15,7 @@ READ_LIMIT = 1024 * 1024
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
 # Strings and comments (skipped) or brackets (counted): how deeply arrays and inline tables nest.
 _NESTING_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
@@ -58,11 +59,11 @@ def parse(text: str) -> Dict[str, Any]:
     try:
         return toml.loads(text)
     except RecursionError:
-        raise UnreadableToml("nested too deeply")
+        raise UnreadableToml("nested too deeply") from None
     except Exception as e:  # IndexError, ValueError, ... from the decoder's internals
-        detail = str(e).strip() or type(e).__name__
-        raise UnreadableToml(detail if isinstance(e, toml.TomlDecodeError) else "{} ({})".format(
-            detail, type(e).__name__))
+        if isinstance(e, toml.TomlDecodeError):
+            raise UnreadableToml(str(e)) from None
+        raise UnreadableToml("the TOML parser fails on it ({}: {})".format(type(e).__name__, e)) from None
 
 
 def _nesting(text: str) -> int:
@@ -113,7 +114,7 @@ def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -
     for key, value in table.items():
         if not isinstance(key, str):
             raise TypeError("TOML keys are strings, not {}".format(type(key).__name__))
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             tables.append((key, value))
         elif _is_table_array(value):
             arrays.append((key, value))
@@ -134,7 +135,7 @@ def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -
 def _is_table_array(value: Any) -> bool:
     if not isinstance(value, (list, tuple)) or not value:
         return False
-    tables = [isinstance(v, Mapping) for v in value]
+    tables = [isinstance(v, dict) for v in value]
     if any(tables) and not all(tables):
         raise TypeError("an array mixes tables and other values")
     return all(tables)
@@ -158,7 +159,7 @@ def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        if any(isinstance(v, Mapping) for v in value):
+        if any(isinstance(v, dict) for v in value):
             raise TypeError("an array of tables inside an array")
         return "[" + "".join(" {},".format(_value(v)) for v in value) + "]"
     raise TypeError("cannot write a {} to TOML".format(type(value).__name__))
@@ -166,7 +167,7 @@ def _value(value: Any) -> str:
 
 def string(text: str) -> str:
     """A TOML basic string: backslash, quote and every control character escaped."""
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if _SURROGATE.search(text):
         raise ValueError("a string with a lone surrogate cannot be written as UTF-8")
     return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
 
