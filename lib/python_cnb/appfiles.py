@@ -45,9 +45,10 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
         raise _os_error(name, e)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise BuildpackError("{} is larger than {}: that is not the file python-cnb expects there.".format(

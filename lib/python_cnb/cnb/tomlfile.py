@@ -37,9 +37,10 @@ def read(path: str) -> Dict[str, Any]:
         return {}
     except OSError as e:
         raise UnreadableToml(e.strerror or str(e))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnreadableToml("not a regular file")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnreadableToml("not a regular file")
         data = f.read(READ_LIMIT + 1)
     if len(data) > READ_LIMIT:
         raise UnreadableToml("larger than {} bytes".format(READ_LIMIT))

@@ -22,19 +22,22 @@ def compare(previous: Mapping[str, Any], wanted: Dict[str, Any],
         return Decision(False, "")
     for key in wanted:
         old = previous.get(key)
-        if old is not None and not same_shape(old, wanted[key]):
-            return Decision(False, "{} is not what this buildpack writes ({} is {}, not {})".format(
-                getattr(previous, "file", "the layer's TOML"), key, kind(old), kind(wanted[key])))
+        problem = "" if old is None else shape_problem(key, old, wanted[key])
+        if problem:
+            return Decision(False, "{} is not what this buildpack writes ({})".format(
+                getattr(previous, "file", "the layer's TOML"), problem))
         if old != wanted[key]:
             return Decision(False, describe(key, old, wanted[key]))
     return Decision(True, "")
 
 
-def same_shape(old: Any, new: Any) -> bool:
-    """Whether old has new's type, and for a table, whether its values have the type of new's."""
+def shape_problem(key: str, old: Any, new: Any) -> str:
+    """How old differs in type from new (for a table, its values from new's), or ""."""
     if type(old) is not type(new):
-        return False
+        return "{} is {}, not {}".format(key, kind(old), kind(new))
     if isinstance(new, dict):
-        types = {type(v) for v in new.values()} or {str}
-        return all(isinstance(k, str) and type(v) in types for k, v in old.items())
-    return True
+        expected = next(iter(new.values()), "")
+        for name, value in old.items():
+            if type(value) is not type(expected):
+                return "{}.{} is {}, not {}".format(key, name, kind(value), kind(expected))
+    return ""
