@@ -16,7 +16,11 @@ READ_LIMIT = 1024 * 1024
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_LITERAL_UNSAFE = re.compile("['\x00-\x08\x0a-\x1f\x7f]")
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]|(?<=\\)[uU]')
+# In an array, also the comma: the vendored reader splits arrays on commas before it reads strings
+# (it reads [ ","] as two empty strings): as \uXXXX escapes, every TOML reader gets them right.
+_IN_ARRAY = re.compile(r'[\\"\x00-\x1f\x7f,]|(?<=\\)[uU]')
 # Strings and comments (skipped) or brackets (counted): how deeply arrays and inline tables nest.
 _NESTING_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
 # No real TOML file nests this deeply; the vendored decoder needs seconds to fail on 100,000 levels.
@@ -162,15 +166,29 @@ def _value(value: Any) -> str:
             return "[]"
         if any(isinstance(v, dict) for v in value):
             raise TypeError("an array of tables inside an array")
-        return "[" + "".join(" {},".format(_value(v)) for v in value) + "]"
+        items = (string(v, _IN_ARRAY) if isinstance(v, str) else _value(v) for v in value)
+        return "[" + "".join(" {},".format(item) for item in items) + "]"
     raise TypeError("cannot write a {} to TOML".format(type(value).__name__))
 
 
-def string(text: str) -> str:
-    """A TOML basic string: backslash, quote and every control character escaped."""
+def string(text: str, needs_escape: "re.Pattern" = _NEEDS_ESCAPE) -> str:
+    """A TOML basic string: backslash, quote and every control character escaped.
+
+    Two choices keep the vendored reader (older build images' Pythons read these files with it)
+    exact: a u or U right after a backslash is written \\u0075 / \\u0055 (it takes "\\\\u" for the
+    start of a \\u escape), and a string that starts with two quotes (or is one) is written as a
+    literal string when it can be ('""x'): the vendored reader takes any such string for a
+    multi-line one. (With a ' or a control character too, no TOML string form suits it.)"""
     if _SURROGATE.search(text):
         raise ValueError("a string with a lone surrogate cannot be written as UTF-8")
-    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
+    if (text == '"' or text.startswith('""')) and vendored_literal_ok(text):
+        return "'" + text + "'"
+    return '"' + needs_escape.sub(_escape, text) + '"'
+
+
+def vendored_literal_ok(text: str) -> bool:
+    """Whether the vendored reader reads text back exactly as a literal string."""
+    return not _LITERAL_UNSAFE.search(text) and not text.endswith("\\")
 
 
 def _escape(match: "re.Match") -> str:
