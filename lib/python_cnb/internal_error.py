@@ -26,12 +26,25 @@ def report(error: BaseException, phase: str, env: Mapping[str, str]) -> Buildpac
             _version(), phase, ".".join(str(p) for p in sys.version_info[:3]), sys.platform),
         "  " + what,
     ]
-    if env.get("BP_LOG_LEVEL", "").strip().upper() == "DEBUG":
+    if _log_level(env) == "DEBUG":
         lines += [mask(l) for l in "".join(traceback.format_exception(type(error), error, error.__traceback__))
                   .rstrip("\n").splitlines()]
     else:
         lines.append("Build with BP_LOG_LEVEL=DEBUG to add the traceback to the report.")
     return BuildpackError("Internal buildpack error in bin/{} ({}).".format(phase, what), hint="\n".join(lines))
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    """BP_LOG_LEVEL from the process env, else from <platform>/env (`pack build --env`): the
+    error may have come before the build read the platform's env files."""
+    level = env.get("BP_LOG_LEVEL", "")
+    if not level and env.get("CNB_PLATFORM_DIR"):
+        try:
+            with open(os.path.join(env["CNB_PLATFORM_DIR"], "env", "BP_LOG_LEVEL"), encoding="utf-8") as f:
+                level = f.read(100)
+        except (OSError, ValueError):
+            pass
+    return level.strip().upper()
 
 
 def _version() -> str:
