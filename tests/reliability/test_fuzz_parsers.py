@@ -18,7 +18,7 @@ from python_cnb.process import parse_procfile
 from python_cnb.project import analyse
 from python_cnb.versions import parse_request, parse_specifier
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
 # Text with more than its share of what breaks parsers and writers: control characters,
