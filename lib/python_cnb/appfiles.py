@@ -28,8 +28,9 @@ _NOT_REGULAR = (
 )
 
 
-def read_bytes(app_dir: str, name: str, limit: int = LARGE) -> bytes:
-    """The contents of app_dir/name (an app-relative path), at most limit bytes."""
+def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) -> bytes:
+    """The contents of app_dir/name (an app-relative path): a file larger than limit is an error,
+    or, when not whole, its first limit bytes are enough."""
     path = os.path.join(app_dir, name)
     _check_link(app_dir, name, path)
     try:
@@ -49,8 +50,8 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE) -> bytes:
         os.close(fd)
         raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
     with os.fdopen(fd, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
+        data = f.read(limit + 1 if whole else limit)
+    if len(data) > limit and whole:
         raise BuildpackError("{} is larger than {}: that is not the file python-cnb expects there.".format(
             name, _size(limit)), hint="Check what {} holds (a build artefact committed by mistake?).".format(name))
     return data
@@ -69,7 +70,7 @@ def read_source(app_dir: str, name: str, limit: int = SMALL * 4) -> Optional[str
     """The start of a source file, for guesses about the app (undecodable bytes replaced); None
     when it cannot be read as a file. A guess never fails the build."""
     try:
-        return read_bytes(app_dir, name, LARGE)[:limit].decode("utf-8", errors="replace")
+        return read_bytes(app_dir, name, limit, whole=False).decode("utf-8", errors="replace")
     except BuildpackError:
         return None
 
