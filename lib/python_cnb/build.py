@@ -13,7 +13,7 @@ from .cnb.context import BuildContext
 from .cnb.launch import write_launch
 from .cnb.layers import Layer, environment_error
 from .download import Downloader
-from .errors import BuildpackError, BuildStopped
+from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
 from .hooks import run_hook
 from .layers import dependencies, launch_config, pip_cache, runtime, tools
@@ -28,7 +28,7 @@ TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
 
 def main() -> None:
     """The entry point: every way a build ends is rendered here, once."""
-    log = Log()
+    log = Log(utf8_stdout())
     stop_on_signals()
     try:
         build(BuildContext.from_env(), log, Downloader(), Runner(log), datetime.date.today)

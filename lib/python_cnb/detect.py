@@ -37,9 +37,10 @@ def main() -> None:
     try:
         detect()
     except Exception as unexpected:  # noqa: B902
+        from .errors import utf8_stdout
         from .internal_error import report
         from .log import Log
-        Log().error(report(unexpected, "detect", {k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
+        Log(utf8_stdout()).error(report(unexpected, "detect", {k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
                                                   for k, v in environ.items()}))
         sys.exit(exitcodes.INTERNAL_ERROR)
 
@@ -51,6 +52,8 @@ def detect() -> None:
         sys.exit(exitcodes.DETECT_FAIL)
     plan_path = environ.get(b"CNB_BUILD_PLAN_PATH")
     if plan_path:
-        write_plan(plan_path.decode(), provides=["python"], requires=["python"])
+        # decoded as os.fsdecode does (without importing os): any file name, under any locale
+        write_plan(plan_path.decode(sys.getfilesystemencoding(), "surrogateescape"), provides=["python"],
+                   requires=["python"])
     print("Python app: found {}".format(", ".join(found)))
     sys.exit(exitcodes.DETECT_PASS)

@@ -76,7 +76,7 @@ class Runner:
     def _start(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str], stderr: int) -> subprocess.Popen:
         self.commands.append(list(cmd))
         return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
-                                universal_newlines=True, errors="replace", bufsize=1,
+                                universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
                                 preexec_fn=_own_group_dying_with(os.getpid()))
 
 

@@ -281,12 +281,17 @@ def test_detect_never_opens_app_files(phase):
     assert (result.returncode, result.stdout) == (0, "Python app: found runtime.txt\n")
 
 
-def test_detect_reports_an_unexpected_error_as_internal(phase):
+@pytest.mark.parametrize("plan_name", ["detect-plan.toml", "d\u00e9tect-plan.toml"], ids=["ascii", "non-ascii"])
+def test_detect_reports_an_unexpected_error_as_internal(phase, plan_name):
     p = phase("no_run_command")
-    plan = os.path.join(p.root, "detect-plan.toml")
+    plan = os.path.join(p.root, plan_name)
     os.mkdir(plan)  # the plan path is a directory: nothing an app can cause
-    result = run(p, "detect", timeout=20)
+    result = run(p, "detect", timeout=20, env={"CNB_BUILD_PLAN_PATH": plan})
     assert result.returncode == 70, result.stdout
+    if plan_name != "detect-plan.toml":  # the path's characters as the interpreter's locale shows them
+        assert result.stdout.startswith("\n[Error] Internal buildpack error in bin/detect (IsADirectoryError: ")
+        assert "Traceback" not in result.stdout
+        return
     version = ".".join(str(v) for v in sys.version_info[:3])
     assert result.stdout == (
         "\n[Error] Internal buildpack error in bin/detect (IsADirectoryError: [Errno 21] Is a directory: '{plan}').\n"
@@ -331,3 +336,12 @@ def test_build_reports_an_unexpected_error_as_internal_with_the_traceback_on_req
     else:
         assert "Traceback" not in result.stdout
         assert error == report + "  Build with BP_LOG_LEVEL=DEBUG to add the traceback to the report.\n"
+
+
+def test_detect_writes_its_plan_at_a_non_ascii_path_under_any_locale(phase):
+    p = phase("no_run_command")
+    plan = os.path.join(p.root, "pl\u00e4n.toml")
+    result = run(p, "detect", timeout=20, env={"CNB_BUILD_PLAN_PATH": plan})
+    assert (result.returncode, result.stdout) == (0, "Python app: found runtime.txt\n")
+    with open(plan) as f:
+        assert f.read() == '[[provides]]\nname = "python"\n\n[[requires]]\nname = "python"\n'
