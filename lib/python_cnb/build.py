@@ -2,6 +2,7 @@
 its source; every expected failure is one BuildpackError rendered once, in main()."""
 import datetime
 import os
+import signal
 import sys
 from typing import Callable, List, Optional
 
@@ -10,15 +11,15 @@ from .catalog import Runtime, Stack
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.launch import write_launch
-from .cnb.layers import Layer
+from .cnb.layers import Layer, environment_error
 from .download import Downloader
-from .errors import BuildpackError
+from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
 from .hooks import run_hook
 from .layers import dependencies, launch_config, pip_cache, runtime, tools
 from .log import Log
 from .project import PIPENV, POETRY, UV, Project, analyse
-from .runner import Runner
+from .runner import Runner, stop_on_signals
 from .versions import END_OF_LIFE, VersionRequest, end_of_life, parse_request
 
 
@@ -26,16 +27,28 @@ TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
 
 
 def main() -> None:
-    log = Log()
+    """The entry point: every way a build ends is rendered here, once."""
+    log = Log(utf8_stdout())
+    stop_on_signals()
     try:
         ctx = BuildContext.from_env()
         build(ctx, log, Downloader.from_env(ctx.env, log), Runner(log), datetime.date.today)
     except BuildpackError as error:
         log.error(error)
         sys.exit(exitcodes.BUILD_FAILED)
-    except KeyboardInterrupt:
-        log.error(BuildpackError("The build was interrupted."))
-        sys.exit(exitcodes.BUILD_FAILED)
+    except BuildStopped as stopped:
+        name = signal.Signals(stopped.signum).name
+        log.error(BuildpackError("The build was stopped ({}).".format(name),
+                                 hint="Nothing it left half-done is kept: the next build starts those steps again."))
+        sys.exit(exitcodes.STOPPED_BY_SIGNAL + stopped.signum)
+    except Exception as unexpected:  # noqa: B902 -- the one place an unexpected error is reported
+        known = environment_error(unexpected)
+        if known:
+            log.error(known)
+            sys.exit(exitcodes.BUILD_FAILED)
+        from .internal_error import report
+        log.error(report(unexpected, "build", os.environ))
+        sys.exit(exitcodes.INTERNAL_ERROR)
 
 
 def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
@@ -167,6 +180,9 @@ def _processes(ctx: BuildContext, project: Project, installed: List[str], log: L
     procs = process.processes(project.procfile, project.web_entry, installed)
     if project.procfile:
         log.info("From Procfile:")
+        no_default = process.no_default_warning(project.procfile)
+        if no_default:
+            log.warning(no_default[0], hint=no_default[1])
     elif project.web_entry:
         log.info("No Procfile; inferred the web process: {}".format(project.web_entry.reason))
         missing = process.missing_servers(project.web_entry, installed)

@@ -32,12 +32,28 @@ def python_signals(app_dir: str) -> list:
 
 
 def main() -> None:
+    """The entry point: an unexpected error is reported by the one module that renders them,
+    imported only then (detect's budget is an interpreter start)."""
+    try:
+        detect()
+    except Exception as unexpected:  # noqa: B902
+        from .errors import utf8_stdout
+        from .internal_error import report
+        from .log import Log
+        Log(utf8_stdout()).error(report(unexpected, "detect", {k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
+                                                  for k, v in environ.items()}))
+        sys.exit(exitcodes.INTERNAL_ERROR)
+
+
+def detect() -> None:
     found = python_signals(".")
     if not found:
         print("No Python app here: none of {} in the app's root.".format(", ".join(PYTHON_SIGNALS)))
         sys.exit(exitcodes.DETECT_FAIL)
     plan_path = environ.get(b"CNB_BUILD_PLAN_PATH")
     if plan_path:
-        write_plan(plan_path.decode(), provides=["python"], requires=["python"])
+        # decoded as os.fsdecode does (without importing os): any file name, under any locale
+        write_plan(plan_path.decode(sys.getfilesystemencoding(), "surrogateescape"), provides=["python"],
+                   requires=["python"])
     print("Python app: found {}".format(", ".join(found)))
     sys.exit(exitcodes.DETECT_PASS)

@@ -3,8 +3,9 @@ importing it) as `gunicorn --worker-tmp-dir /dev/shm <entry>`; /dev/shm because 
 heartbeat files on a container's overlay filesystem stall workers (the seed's fix)."""
 import os
 import re
-from typing import FrozenSet, List, NamedTuple, Optional, Sequence
+from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
+from .appfiles import read_source
 from .cnb.launch import Process
 from .errors import BuildpackError
 
@@ -26,18 +27,26 @@ class WebEntry(NamedTuple):
 
 def parse_procfile(text: str) -> List[ProcfileEntry]:
     entries = []  # type: List[ProcfileEntry]
-    for number, line in enumerate(text.splitlines(), 1):
+    seen = set()  # a set, not a scan of entries: a long Procfile parses in linear time
+    # Lines end at \n (and \r\n), as for the shell; str.splitlines would also split a command at
+    # \f, \x1c or \u2028, which are just bytes of it.
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line[:-1] if line.endswith("\r") else line
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        if "\0" in line:
+            raise BuildpackError("Procfile line {} contains a NUL character, which no command line can hold.".format(
+                number), hint="Remove it (the file may have been saved in UTF-16: save it as UTF-8).")
         name, sep, command = line.partition(":")
         name, command = name.strip(), command.strip()
         if not sep or not _PROCESS_TYPE.match(name) or not command:
             raise BuildpackError(
                 "Procfile line {} is not `<type>: <command>`: {!r}".format(number, line.strip()[:80]),
                 hint="Write one process per line, e.g. `web: gunicorn --worker-tmp-dir /dev/shm mysite.wsgi`.")
-        if any(e.type == name for e in entries):
+        if name in seen:
             raise BuildpackError("Procfile defines the process type {!r} twice (line {}).".format(name, number),
                                  hint="Keep one line per process type.")
+        seen.add(name)
         entries.append(ProcfileEntry(name, command))
     if not entries:
         raise BuildpackError("Procfile has no processes.",
@@ -64,7 +73,7 @@ def infer_web_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
             return entry
     for name in _WSGI_MODULES:
         if name in files:
-            source = _source(os.path.join(app_dir, name))
+            source = read_source(app_dir, name) or ""
             match = _APP_ASSIGNMENT.search(source)
             frameworks = _FRAMEWORK_IMPORT.findall(source)
             if match and frameworks:
@@ -75,7 +84,7 @@ def infer_web_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
 
 
 def _django_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
-    settings = _SETTINGS.search(_source(os.path.join(app_dir, "manage.py")))
+    settings = _SETTINGS.search(read_source(app_dir, "manage.py") or "")
     if settings:
         parts = settings.group(1).split(".")[:-1]
         # mysite.settings -> mysite.wsgi; config.settings.production -> config.settings.wsgi, config.wsgi
@@ -88,14 +97,6 @@ def _django_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
     if len(packages) == 1:
         return WebEntry(packages[0] + ".wsgi", "Django project: {}/wsgi.py".format(packages[0]))
     return None
-
-
-def _source(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read(200000)
-    except OSError:
-        return ""
 
 
 # -- launch.toml processes --------------------------------------------------------------------
@@ -116,6 +117,17 @@ def processes(procfile: Sequence[ProcfileEntry], web_entry: Optional[WebEntry],
                 web_entry.target)], [], True)]
         return [Process("web", GUNICORN + ["--worker-class", UVICORN_WORKER, web_entry.target], [], True)]
     return [Process("web", GUNICORN + [web_entry.target], [], True)]
+
+
+def no_default_warning(procfile: Sequence[ProcfileEntry]) -> Optional[Tuple[str, str]]:
+    """(warning, hint) when a Procfile of several entries has none named `web`: the image then
+    has no default process."""
+    if len(procfile) < 2 or any(e.type == "web" for e in procfile):
+        return None
+    return ("The Procfile has no `web` process, so the image has no default process (it defines {}).".format(
+                ", ".join(e.type for e in procfile[:10]) + (", ..." if len(procfile) > 10 else "")),
+            "Name the web server's line `web:` in the Procfile, or choose the default when building "
+            "(e.g. `pack build --default-process {}`).".format(procfile[0].type))
 
 
 def missing_servers(web_entry: WebEntry, installed: Sequence[str]) -> List[str]:

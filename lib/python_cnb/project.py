@@ -1,11 +1,10 @@
 """Read-only analysis of the app directory: one frozen value saying what the app asks for and
 where each answer came from. Nothing here writes."""
-import json
 import os
 import re
-from typing import FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from . import vendored
+from . import appfiles
 from .errors import BuildpackError
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
@@ -30,13 +29,15 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
     installer, inputs = _installer(app_dir, files, notes)
+    for name in inputs:  # their bytes key the dependencies layer: each must be a readable file
+        appfiles.read_bytes(app_dir, name)
     procfile = ()  # type: Tuple[ProcfileEntry, ...]
     if "Procfile" in files:
-        procfile = tuple(parse_procfile(_read(app_dir, "Procfile")))
+        procfile = tuple(parse_procfile(appfiles.read_text(app_dir, "Procfile", appfiles.PROCFILE)))
     return Project(
         app_dir=app_dir,
         files=files,
-        version_request=_version_request(app_dir, files, env),
+        version_request=_version_request(app_dir, files, env, notes),
         installer=installer,
         dependency_inputs=tuple(inputs),
         procfile=procfile,
@@ -46,58 +47,90 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
 
 
 def _read(app_dir: str, name: str) -> str:
-    try:
-        with open(os.path.join(app_dir, name), encoding="utf-8-sig") as f:
-            return f.read()
-    except UnicodeDecodeError:
-        raise BuildpackError("{} is not UTF-8 text.".format(name), hint="Save it as UTF-8 and build again.")
+    return appfiles.read_text(app_dir, name)
 
 
 # -- Python version: first found wins ---------------------------------------------------------
 
-def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str]) -> Optional[VersionRequest]:
+def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str],
+                     notes: List[str]) -> Optional[VersionRequest]:
+    pins = []  # type: List[Tuple[str, Callable[[], VersionRequest]]]
     if env.get("BP_PYTHON_VERSION", "").strip():
-        return parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")
+        pins.append(("BP_PYTHON_VERSION", lambda: parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")))
     if "runtime.txt" in files:
-        text = _read(app_dir, "runtime.txt").strip()
-        return parse_request(text, "runtime.txt", example="python-3.12.1")
+        pins.append(("runtime.txt", lambda: parse_request(
+            appfiles.read_text(app_dir, "runtime.txt", appfiles.SMALL).strip(), "runtime.txt", example="python-3.12.1")))
     if ".python-version" in files:
-        lines = [l.strip() for l in _read(app_dir, ".python-version").splitlines()]
-        lines = [l for l in lines if l and not l.startswith("#")]
-        if not lines:
-            raise BuildpackError(".python-version is empty.", hint="Write a version such as 3.12 in it, or delete it.")
-        return parse_request(lines[0], ".python-version", example="3.12.1")
+        pins.append((".python-version", lambda: _python_version_file(app_dir)))
+    if pins:
+        chosen = pins[0][1]()
+        for source, later in pins[1:]:
+            _note_disagreement(chosen, source, later, notes)
+        return chosen
     if "Pipfile.lock" in files:
-        request = _pipfile_lock_request(_read(app_dir, "Pipfile.lock"))
+        request = _pipfile_lock_request(app_dir)
         if request:
             return request
     if "pyproject.toml" in files:
-        requires = _pyproject(app_dir).get("project", {}).get("requires-python")
-        if isinstance(requires, str) and requires.strip():
+        requires = _pyproject(app_dir).get(("project", "requires-python"), (str,))
+        if requires is not None and requires.strip():
             return parse_specifier(requires, "requires-python in pyproject.toml")
     return None
 
 
-def _pipfile_lock_request(text: str) -> Optional[VersionRequest]:
+def _python_version_file(app_dir: str) -> VersionRequest:
+    lines = [l.strip() for l in appfiles.read_text(app_dir, ".python-version", appfiles.SMALL).splitlines()]
+    lines = [l for l in lines if l and not l.startswith("#")]
+    if not lines:
+        raise BuildpackError(".python-version is empty.", hint="Write a version such as 3.12 in it, or delete it.")
+    return parse_request(lines[0], ".python-version", example="3.12.1")
+
+
+def _note_disagreement(chosen: VersionRequest, source: str, later: Callable[[], VersionRequest],
+                       notes: List[str]) -> None:
+    """A pin that one with precedence overrides is ignored; say so when it disagrees."""
     try:
-        requires = json.loads(text).get("_meta", {}).get("requires", {})
-    except (ValueError, AttributeError):
-        raise BuildpackError("Pipfile.lock is not valid JSON.",
-                             hint="Regenerate it with `pipenv lock` and commit it.")
+        other = later()
+    except BuildpackError as e:
+        notes.append("{} is ignored ({} comes first), and it is not usable: {}".format(source, chosen.source, e.message))
+        return
+    shorter = min(len(chosen.parts), len(other.parts))
+    if chosen.parts[:shorter] != other.parts[:shorter]:
+        notes.append("{} asks for Python {}, but {} asks for {} and comes first: using {}. Make them agree, "
+                     "or delete {}.".format(other.source, other.describe(), chosen.source, chosen.describe(),
+                                            chosen.describe(), other.source))
+
+
+_LOCK_FIX = "Regenerate it with `pipenv lock` and commit it."
+
+
+def _pipfile_lock_request(app_dir: str) -> Optional[VersionRequest]:
+    lock = appfiles.read_json(app_dir, "Pipfile.lock", _LOCK_FIX)
     for key in ("python_full_version", "python_version"):
-        value = requires.get(key) if isinstance(requires, dict) else None
-        if isinstance(value, str) and value.strip():
+        value = lock.get(("_meta", "requires", key), (str,))
+        if value is not None and value.strip():
             return parse_request(value, "Pipfile.lock ({})".format(key))
     return None
 
 
-def _pyproject(app_dir: str) -> dict:
-    toml = vendored.load("toml")
-    try:
-        return toml.loads(_read(app_dir, "pyproject.toml"))
-    except toml.TomlDecodeError as e:
-        raise BuildpackError("pyproject.toml is not valid TOML: {}.".format(e),
-                             hint="Fix the file (a TOML linter shows where), then build again.")
+def _pyproject(app_dir: str) -> appfiles.Document:
+    return appfiles.read_toml(app_dir, "pyproject.toml",
+                              "Fix the file (a TOML linter shows where), then build again.")
+
+
+def _check_pipfile(app_dir: str) -> None:
+    """pipenv's own traceback is all a user would get for a broken Pipfile: check it first."""
+    pipfile = appfiles.read_toml(app_dir, "Pipfile", "Fix the Pipfile (a TOML linter shows where), "
+                                                     "run `pipenv lock`, and commit both.")
+    for section in ("packages", "dev-packages"):
+        for name in sorted(pipfile.get((section,), (dict,)) or {}):
+            pipfile.get((section, name), (str, dict))
+    pipfile.get(("requires",), (dict,))
+    for key in ("python_version", "python_full_version"):
+        pipfile.get(("requires", key), (str,))
+    for source in pipfile.get(("source",), (list,)) or []:
+        if not isinstance(source, dict):
+            raise BuildpackError("Pipfile: each [[source]] must be a table.", hint=pipfile.fix)
 
 
 # -- Dependencies: which installer, keyed on which files --------------------------------------
@@ -121,11 +154,14 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[O
         if manifest not in files:
             raise BuildpackError("{} is here but {} is not.".format(locks[0], manifest),
                                  hint="Commit {} too ({} needs both), or remove {}.".format(manifest, installer, locks[0]))
+        if installer == PIPENV:
+            _check_pipfile(app_dir)
         if "requirements.txt" in files:
             notes.append("Both {} and requirements.txt are present: installing with {}; requirements.txt "
                          "is ignored.".format(locks[0] if locks else manifest, installer))
         return installer, [manifest] + locks
     if "requirements.txt" in files:
+        appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
         return PIP, requirement_files(app_dir, "requirements.txt")
     project = [n for n in PROJECT_FILES if n in files]
     if project:

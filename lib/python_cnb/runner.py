@@ -1,9 +1,38 @@
 """Runs the tools a build needs (pip, pipenv, hooks) with their output streamed into the log.
-Injected into the layer steps, so tests can record what ran."""
+Injected into the layer steps, so tests can record what ran.
+
+A tool runs in a process group of its own, so that stopping the build (SIGTERM from the platform,
+Ctrl-C) stops the tool and whatever it started, and dies with the build if the build is killed
+outright (SIGKILL cannot be forwarded; the kernel's parent-death signal does it)."""
+import os
+import signal
 import subprocess
 from typing import List, Mapping, Optional
 
+from .errors import BuildStopped
 from .log import Log
+
+# Seconds a stopped tool gets to exit after SIGTERM, before SIGKILL.
+STOP_GRACE = 5.0
+_PR_SET_PDEATHSIG = 1
+
+try:
+    import ctypes
+    _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: preexec_fn must not import
+except (ImportError, OSError):  # a Python without ctypes: the tool then outlives a SIGKILLed build
+    _LIBC = None
+
+
+def stop_on_signals(signals=(signal.SIGTERM, signal.SIGINT)) -> None:
+    """Make SIGTERM and SIGINT raise BuildStopped in the main thread, once: the cleanup that
+    follows (stopping the running tool) is not interrupted by a second signal."""
+    def handler(signum: int, frame: object) -> None:
+        for s in signals:
+            signal.signal(s, signal.SIG_IGN)
+        raise BuildStopped(signum)
+
+    for s in signals:
+        signal.signal(s, handler)
 
 
 class Runner:
@@ -15,18 +44,19 @@ class Runner:
             quiet: bool = False) -> int:
         """Run cmd; stream its output under the current step. Returns its exit code.
         quiet keeps the output to show only if the command fails."""
-        self.commands.append(list(cmd))
-        proc = subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True,
-                                errors="replace", bufsize=1)
+        proc = self._start(cmd, env, cwd, subprocess.STDOUT)
         held = []  # type: List[str]
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if quiet:
-                held.append(line)
-            else:
-                self.log.detail(line)
-        code = proc.wait()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if quiet:
+                    held.append(line)
+                else:
+                    self.log.detail(line)
+            code = proc.wait()
+        except BaseException:
+            _stop(proc)
+            raise
         if code != 0 and quiet:
             for line in held[-40:]:
                 self.log.detail(line)
@@ -35,6 +65,43 @@ class Runner:
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None
                 ) -> "subprocess.CompletedProcess[str]":
         """Run cmd for its output (not shown in the log)."""
+        proc = self._start(cmd, env, cwd, subprocess.PIPE)
+        try:
+            out, err = proc.communicate()
+        except BaseException:
+            _stop(proc)
+            raise
+        return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+    def _start(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str], stderr: int) -> subprocess.Popen:
         self.commands.append(list(cmd))
-        return subprocess.run(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True)
+        return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
+                                universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
+                                preexec_fn=_own_group_dying_with(os.getpid()))
+
+
+def _own_group_dying_with(parent: int):
+    def setup() -> None:  # runs in the child between fork and exec
+        os.setpgid(0, 0)
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:  # the build died before prctl took effect
+                os.kill(os.getpid(), signal.SIGKILL)
+    return setup
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to the tool's process group, SIGKILL after STOP_GRACE seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            continue
+    if proc.poll() is None:
+        proc.wait()

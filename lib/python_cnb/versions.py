@@ -29,7 +29,8 @@ END_OF_LIFE = {
 
 Release = Tuple[int, int, int]
 
-_VERSION = re.compile(r"^(\d+)(?:\.(\d+)(?:\.(\d+|x|\*))?)?$")
+# ASCII digits, a few of them: \d would take any script's digits and int() can refuse long ones.
+_VERSION = re.compile(r"^([0-9]{1,9})(?:\.([0-9]{1,9})(?:\.([0-9]{1,9}|x|\*))?)?$")
 _PEP440_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "~=", "===")
 
 

@@ -45,7 +45,7 @@ def test_python_version_file_takes_first_real_line(tmp_path):
 @pytest.mark.parametrize("files, message", [
     ({"runtime.txt": "python 3.12 please"}, "runtime.txt asks for Python 'python 3.12 please', which is not a Python version."),
     ({".python-version": "\n# nothing\n"}, ".python-version is empty."),
-    ({"Pipfile": "", "Pipfile.lock": "{not json"}, "Pipfile.lock is not valid JSON."),
+    ({"Pipfile": "", "Pipfile.lock": "{not json"}, "Pipfile.lock is not valid JSON: Expecting property name"),
     ({"Pipfile.lock": LOCK}, "Pipfile.lock is here but Pipfile is not."),
     ({"pyproject.toml": "[project\n"}, "pyproject.toml is not valid TOML"),
     ({"requirements.txt": "-r base.txt\n"}, "requirements.txt includes base.txt, which does not exist."),

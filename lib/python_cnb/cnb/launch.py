@@ -4,6 +4,7 @@ import os
 from typing import List, NamedTuple
 
 from . import tomlfile
+from .layers import layers_dir_error
 
 
 class Process(NamedTuple):
@@ -20,4 +21,7 @@ def write_launch(layers_dir: str, processes: List[Process]) -> None:
             for p in processes
         ]
     }
-    tomlfile.write(os.path.join(layers_dir, "launch.toml"), data)
+    try:
+        tomlfile.write(os.path.join(layers_dir, "launch.toml"), data)
+    except OSError as e:
+        raise layers_dir_error("write launch.toml", e)

@@ -2,11 +2,14 @@
 
 The contract this module keeps: a layer's TOML is written last, after its contents are complete,
 and removed first, before they are touched. A build that fails or is killed half-way therefore
-leaves no TOML, and the lifecycle neither exports nor caches what it left behind."""
+leaves no TOML, and the lifecycle neither exports nor caches what it left behind. A TOML that
+cannot be read back is no layer at all: the layer is rebuilt, and the reason says why."""
+import errno
 import os
 import shutil
-from typing import Any, Dict, NamedTuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional
 
+from ..errors import BuildpackError
 from . import tomlfile
 
 
@@ -16,15 +19,35 @@ class LayerTypes(NamedTuple):
     cache: bool = False
 
 
+class PreviousMetadata(dict):
+    """[metadata] of the previous build's layer ({} when there is none), with `problem` saying why
+    it cannot be trusted ("" when it can) and `file` naming the TOML, for reasons in the log."""
+
+    def __init__(self, values: Mapping[str, Any], file: str, problem: str = "") -> None:
+        super().__init__(values)
+        self.file = file
+        self.problem = problem
+
+
 class Layer:
     def __init__(self, layers_dir: str, name: str) -> None:
         self.name = name
+        self.layers_dir = layers_dir
         self.path = os.path.join(layers_dir, name)
         self.toml_path = os.path.join(layers_dir, name + ".toml")
 
-    def previous_metadata(self) -> Dict[str, Any]:
+    def previous_metadata(self) -> PreviousMetadata:
         """[metadata] of the previous build's layer (restored by the lifecycle), or {}."""
-        return dict(tomlfile.read(self.toml_path).get("metadata", {}))
+        file = self.name + ".toml"
+        try:
+            data = tomlfile.read(self.toml_path)
+        except tomlfile.UnreadableToml as e:
+            return PreviousMetadata({}, file, "{} is unreadable ({})".format(file, e))
+        metadata = data.get("metadata", {})
+        if not isinstance(metadata, dict):
+            return PreviousMetadata({}, file, "{} is not what this buildpack writes ([metadata] is {}, "
+                                              "not a table)".format(file, kind(metadata)))
+        return PreviousMetadata(metadata, file)
 
     def has_contents(self) -> bool:
         """Whether the directory holds anything: a launch-only layer's TOML comes back from the
@@ -36,20 +59,75 @@ class Layer:
 
     def reset(self) -> None:
         """Forget the layer, TOML first, and give back an empty directory to fill."""
-        if os.path.exists(self.toml_path):
-            os.remove(self.toml_path)
-        shutil.rmtree(self.path, ignore_errors=True)
-        os.makedirs(self.path)
+        try:
+            _remove(self.toml_path)
+            _remove(self.path)
+            os.makedirs(self.path)
+        except OSError as e:
+            raise layers_dir_error("clear the layer {}".format(self.name), e)
 
     def commit(self, types: LayerTypes, metadata: Dict[str, Any]) -> None:
         """Mark the layer done: only now does the lifecycle trust its contents."""
-        os.makedirs(self.path, exist_ok=True)
-        tomlfile.write(self.toml_path, {"types": types._asdict(), "metadata": metadata})
+        try:
+            if os.path.lexists(self.path) and not _is_real_dir(self.path):
+                _remove(self.path)  # a file where the layer's directory belongs holds nothing of it
+            os.makedirs(self.path, exist_ok=True)
+            tomlfile.write(self.toml_path, {"types": types._asdict(), "metadata": metadata})
+        except OSError as e:
+            raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
 
     def write_env(self, name: str, value: str, how: str = "override", scope: str = "") -> None:
         """An env file: <layer>/env (build and launch), env.build or env.launch (scope), named
         NAME.override or NAME.default (how)."""
         env_dir = os.path.join(self.path, "env" + ("." + scope if scope else ""))
-        os.makedirs(env_dir, exist_ok=True)
-        with open(os.path.join(env_dir, "{}.{}".format(name, how)), "w", encoding="utf-8") as f:
-            f.write(value)
+        try:
+            os.makedirs(env_dir, exist_ok=True)
+            with open(os.path.join(env_dir, "{}.{}".format(name, how)), "w", encoding="utf-8") as f:
+                f.write(value)
+        except OSError as e:
+            raise layers_dir_error("write the layer {}'s env file {}".format(self.name, name), e)
+
+
+def _is_real_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
+def _remove(path: str) -> None:
+    if _is_real_dir(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def kind(value: Any) -> str:
+    """How a TOML value is named in messages."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+             dict: "a table"}
+    return names.get(type(value), "a " + type(value).__name__)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def environment_error(error: Exception) -> Optional[BuildpackError]:
+    """A full disk or a read-only file system met anywhere in the build (unpacking the runtime,
+    pip writing the dependencies): the build's environment, not a bug."""
+    if isinstance(error, OSError) and error.errno in _FULL + (errno.EROFS,):
+        return layers_dir_error("finish the build", error)
+    return None
+
+
+def layers_dir_error(action: str, e: OSError) -> BuildpackError:
+    """An OSError in the layers directory, as a message about the build's environment."""
+    where = e.filename or ""
+    detail = "{}{}".format(e.strerror or e, ": " + str(where) if where else "")
+    if e.errno in _FULL:
+        return BuildpackError("Could not {}: the disk is full ({}).".format(action, detail),
+                              hint="Free disk space where the build runs (or give it more), then build again.")
+    if e.errno in _DENIED:
+        return BuildpackError("Could not {}: the layers directory is not writable ({}).".format(action, detail),
+                              hint="The platform must give the buildpack a writable CNB_LAYERS_DIR; "
+                                   "this is a problem of the build's environment, not of the app.")
+    return BuildpackError("Could not {} ({}).".format(action, detail),
+                          hint="Check the layers directory (CNB_LAYERS_DIR) the platform gave the build.")

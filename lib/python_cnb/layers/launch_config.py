@@ -6,7 +6,7 @@ container start by an exec.d program from the container's limits (web_concurrenc
 import os
 import shutil
 
-from ..cnb.layers import Layer, LayerTypes
+from ..cnb.layers import Layer, LayerTypes, layers_dir_error
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
@@ -24,9 +24,11 @@ def write(layer: Layer) -> None:
     layer.reset()
     for name, value in DEFAULTS:
         layer.write_env(name, value, "default", scope="launch")
-    execd = os.path.join(layer.path, "exec.d")
-    os.makedirs(execd)
-    target = os.path.join(execd, "web-concurrency")
-    shutil.copyfile(WEB_CONCURRENCY_SCRIPT, target)
-    os.chmod(target, 0o755)
+    target = os.path.join(layer.path, "exec.d", "web-concurrency")
+    try:
+        os.makedirs(os.path.dirname(target))
+        shutil.copyfile(WEB_CONCURRENCY_SCRIPT, target)
+        os.chmod(target, 0o755)
+    except OSError as e:
+        raise layers_dir_error("write the layer {}".format(NAME), e)
     layer.commit(TYPES, {"defaults": dict(DEFAULTS), "exec.d": ["web-concurrency"]})

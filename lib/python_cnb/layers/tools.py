@@ -38,10 +38,14 @@ def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
             hint="Ask for a newer Python, or install from a requirements.txt instead.")
 
 
+def _describe(key: str, old: object, new: object) -> str:
+    return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
+
+
 def retain(layer: Layer, tool: Tool, python_version: str) -> None:
     """Keep a cached tool for the next changed build, when no install needs it now."""
     wanted = _wanted(tool, python_version)
-    if compare(layer.previous_metadata(), wanted, str).reuse and layer.has_contents():
+    if compare(layer.previous_metadata(), wanted, _describe).reuse and layer.has_contents():
         layer.commit(TYPES, wanted)
 
 
@@ -50,8 +54,7 @@ def ensure(layer: Layer, tool: Tool, python: str, python_version: str, env: Mapp
     """Install the tool unless the cached copy matches; returns the env to run it with."""
     wanted = _wanted(tool, python_version)
     site = os.path.join(layer.path, "site")
-    decision = compare(layer.previous_metadata(), wanted,
-                       lambda key, old, new: "{} changed ({} -> {})".format(key.replace("_", " "), old, new))
+    decision = compare(layer.previous_metadata(), wanted, _describe)
     if decision.reuse and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
