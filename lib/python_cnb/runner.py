@@ -7,7 +7,7 @@ outright (SIGKILL cannot be forwarded; the kernel's parent-death signal does it)
 import os
 import signal
 import subprocess
-from typing import List, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
 from .errors import BuildStopped
 from .log import Log
@@ -16,11 +16,12 @@ from .log import Log
 STOP_GRACE = 5.0
 _PR_SET_PDEATHSIG = 1
 
+_LIBC: Optional[Any] = None  # libc, loaded before any fork: preexec_fn must not import
 try:
     import ctypes
-    _LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: preexec_fn must not import
+    _LIBC = ctypes.CDLL(None, use_errno=True)
 except (ImportError, OSError):  # a Python without ctypes: the tool then outlives a SIGKILLed build
-    _LIBC = None
+    pass
 
 
 def stop_on_signals(signals=(signal.SIGTERM, signal.SIGINT)) -> None:
