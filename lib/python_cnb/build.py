@@ -106,7 +106,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
 
     log.header("Processes")
     _processes(ctx, project, installed, log)
-    launch_config.write(Layer(ctx.layers_dir, launch_config.NAME))
+    launch_config.write(Layer(ctx.layers_dir, launch_config.NAME), ctx.app_dir)
     log.info("Build finished in {}".format(timer.elapsed()))
 
 

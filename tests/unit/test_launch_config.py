@@ -44,10 +44,13 @@ def test_a_user_set_web_concurrency_is_left_alone(tmp_path):
 
 def test_layer_has_launch_defaults_and_the_exec_d_program(tmp_path):
     layer = Layer(str(tmp_path), launch_config.NAME)
-    launch_config.write(layer)
+    launch_config.write(layer, "/workspace")
     env_dir = os.path.join(layer.path, "env.launch")
     assert sorted(os.listdir(env_dir)) == ["FORWARDED_ALLOW_IPS.default", "GUNICORN_CMD_ARGS.default",
-                                           "LANG.default", "PORT.default", "PYTHONUNBUFFERED.default"]
+                                           "LANG.default", "PORT.default", "PYTHONPATH.default",
+                                           "PYTHONUNBUFFERED.default"]
+    with open(os.path.join(env_dir, "PYTHONPATH.default")) as f:
+        assert f.read() == "/workspace"  # the classic buildpack's PYTHONPATH=$HOME
     with open(os.path.join(env_dir, "GUNICORN_CMD_ARGS.default")) as f:
         assert f.read() == "--access-logfile -"
     assert os.access(os.path.join(layer.path, "exec.d", "web-concurrency"), os.X_OK)
