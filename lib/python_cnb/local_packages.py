@@ -10,6 +10,7 @@ import re
 from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from . import vendored
 from .errors import BuildpackError
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -232,3 +233,63 @@ def _refs_digest(git_dir: str) -> str:
         for rel, path in _tree_files(refs):
             h.update(rel.encode("utf-8", "surrogateescape") + (_read_small(path) or "").encode())
     return h.hexdigest()
+
+
+# -- path and git sources of a package manager's manifest --------------------------------------
+
+def from_manifest(app_dir: str, manager: str) -> List[LocalSource]:
+    """The local sources a manifest declares: manager is "pipenv" (Pipfile [packages]), "poetry"
+    ([tool.poetry.dependencies] and [project] dependencies) or "uv" ([tool.uv.sources])."""
+    name = "Pipfile" if manager == "pipenv" else "pyproject.toml"
+    data = _toml(app_dir, name)
+    if manager == "pipenv":
+        entries = _table(data, "packages")
+        flag = "editable"
+    elif manager == "poetry":
+        entries = _table(_table(_table(data, "tool"), "poetry"), "dependencies")
+        flag = "develop"
+    else:
+        entries = _table(_table(_table(data, "tool"), "uv"), "sources")
+        flag = "editable"
+    found = []  # type: List[LocalSource]
+    for spec in entries.values():
+        for one in spec if isinstance(spec, list) else [spec]:
+            source = _declared(app_dir, one, flag, name) if isinstance(one, dict) else None
+            if source is not None and source not in found:
+                found.append(source)
+    project = _table(data, "project").get("dependencies")
+    for requirement in project if isinstance(project, list) else []:
+        source = local_source(app_dir, str(requirement), False, name) if "@" in str(requirement) else None
+        if source is not None and source not in found:
+            found.append(source)
+    return found
+
+
+def _declared(app_dir: str, spec: dict, flag: str, where: str) -> Optional[LocalSource]:
+    editable = spec.get(flag) is True
+    for key in ("path", "file"):
+        if isinstance(spec.get(key), str):
+            return local_source(app_dir, spec[key] if editable or spec[key].startswith((".", "/")) else
+                                "./" + spec[key], editable, where)
+    git = spec.get("git")
+    if isinstance(git, str) and git.lower().startswith("file:"):
+        ref = next((spec[k] for k in ("ref", "rev", "tag", "branch") if isinstance(spec.get(k), str)), "")
+        return local_source(app_dir, "git+{}{}".format(git, "@" + ref if ref else ""), editable, where)
+    return None
+
+
+def _table(data: object, key: str) -> dict:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _toml(app_dir: str, name: str) -> dict:
+    toml = vendored.load("toml")
+    try:
+        with open(os.path.join(app_dir, name), encoding="utf-8-sig") as f:
+            return toml.loads(f.read())
+    except (OSError, UnicodeDecodeError):
+        return {}  # project.py reports an unreadable manifest
+    except toml.TomlDecodeError as e:
+        raise BuildpackError("{} is not valid TOML: {}.".format(name, e),
+                             hint="Fix the file (a TOML linter shows where), then build again.")
