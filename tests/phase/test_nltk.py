@@ -82,7 +82,8 @@ def test_corpora_from_nltk_txt_land_in_their_layer_and_are_reused(phase, nltk_in
     layer = os.path.join(p.layers, "nltk-data")
     assert "\n[NLTK corpora]\n  Downloading NLTK corpora from the index at {}/index.xml: tinycorpus\n".format(
         nltk_index.url) in cold.stdout
-    assert "  Downloaded 1 NLTK corpora in " in cold.stdout
+    assert "  Downloaded 1 NLTK corpus in " in cold.stdout
+    assert "RuntimeWarning" not in cold.stdout
     assert os.path.isfile(os.path.join(layer, "corpora", "tinycorpus.zip"))
     assert p.read("nltk-data", "env", "NLTK_DATA.override") == layer
     toml = p.read("nltk-data.toml")

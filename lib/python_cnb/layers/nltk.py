@@ -106,7 +106,9 @@ def download(layer: Layer, corpora: Corpora, tools: BuildTools) -> None:
         raise BuildpackError("nltk.txt lists {}, which {} does not have.".format(
             _named(unknown), where), hint=_fix(unknown, where))
     url = ["-u", corpora.index_url] if corpora.index_url else []
-    code = tools.runner.run([tools.python, "-m", "nltk.downloader", "-e", "-d", layer.path] + url + ["--"]
+    # -W: runpy's warning about nltk importing its own downloader is noise to the user.
+    code = tools.runner.run([tools.python, "-W", "ignore::RuntimeWarning:runpy", "-m", "nltk.downloader", "-e",
+                             "-d", layer.path] + url + ["--"]
                             + list(corpora.names), tools.env)
     failed = _ask(tools, _NOT_INSTALLED, [layer.path, corpora.index_url] + list(corpora.names), where)
     if code != 0 or failed:
@@ -116,7 +118,8 @@ def download(layer: Layer, corpora: Corpora, tools: BuildTools) -> None:
                                   "then build again.".format(where))
     layer.write_env("NLTK_DATA", layer.path, "override")
     layer.commit(TYPES, corpora.metadata)
-    tools.log.info("Downloaded {} NLTK corpora in {}".format(len(corpora.names), timer.elapsed()))
+    tools.log.info("Downloaded {} NLTK {} in {}".format(
+        len(corpora.names), "corpus" if len(corpora.names) == 1 else "corpora", timer.elapsed()))
 
 
 def _ask(tools: BuildTools, script: str, args: List[str], where: str) -> List[str]:
