@@ -63,6 +63,8 @@ def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
     except OSError as e:
         raise BuildpackError("nltk.txt cannot be read: {}.".format(e.strerror or e), hint="Check the file's permissions.")
     text = data.decode("utf-8-sig", errors="replace")
+    if "\0" in text:
+        raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
     names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
     index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
     return Corpora(names, index_url, {"nltk_txt": hashlib.sha256(data).hexdigest(), "index_url": index_url,
