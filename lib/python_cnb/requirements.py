@@ -221,6 +221,8 @@ def split_by_hashes(text: str) -> Split:
             (hashed if any(o.startswith("--hash") for o in options) else unhashed).append(text_line)
         elif any(option == "--editable" for option, _ in line.options):
             unhashed.append(text_line)
+        elif "--require-hashes" in text_line.split():
+            hashed.append(text_line)
         else:
             common.append(text_line)
     return Split("\n".join(common + hashed) + "\n" if hashed else "",

@@ -61,6 +61,8 @@ def test_exports_split_into_hashed_and_unhashed_requirements():
         "--index-url https://pypi.org/simple\n-e file:///workspace/localpkg ; python_version >= \"3.12\"\n"
         "gitpkg @ git+https://example.org/gitpkg.git@0123456789abcdef0123456789abcdef01234567\n")
     assert split_by_hashes("six==1.16.0 --hash=sha256:aa\n") == Split("six==1.16.0 --hash=sha256:aa\n", "")
+    assert split_by_hashes("--require-hashes\n-e ./localpkg\nsix==1.16.0 --hash=sha256:aa\n") == Split(
+        "--require-hashes\nsix==1.16.0 --hash=sha256:aa\n", "-e ./localpkg\n")
 
 
 def test_nltk_txt_names_are_whitespace_separated_with_comments(tmp_path):
