@@ -3,10 +3,11 @@ directory or a FIFO where a file is expected, a symlink to nowhere or out of the
 build's user cannot read, a file too large or not UTF-8. Each is a BuildpackError naming the file
 and the fix; a FIFO or a device is never opened (reading one could hang the build)."""
 import errno
+import hashlib
 import json
 import os
 import stat
-from typing import Any, Optional, Tuple
+from typing import Any, BinaryIO, Optional, Tuple
 
 from .cnb import tomlfile
 from .errors import BuildpackError
@@ -42,19 +43,43 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) 
             raise BuildpackError("{} is {}, not a file.".format(name, what),
                                  hint="python-cnb reads {} as a file: replace it with one, or remove it.".format(name))
     try:
-        # O_NONBLOCK: should a FIFO take the file's place after the check, opening it does not hang.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        f = open_regular(path)
     except OSError as e:
+        if e.errno == errno.EINVAL:
+            raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
         raise _os_error(name, e)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
-    with os.fdopen(fd, "rb") as f:
+    with f:
         data = f.read(limit + 1 if whole else limit)
     if len(data) > limit and whole:
         raise BuildpackError("{} is larger than {}: that is not the file python-cnb expects there.".format(
             name, _size(limit)), hint="Check what {} holds (a build artefact committed by mistake?).".format(name))
     return data
+
+
+def open_regular(path: str) -> BinaryIO:
+    """path opened for reading, if it is a regular file (symlinks followed): anything else (a FIFO,
+    a device, a directory) is OSError(EINVAL), never a hang. For every read of a file the app
+    controls, wherever it lies (a local package's tree, a git repository's refs)."""
+    # O_NONBLOCK: should a FIFO take the file's place after a caller's check, opening it does not hang.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    return os.fdopen(fd, "rb")
+
+
+def digest(path: str, shown: str) -> str:
+    """sha256 of a regular file of any size, streamed; shown names it in errors."""
+    h = hashlib.sha256()
+    try:
+        with open_regular(path) as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        if e.errno == errno.EINVAL:
+            raise BuildpackError("{} is not a regular file.".format(shown), hint="Replace it with a file, or remove it.")
+        raise _os_error(shown, e)
+    return h.hexdigest()
 
 
 def read_text(app_dir: str, name: str, limit: int = LARGE) -> str:

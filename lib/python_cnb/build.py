@@ -16,7 +16,7 @@ from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
 from .hooks import run_hook
-from .layers import dependencies, launch_config, pip_cache, runtime, tools
+from .layers import dependencies, launch_config, nltk, pip_cache, runtime, tools
 from .log import Log
 from .project import PIPENV, POETRY, UV, Project, analyse
 from .runner import Runner, stop_on_signals
@@ -101,6 +101,8 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]
+    env.update(nltk.step(Layer(ctx.layers_dir, nltk.NAME), ctx.app_dir, dependencies.distributions(deps_layer.path),
+                         nltk.BuildTools(python, env, runner, log)))
     collectstatic(ctx.app_dir, python, installed, env, runner, log)
     run_hook("post_compile", ctx.app_dir, env, runner, log)
 

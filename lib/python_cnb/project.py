@@ -1,10 +1,9 @@
 """Read-only analysis of the app directory: one frozen value saying what the app asks for and
 where each answer came from. Nothing here writes."""
 import os
-import re
 from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from . import appfiles
+from . import appfiles, local_packages, requirements
 from .errors import BuildpackError
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
@@ -135,9 +134,7 @@ def _check_pipfile(app_dir: str) -> None:
 
 # -- Dependencies: which installer, keyed on which files --------------------------------------
 
-_INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
-_LOCAL_PROJECT = re.compile(r"^\s*(?:-e\s+|--editable(?:\s*=\s*|\s+))?(\.|\./\S*|file:\S+)\s*(?:#.*)?$")
-PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+PROJECT_FILES = local_packages.PROJECT_FILES
 
 
 def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[str], List[str]]:
@@ -170,26 +167,12 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[O
 
 
 def requirement_files(app_dir: str, first: str) -> List[str]:
-    """first and every file it includes with -r/-c (recursively), as app-relative paths; plus the
-    project's own files when a requirement installs the app directory itself (`-e .`)."""
-    seen = []  # type: List[str]
-    queue = [(first, "")]
-    while queue:
-        rel, included_by = queue.pop(0)
-        rel = os.path.normpath(rel)
-        if rel in seen:
-            continue
-        path = os.path.join(app_dir, rel)
-        if not os.path.isfile(path):
-            raise BuildpackError("{} includes {}, which does not exist.".format(included_by, rel),
-                                 hint="Fix the -r/-c line or commit the file.")
-        if rel.startswith(".."):
-            raise BuildpackError("{} includes {}, which is outside the app.".format(included_by, rel))
-        seen.append(rel)
-        for line in _read(app_dir, rel).splitlines():
-            m = _INCLUDE.match(line)
-            if m:
-                queue.append((os.path.join(os.path.dirname(rel), m.group(1)), rel))
-            elif _LOCAL_PROJECT.match(line):
-                seen.extend(n for n in PROJECT_FILES if os.path.isfile(os.path.join(app_dir, n)) and n not in seen)
-    return seen
+    """first and every file it includes with -r/-c (requirements.py reads them as pip does), as
+    app-relative paths; plus the project files of each editable package in the app (`-e .`,
+    `-e ./localpkg`): what its install reads. Other local sources key the layer in
+    layers/dependencies.py."""
+    parsed = requirements.parse(app_dir, first)
+    files = list(parsed.files)
+    for source in parsed.sources:
+        files.extend(n for n in local_packages.project_files(app_dir, source) if n not in files)
+    return files

@@ -79,9 +79,10 @@ def test_requirement_includes_are_followed_for_the_cache_key(tmp_path):
     d = app(tmp_path, {
         "requirements.txt": "-r requirements/prod.txt\n--constraint=constraints.txt\nflask\n-e .\n",
         "requirements/prod.txt": "-r base.txt\ngunicorn\n",
-        "requirements/base.txt": "--requirement ../requirements.txt\n",  # a cycle is fine
+        "requirements/base.txt": "--requirement ../constraints.txt\n",  # included twice: no loop
         "constraints.txt": "flask<4\n",
         "setup.py": "",
     })
+    # depth first, as pip reads them (a loop is an error: tests/unit/test_requirements.py)
     assert requirement_files(d, "requirements.txt") == [
-        "requirements.txt", "setup.py", "requirements/prod.txt", "constraints.txt", "requirements/base.txt"]
+        "requirements.txt", "requirements/prod.txt", "requirements/base.txt", "constraints.txt", "setup.py"]

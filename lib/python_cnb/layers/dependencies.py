@@ -2,8 +2,10 @@
 (PYTHONUSERBASE = this layer): its bin/ reaches PATH through the lifecycle and Python finds its
 site-packages by itself.
 
-Keyed on the sha256 of every input file, the Python version, the installer and the target: a
-rebuild where none changed runs no installer at all."""
+Keyed on the sha256 of every input file, of each local package (local_packages.py: an editable
+one's project files, another's tree, a git+file repository's commit), the Python version, the
+installer and the target: a rebuild where none changed runs no installer at all. Editable VCS
+checkouts go to the layer's src/ (pip --src), so what they install is in the image."""
 import glob
 import hashlib
 import os
@@ -13,7 +15,9 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ..bytecode import compile_paths
 from ..cnb.layers import Layer, LayerTypes
+from .. import appfiles, local_packages, requirements
 from ..errors import BuildpackError
+from ..local_packages import LocalSource
 from ..log import Log
 from ..project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, Project
 from ..runner import Runner
@@ -27,20 +31,37 @@ PIP_INSTALL = ["-m", "pip", "install", "--user", "--no-warn-script-location", "-
 
 
 def file_digests(app_dir: str, names: Sequence[str]) -> Dict[str, str]:
-    out = {}
-    for name in names:
-        with open(os.path.join(app_dir, name), "rb") as f:
-            out[name] = hashlib.sha256(f.read()).hexdigest()
-    return out
+    return {name: appfiles.digest(os.path.join(app_dir, name), name) for name in names}
 
 
 def metadata(project: Project, python_version: str, target: str) -> Dict[str, object]:
+    inputs = file_digests(project.app_dir, project.dependency_inputs)
+    inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     return {
         "installer": project.installer,
         "python_version": python_version,
         "target": target,
-        "inputs": file_digests(project.app_dir, project.dependency_inputs),
+        "inputs": inputs,
     }
+
+
+def local_sources(project: Project) -> List[LocalSource]:
+    """The packages the app installs from paths and git+file repositories, whatever declares them."""
+    if project.installer == PIP:
+        return list(requirements.parse(project.app_dir, project.dependency_inputs[0]).sources)
+    if project.installer in (PIPENV, POETRY, UV):
+        return local_packages.from_manifest(project.app_dir, str(project.installer))
+    return []
+
+
+def src_dir(layer_path: str) -> str:
+    """Where pip checks out editable VCS requirements (v242: .heroku/src): in the layer, so the
+    image has them at the path their install points at."""
+    return os.path.join(layer_path, "src")
+
+
+def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
+    return [python] + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
 def decide(layer: Layer, wanted: Dict[str, object]) -> Decision:
@@ -152,7 +173,7 @@ def install(layer: Layer, project: Project, python: str, python_release: Sequenc
 
 
 def _pip(python: str, args: List[str], project: Project, env: Dict[str, str], runner: Runner) -> None:
-    code = runner.run([python] + PIP_INSTALL + args, env, cwd=project.app_dir)
+    code = runner.run(pip_install(python, env) + args, env, cwd=project.app_dir)
     if code != 0:
         what = project.dependency_inputs[0] if project.installer == PIP else "the app's project files"
         raise BuildpackError("pip could not install the dependencies (exit {}); its output is above.".format(code),
@@ -184,15 +205,29 @@ def _locked(python: str, project: Project, how: LockedInstaller, env: Dict[str, 
         raise BuildpackError("{} could not export {}: {}".format(
             project.installer, how.lock, exported.stderr.strip()[-500:]),
             hint="Regenerate it with `{}` and commit it.".format(how.fix))
+    split = requirements.split_by_hashes(exported.stdout)
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
-        requirements = os.path.join(tmp, "requirements.txt")
-        with open(requirements, "w", encoding="utf-8") as f:
-            f.write(exported.stdout)
-        log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.lock))
-        code = runner.run([python] + PIP_INSTALL + ["--requirement", requirements], env, cwd=cwd)
+        code = 0
+        if split.hashed:
+            log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.lock))
+            code = runner.run(pip_install(python, env) + ["--requirement", _write(tmp, "hashed.txt", split.hashed)],
+                              env, cwd=cwd)
+        if split.unhashed and code == 0:
+            # pip cannot hash a path or a checkout; the lock already pinned what they depend on.
+            log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
+                     "are locked and installed above)".format(how.lock))
+            code = runner.run(pip_install(python, env) + ["--no-deps", "--requirement",
+                                                          _write(tmp, "unhashed.txt", split.unhashed)], env, cwd=cwd)
     if code != 0:
         raise BuildpackError("pip could not install the packages in {} (exit {}); its output is above.".format(
             how.lock, code), hint="Fix {}, run `{}`, commit both, build again.".format(how.manifest, how.fix))
+
+
+def _write(directory: str, name: str, text: str) -> str:
+    path = os.path.join(directory, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
 
 
 def _compile(python: str, release: Sequence[int], layer_path: str, env: Dict[str, str], runner: Runner) -> None:

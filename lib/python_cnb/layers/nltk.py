@@ -1,0 +1,156 @@
+"""NLTK corpora (build + launch + cache), as heroku-buildpack-python v242's steps/nltk: when the app
+installs nltk and nltk.txt lists corpora, nltk's own downloader fetches them into this layer and
+NLTK_DATA points here, at launch and for the build steps after it (v242 exports it to later
+buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's version: an unchanged
+rebuild downloads nothing."""
+import hashlib
+import os
+from typing import Dict, List, NamedTuple, Sequence, Tuple
+
+from .. import appfiles
+from ..cnb.layers import Layer, LayerTypes
+from ..errors import BuildpackError
+from ..log import Log
+from ..runner import Runner
+from . import compare
+
+NAME = "nltk-data"
+TYPES = LayerTypes(build=True, launch=True, cache=True)
+LIST = "nltk.txt"
+INDEX_ENV = "BP_NLTK_INDEX_URL"
+LEARN_MORE = "Learn more: https://devcenter.heroku.com/articles/python-nltk"
+
+# nltk's downloader exits 0 even when a package fails, and asks "Retry?" on stdin unless told to
+# stop (-e). So nltk itself is asked, before the download, which names its index lacks (the
+# precise error) and, after, which of them are not installed.
+_NOT_IN_INDEX = """import sys
+from nltk.downloader import Downloader
+d = Downloader(server_index_url=sys.argv[1] or None)
+d.collections()  # fetches the index: an unreadable one fails here, not as a missing name
+for name in sys.argv[2:]:
+    try:
+        d.info(name)
+    except ValueError:
+        print(name)
+"""
+_NOT_INSTALLED = """import sys
+from nltk.downloader import Downloader
+d = Downloader(server_index_url=sys.argv[2] or None)
+for name in sys.argv[3:]:
+    if d.status(name, download_dir=sys.argv[1]) != d.INSTALLED:
+        print(name)
+"""
+
+
+class BuildTools(NamedTuple):
+    """What a step runs with: the layer steps' shared context."""
+    python: str
+    env: Dict[str, str]
+    runner: Runner
+    log: Log
+
+
+class Corpora(NamedTuple):
+    names: Tuple[str, ...]
+    index_url: str          # "" for nltk's default index
+    metadata: Dict[str, str]
+
+
+def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
+    """What nltk.txt asks for: names separated by whitespace (v242 reads one per line), '#' comments."""
+    data = appfiles.read_bytes(app_dir, LIST, appfiles.SMALL)
+    text = data.decode("utf-8-sig", errors="replace")
+    if "\0" in text:
+        raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
+    names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
+    index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
+    return Corpora(names, index_url, {"nltk_txt": hashlib.sha256(data).hexdigest(), "index_url": index_url,
+                                      "nltk_version": nltk_version})
+
+
+def step(layer: Layer, app_dir: str, dists: Sequence[Tuple[str, str]], tools: BuildTools) -> Dict[str, str]:
+    """Provide the corpora when nltk is installed; returns the env the rest of the build gets."""
+    nltk_version = dict(dists).get("nltk")
+    if nltk_version is None or not os.path.isfile(os.path.join(app_dir, LIST)):
+        _forget(layer)
+        if nltk_version is not None:
+            tools.log.header("NLTK corpora")
+            tools.log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
+        return {}
+    tools.log.header("NLTK corpora")
+    corpora = wanted(app_dir, nltk_version, tools.env)
+    if not corpora.names:
+        _forget(layer)
+        tools.log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
+        return {}
+    decision = compare(layer.previous_metadata(), corpora.metadata, _describe)
+    if decision.reuse and layer.has_contents():
+        layer.commit(TYPES, corpora.metadata)
+        tools.log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
+            ", ".join(corpora.names), nltk_version))
+    else:
+        if decision.reason:
+            tools.log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
+        download(layer, corpora, tools)
+    return {"NLTK_DATA": layer.path}
+
+
+def download(layer: Layer, corpora: Corpora, tools: BuildTools) -> None:
+    layer.reset()
+    timer = tools.log.timer()
+    where = "the index at {}".format(corpora.index_url) if corpora.index_url else "nltk's default index"
+    tools.log.info("Downloading NLTK corpora from {}: {}".format(where, ", ".join(corpora.names)))
+    unknown = _ask(tools, _NOT_IN_INDEX, [corpora.index_url] + list(corpora.names), where)
+    if unknown:
+        raise BuildpackError("nltk.txt lists {}, which {} does not have.".format(
+            _named(unknown), where), hint=_fix(unknown, where))
+    url = ["-u", corpora.index_url] if corpora.index_url else []
+    # -W: runpy's warning about nltk importing its own downloader is noise to the user.
+    code = tools.runner.run([tools.python, "-W", "ignore::RuntimeWarning:runpy", "-m", "nltk.downloader", "-e",
+                             "-d", layer.path] + url + ["--"]
+                            + list(corpora.names), tools.env)
+    failed = _ask(tools, _NOT_INSTALLED, [layer.path, corpora.index_url] + list(corpora.names), where)
+    if code != 0 or failed:
+        raise BuildpackError("NLTK could not download {} listed in nltk.txt; the downloader's output is "
+                             "above.".format(_named(failed or list(corpora.names))),
+                             hint="Check that {} and the packages it lists can be reached from the build, "
+                                  "then build again.".format(where))
+    layer.write_env("NLTK_DATA", layer.path, "override")
+    layer.commit(TYPES, corpora.metadata)
+    tools.log.info("Downloaded {} NLTK {} in {}".format(
+        len(corpora.names), "corpus" if len(corpora.names) == 1 else "corpora", timer.elapsed()))
+
+
+def _ask(tools: BuildTools, script: str, args: List[str], where: str) -> List[str]:
+    """The names a check script prints; its failure (nltk missing, the index unreadable) is an error."""
+    answer = tools.runner.capture([tools.python, "-c", script] + args, tools.env)
+    if answer.returncode != 0:
+        last = (answer.stderr.strip().splitlines() or ["exit {}".format(answer.returncode)])[-1]
+        raise BuildpackError("NLTK could not read {}: {}".format(where, last),
+                             hint="Check the URL (set {} to your own index) and the network, then build "
+                                  "again.".format(INDEX_ENV))
+    return answer.stdout.split()
+
+
+def _fix(names: List[str], where: str) -> str:
+    return "Check the name{} in nltk.txt against {}, or set {} to an index that has {}.".format(
+        "s" if len(names) > 1 else "", where, INDEX_ENV, "them" if len(names) > 1 else "it")
+
+
+def _named(names: List[str]) -> str:
+    quoted = ", ".join("'{}'".format(n) for n in names)
+    return ("the corpus " if len(names) == 1 else "the corpora ") + quoted
+
+
+def _describe(key: str, old: object, new: object) -> str:
+    if key == "nltk_txt":
+        return "nltk.txt changed"
+    if key == "index_url":
+        return "the index URL changed ({} -> {})".format(old or "nltk's default", new or "nltk's default")
+    return "nltk version changed ({} -> {})".format(old, new)
+
+
+def _forget(layer: Layer) -> None:
+    """No corpora wanted: a previous build's layer must not reach the image."""
+    if os.path.exists(layer.toml_path) or os.path.isdir(layer.path):
+        layer.reset()
