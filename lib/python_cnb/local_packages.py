@@ -151,6 +151,9 @@ def tree_digest(root: str) -> str:
         if os.path.islink(path):
             h.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
             continue
+        if not os.path.isfile(path):  # a FIFO, socket or device: its name only (reading could hang)
+            h.update(b"special\0")
+            continue
         length = os.path.getsize(path)
         size += length
         if count > TREE_MAX_FILES or size > TREE_MAX_BYTES:

@@ -117,6 +117,9 @@ OTHER_FILES = [
                                                  fifo(p, "poetry.lock")),
      "[Error] poetry.lock is a named pipe (FIFO), not a file.\n"
      "  python-cnb reads poetry.lock as a file: replace it with one, or remove it.\n"),
+    ("pinned_runtime_txt", "base.txt", lambda p: (p.write("requirements.txt", "-r base.txt\n"), fifo(p, "base.txt")),
+     "[Error] base.txt is a named pipe (FIFO), not a file.\n"
+     "  python-cnb reads base.txt as a file: replace it with one, or remove it.\n"),
     ("no_run_command", "Procfile", lambda p: p.write("Procfile", "web: gunicorn app:app\n" * 50000),
      "[Error] Procfile is larger than 1 MB: that is not the file python-cnb expects there.\n"
      "  Check what Procfile holds (a build artefact committed by mistake?).\n"),

@@ -7,7 +7,6 @@ one's project files, another's tree, a git+file repository's commit), the Python
 installer and the target: a rebuild where none changed runs no installer at all. Editable VCS
 checkouts go to the layer's src/ (pip --src), so what they install is in the image."""
 import glob
-import hashlib
 import os
 import re
 import tempfile
