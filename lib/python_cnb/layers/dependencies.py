@@ -33,9 +33,30 @@ def file_digests(app_dir: str, names: Sequence[str]) -> Dict[str, str]:
     return {name: appfiles.digest(os.path.join(app_dir, name), name) for name in names}
 
 
+# Where an app vendors its packages for offline builds (as Paketo's and Google's buildpacks look).
+VENDOR_DIRS = ("vendor", "wheels")
+_DISTRIBUTIONS = (".whl", ".tar.gz", ".zip")
+
+
+def vendored_packages(project: Project) -> Optional[str]:
+    """The app's vendor/ (or wheels/) directory when it holds distributions: pip then installs
+    from it alone (--no-index), for builds with no network."""
+    if project.installer not in (PIP, PIP_PROJECT):
+        return None
+    for name in VENDOR_DIRS:
+        path = os.path.join(project.app_dir, name)
+        if os.path.isdir(path) and not os.path.islink(path) and any(
+                entry.endswith(_DISTRIBUTIONS) for entry in os.listdir(path)):
+            return name
+    return None
+
+
 def metadata(project: Project, python_version: str, target: str) -> Dict[str, object]:
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
+    vendor = vendored_packages(project)
+    if vendor:
+        inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
     return {
         "installer": project.installer,
         "python_version": python_version,
@@ -156,12 +177,15 @@ def install(layer: Layer, project: Project, python: str, python_release: Sequenc
             tool_env: Optional[Dict[str, str]] = None) -> None:
     layer.reset()
     timer = log.timer()
+    vendor = vendored_packages(project)
+    offline = ["--no-index", "--find-links", vendor] if vendor else []
+    offline_note = ", offline from {}/".format(vendor) if vendor else ""
     if project.installer == PIP:
-        log.info("Installing dependencies with pip from {}".format(project.dependency_inputs[0]))
-        _pip(python, ["--requirement", project.dependency_inputs[0]], project, env, runner)
+        log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
+        _pip(python, offline + ["--requirement", project.dependency_inputs[0]], project, env, runner)
     elif project.installer == PIP_PROJECT:
-        log.info("Installing the app and its dependencies with pip (pip install --editable .)")
-        _pip(python, ["--editable", "."], project, env, runner)
+        log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(offline_note))
+        _pip(python, offline + ["--editable", "."], project, env, runner)
     else:
         assert tool_env is not None
         _locked(python, project, LOCKED[str(project.installer)], env, tool_env, runner, log)

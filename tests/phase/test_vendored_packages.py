@@ -1,0 +1,37 @@
+"""Apps that vendor their packages (vendor/ or wheels/ holding wheels or sdists): pip installs from
+that directory alone, so the build needs no index and no network."""
+import os
+import subprocess
+import sys
+
+from python_cnb.layers.dependencies import installed_distributions
+
+
+def download_wheels(app):
+    vendor = os.path.join(app, "vendor")
+    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", vendor,
+                              "--only-binary", ":all:", "--platform", "manylinux2014_x86_64", "--python-version", "3.12",
+                              "--implementation", "cp", "--abi", "cp312", "-r", os.path.join(app, "requirements.txt")],
+                             env=dict(os.environ, PIP_FIND_LINKS=""), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True)
+    assert fetched.returncode == 0, fetched.stdout
+    return vendor
+
+
+def test_vendored_wheels_install_with_no_index_and_key_the_layer(phase):
+    p = phase("flask_vendored_wheels")
+    vendor = download_wheels(p.app)
+    p.set_env("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing listens there: no index is used
+    cold = p.build()
+    assert cold.returncode == 0, cold.stdout
+    assert "  Installing dependencies with pip from requirements.txt, offline from vendor/\n" in cold.stdout
+    assert {"flask", "gunicorn", "werkzeug"} <= set(installed_distributions(os.path.join(p.layers, "dependencies")))
+
+    again = p.build()
+    assert "  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n" in again.stdout
+
+    os.remove(os.path.join(vendor, sorted(n for n in os.listdir(vendor) if n.startswith("blinker"))[0]))
+    changed = p.build()
+    assert "  Rebuilding dependencies: vendor/ changed\n" in changed.stdout
+    assert changed.returncode != 0  # blinker is gone from vendor/ and there is no index to find it
+    assert "No matching distribution found for blinker" in changed.stdout
