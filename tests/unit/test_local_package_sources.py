@@ -5,13 +5,11 @@ from python_cnb.layers import nltk
 from python_cnb.local_packages import LocalSource, from_manifest
 from python_cnb.requirements import Split, split_by_hashes
 
+from apptree import write_app
+
 
 def app(tmp_path, files):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return str(tmp_path)
+    return write_app(tmp_path, files)
 
 
 PKG = {"localpkg/pyproject.toml": "", "otherpkg/setup.py": ""}

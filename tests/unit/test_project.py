@@ -5,13 +5,11 @@ import pytest
 from python_cnb.errors import BuildpackError
 from python_cnb.project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, analyse, requirement_files
 
+from apptree import write_app
+
 
 def app(tmp_path, files):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return str(tmp_path)
+    return write_app(tmp_path, files)
 
 
 LOCK = json.dumps({"_meta": {"requires": {"python_version": "3.11"}}, "default": {}})

@@ -7,13 +7,11 @@ from python_cnb.local_packages import LocalSource, digests, git_commit, tree_dig
 from python_cnb.project import requirement_files
 from python_cnb.requirements import logical_lines, parse
 
+from apptree import write_app
+
 
 def app(tmp_path, files):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return str(tmp_path)
+    return write_app(tmp_path, files)
 
 
 def error_of(d, first="requirements.txt"):
