@@ -16,14 +16,18 @@ def tracked_files():
     return [f for f in out.decode().split("\0") if f and os.path.isfile(os.path.join(ROOT, f))]
 
 
+# The two spellings of the workplace's folder beside the repo, built so this file holds neither.
+BESIDE = ("../" + "shared").encode(), ("shared" + "/data").encode()
+
+
 def test_no_tracked_file_outside_the_docs_names_a_path_beside_the_repo():
     offenders = []
     for name in tracked_files():
-        if name.endswith(".md") or name == os.path.relpath(__file__, ROOT):
+        if name.endswith(".md"):
             continue
         with open(os.path.join(ROOT, name), "rb") as f:
             text = f.read()
-        if b"../shared" in text or b"shared/data" in text:
+        if any(spelling in text for spelling in BESIDE):
             offenders.append(name)
     assert offenders == []
 
