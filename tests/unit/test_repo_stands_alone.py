@@ -1,5 +1,5 @@
 """The repository alone is the product: nothing it runs at build, test, package or demo time may
-read a path outside it (a user's clone has no ../shared beside it)."""
+read a path outside it (a user's clone has nothing of the workplace beside it)."""
 import json
 import os
 import shutil
