@@ -97,7 +97,8 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     if project.installer is None:
         log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
     else:
-        _dependencies(ctx, project, chosen, target_key, python, deps_layer, cache_layer, env, runner, log)
+        pip_cache.keep(cache_layer, pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
+        _dependencies(ctx, project, chosen, target_key, python, deps_layer, env, runner, log)
         dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]
@@ -157,11 +158,10 @@ def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log
 
 
 def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_key: str, python: str,
-                  deps_layer: Layer, cache_layer: Layer, env: dict, runner: Runner, log: Log) -> None:
+                  deps_layer: Layer, env: dict, runner: Runner, log: Log) -> None:
     wanted = dependencies.metadata(project, chosen.version, target_key)
     decision = dependencies.decide(deps_layer, wanted)
     inputs = ", ".join(project.dependency_inputs)
-    pip_cache.keep(cache_layer)
     tool = TOOLS.get(str(project.installer))
     if decision.reuse:
         deps_layer.commit(dependencies.TYPES, wanted)

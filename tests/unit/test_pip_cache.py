@@ -1,0 +1,24 @@
+"""The pip cache layer: kept between builds while its key holds, emptied when it changes."""
+import io
+import os
+
+from python_cnb.cnb.layers import Layer
+from python_cnb.layers import pip_cache
+from python_cnb.log import Log
+
+
+def test_the_cache_is_kept_under_the_same_key_and_emptied_under_another(tmp_path):
+    out = io.StringIO()
+    layer = Layer(str(tmp_path), pip_cache.NAME)
+    key = pip_cache.key("debian-12/amd64", "3.11.7", "23.3.2")
+    pip_cache.keep(layer, key, Log(out))
+    (tmp_path / "pip-cache" / "wheel.whl").write_text("built for 3.11")
+    pip_cache.keep(layer, key, Log(out))
+    assert os.listdir(layer.path) == ["wheel.whl"] and out.getvalue() == ""
+
+    pip_cache.keep(layer, pip_cache.key("debian-12/amd64", "3.12.1", "23.3.2"), Log(out))
+    assert os.listdir(layer.path) == []
+    assert out.getvalue() == "  Starting a new pip cache: python version changed (3.11.7 -> 3.12.1)\n"
+    with open(layer.toml_path) as f:
+        assert f.read() == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
+                            'target = "debian-12/amd64"\npython_version = "3.12.1"\npip_version = "23.3.2"\n')
