@@ -42,7 +42,7 @@ test: test-unit test-e2e
 lint: $(VENVS)/lint/ok
 	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- --exclude-regex '/_vendor/' lib/python_cnb
 	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
-	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini python_cnb
+	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini --cache-dir $(VENVS)/mypy-cache python_cnb
 
 $(VENVS)/lint/ok:
 	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes mypy==1.13.0 types-PyYAML types-toml && touch $@

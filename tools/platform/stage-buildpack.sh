@@ -4,5 +4,5 @@
 source "$(dirname "$0")/common.sh"
 stage=$CACHE/buildpack
 rm -rf "$stage"; mkdir -p "$stage"
-(cd "$REPO_ROOT" && tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude=stacks/sources buildpack.toml bin lib stacks README.md) | tar -C "$stage" -x
+(cd "$REPO_ROOT" && tar -c --exclude=__pycache__ --exclude='*.pyc' --exclude=.mypy_cache --exclude=stacks/sources buildpack.toml bin lib stacks README.md) | tar -C "$stage" -x
 echo "$stage"
