@@ -4,7 +4,7 @@ import datetime
 import os
 import signal
 import sys
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from . import catalog, process, sbom, toolset
 from .catalog import Runtime, Stack
@@ -16,14 +16,11 @@ from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
 from .hooks import run_hook
-from .layers import dependencies, launch_config, nltk, pip_cache, runtime, tools
+from .layers import Python, StepContext, dependencies, launch_config, nltk, pip_cache, runtime, tools
 from .log import Log
-from .project import PIPENV, POETRY, UV, Project, analyse
+from .project import Project, analyse
 from .runner import Runner, stop_on_signals
-from .versions import END_OF_LIFE, VersionRequest, end_of_life, parse_request
-
-
-TOOLS = {PIPENV: tools.PIPENV, POETRY: tools.POETRY, UV: tools.UV}
+from .versions import END_OF_LIFE, VersionOrigin, VersionRequest, end_of_life, parse_request
 
 
 def main() -> None:
@@ -53,6 +50,7 @@ def main() -> None:
 
 def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
+    """The steps in order: analyse the app, choose the runtime, then each layer."""
     timer = log.timer()
     version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
     log.header("python-cnb {}".format(version))
@@ -65,52 +63,68 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     stack = catalog.stack_for(ctx.target, stacks)
     log.info("Stack {} for this build's target, {}".format(stack.name, ctx.target.describe()))
     runtime_layer = Layer(ctx.layers_dir, runtime.NAME)
-    chosen, source = _choose_runtime(project, stack, stacks, ctx.target.arch, runtime_layer, log, today())
+    previous = runtime_layer.previous_metadata().get("version")
+    chosen, source = _choose_runtime(project, Offer(stack, stacks, ctx.target.arch),
+                                     previous if isinstance(previous, str) else "", log, today())
     log.info("Using Python {} ({})".format(chosen.version, source))
     tools_for_runtime = toolset.for_release(chosen.release, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
     target_key = "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch)
+    step = StepContext(ctx.layers_dir, ctx.app_dir, target_key, dict(ctx.env), runner, log, downloader)
 
     log.header("Python runtime")
-    wanted = runtime.metadata(chosen, tools_for_runtime, target_key)
-    decision = runtime.decide(runtime_layer, wanted)
-    if decision.reuse:
-        runtime_layer.commit(runtime.TYPES, wanted)
-        log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
-    else:
-        if decision.reason:
-            log.info("Replacing the cached runtime: {}".format(decision.reason))
-        runtime.install(runtime_layer, chosen, tools_for_runtime, wanted, ctx.env, downloader, runner, log)
+    _runtime(step, chosen, tools_for_runtime)
     sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen, tools_for_runtime), version)
-    python = runtime.python_in(runtime_layer.path)
-    deps_layer = Layer(ctx.layers_dir, dependencies.NAME)
-    cache_layer = Layer(ctx.layers_dir, pip_cache.NAME)
-    env = dependencies.install_env(deps_layer.path, cache_layer.path, runtime.build_env(runtime_layer.path, ctx.env))
-    env["PYTHONUNBUFFERED"] = "1"
-    # Imports during the build must not write pycs into the runtime layer: it would differ from
-    # the cached one and be exported anew. Bytecode is compiled on purpose (dependencies.py).
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.setdefault("LANG", "C.UTF-8")
+    python = Python(runtime.python_in(runtime_layer.path), chosen.version, chosen.release)
+    step = step._replace(env=_build_env(ctx), python=python)
 
-    run_hook("pre_compile", ctx.app_dir, env, runner, log)
+    run_hook("pre_compile", ctx.app_dir, step.env, runner, log)
     log.header("Dependencies")
     installed: List[str] = []
+    deps_layer = step.layer(dependencies.NAME)
     if project.installer is None:
         log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
     else:
-        pip_cache.keep(cache_layer, pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
-        _dependencies(ctx, project, chosen, target_key, python, deps_layer, env, runner, log)
+        pip_cache.keep(step.layer(pip_cache.NAME),
+                       pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
+        _dependencies(step, project)
         dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]
-    env.update(nltk.step(Layer(ctx.layers_dir, nltk.NAME), ctx.app_dir, dependencies.distributions(deps_layer.path),
-                         nltk.BuildTools(python, env, runner, log)))
-    collectstatic(ctx.app_dir, python, installed, env, runner, log)
-    run_hook("post_compile", ctx.app_dir, env, runner, log)
+    step.env.update(nltk.step(step.layer(nltk.NAME), ctx.app_dir, dependencies.distributions(deps_layer.path),
+                              nltk.BuildTools(python.path, step.env, runner, log)))
+    collectstatic(step, installed)
+    run_hook("post_compile", ctx.app_dir, step.env, runner, log)
 
     log.header("Processes")
     _processes(ctx, project, installed, log)
-    launch_config.write(Layer(ctx.layers_dir, launch_config.NAME), ctx.app_dir)
+    launch_config.write(step.layer(launch_config.NAME), ctx.app_dir)
     log.info("Build finished in {}".format(timer.elapsed()))
+
+
+def _runtime(step: StepContext, chosen: Runtime, tools_for_runtime: toolset.Toolset) -> None:
+    layer = step.layer(runtime.NAME)
+    wanted = runtime.metadata(chosen, tools_for_runtime, step.target)
+    decision = runtime.decide(layer, wanted)
+    if decision.reuse:
+        layer.commit(runtime.TYPES, wanted._asdict())
+        step.log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
+        return
+    if decision.reason:
+        step.log.info("Replacing the cached runtime: {}".format(decision.reason))
+    runtime.install(step, chosen, tools_for_runtime, wanted)
+
+
+def _build_env(ctx: BuildContext) -> Dict[str, str]:
+    """The environment the build's tools run with once the runtime is in place."""
+    layers = ctx.layers_dir
+    env = dependencies.install_env(os.path.join(layers, dependencies.NAME), os.path.join(layers, pip_cache.NAME),
+                                   runtime.build_env(os.path.join(layers, runtime.NAME), ctx.env))
+    env["PYTHONUNBUFFERED"] = "1"
+    # Imports during the build must not write pycs into the runtime layer: it would differ from
+    # the cached one and be exported anew. Bytecode is compiled on purpose (bytecode.py).
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.setdefault("LANG", "C.UTF-8")
+    return env
 
 
 def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:
@@ -121,20 +135,28 @@ def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:
     return catalog.load_stacks(catalog.builtin_catalog_paths(ctx.buildpack_dir))
 
 
-def _choose_runtime(project: Project, stack: Stack, stacks: List[Stack], arch: str, runtime_layer: Layer,
-                    log: Log, today: datetime.date):
+class Offer(NamedTuple):
+    """What the build's target is offered: its stack, every stack (for "available on" hints), its arch."""
+    stack: Stack
+    stacks: List[Stack]
+    arch: str
+
+
+def _choose_runtime(project: Project, offer: Offer, previous: str, log: Log,
+                    today: datetime.date) -> Tuple[Runtime, str]:
+    """The runtime and, for the log, where its version came from. previous: the version the
+    previous build used ("" for none), kept when the app pins nothing."""
+    stack, arch = offer.stack, offer.arch
     request = project.version_request
-    if request is None:
-        previous = str(runtime_layer.previous_metadata().get("version", ""))
-        if previous and any(r.version == previous for r in stack.runtimes_for(arch)):
-            request = parse_request(previous, "the previous build")
+    if request is None and previous and any(r.version == previous for r in stack.runtimes_for(arch)):
+        request = parse_request(previous, "the previous build", origin=VersionOrigin.PREVIOUS_BUILD)
     if request is None:
         default = catalog.default_runtime(stack, arch)
         if default is None:
             raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch))
         return default, "the {} default; pin a version in runtime.txt or .python-version".format(stack.name)
 
-    chosen = catalog.resolve(request, stack, arch, stacks)
+    chosen = catalog.resolve(request, stack, arch, offer.stacks)
     source = "from {}".format(request.source)
     if not request.is_exact:
         source = "newest match for {} on {}, from {}".format(request.describe(), stack.name, request.source)
@@ -151,31 +173,34 @@ def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log
             hint="Move to a supported version ({}.{} or newer) soon.".format(*supported) if supported
             else "Move to a supported version soon.")
     newest = catalog.newest_patch(chosen, stack)
-    if request.is_exact and request.source != "the previous build" and newest.release > chosen.release:
+    if request.is_exact and request.origin is VersionOrigin.PINNED and newest.release > chosen.release:
         log.warning("Python {} is not the newest {}.{} patch on {}: {} has the latest fixes.".format(
             chosen.version, chosen.release[0], chosen.release[1], stack.name, newest.version),
             hint="Ask for {}.{} to always get the newest patch.".format(chosen.release[0], chosen.release[1]))
 
 
-def _dependencies(ctx: BuildContext, project: Project, chosen: Runtime, target_key: str, python: str,
-                  deps_layer: Layer, env: dict, runner: Runner, log: Log) -> None:
-    wanted = dependencies.metadata(project, chosen.version, target_key)
-    decision = dependencies.decide(deps_layer, wanted)
-    inputs = ", ".join(project.dependency_inputs)
-    tool = TOOLS.get(str(project.installer))
+def _dependencies(step: StepContext, project: Project) -> None:
+    assert step.python is not None and project.installer is not None
+    layer, log, python = step.layer(dependencies.NAME), step.log, step.python
+    wanted = dependencies.metadata(project, python.version, step.target)
+    decision = dependencies.decide(layer, wanted)
+    tool = project.installer.tool
     if decision.reuse:
-        deps_layer.commit(dependencies.TYPES, wanted)
+        layer.commit(dependencies.TYPES, wanted._asdict())
         if tool:
-            tools.retain(Layer(ctx.layers_dir, tool.name), tool, chosen.version)
-        log.info("Reusing dependencies ({} and Python {} unchanged)".format(inputs, chosen.version))
+            tools.retain(step, tool)
+        log.info("Reusing dependencies ({} and Python {} unchanged)".format(
+            ", ".join(project.dependency_inputs), python.version))
         return
     if decision.reason:
         log.info("Rebuilding dependencies: {}".format(decision.reason))
-    tool_env: Optional[dict] = None
+    tool_env: Optional[Dict[str, str]] = None
     if tool:
-        tools.check_python(tool, chosen.release, project.dependency_inputs[-1])
-        tool_env = tools.ensure(Layer(ctx.layers_dir, tool.name), tool, python, chosen.version, env, runner, log)
-    dependencies.install(deps_layer, project, python, chosen.release, wanted, env, runner, log, tool_env)
+        lock = project.installer.lock
+        named = lock.file if lock and lock.file in project.files else project.installer.manifest
+        tools.check_python(tool, python.release, named)
+        tool_env = tools.ensure(step, tool)
+    dependencies.install(step, project, wanted, tool_env)
 
 
 def _processes(ctx: BuildContext, project: Project, installed: List[str], log: Log) -> None:

@@ -4,17 +4,16 @@ import os
 from typing import Mapping, Sequence
 
 from .errors import BuildpackError
-from .log import Log
-from .runner import Runner
+from .layers import StepContext
 
 
 def collectstatic_disabled(env: Mapping[str, str]) -> bool:
     return env.get("DISABLE_COLLECTSTATIC", "").strip() not in ("", "0", "false")
 
 
-def collectstatic(app_dir: str, python: str, installed: Sequence[str], env: Mapping[str, str],
-                  runner: Runner, log: Log) -> None:
-    if "manage.py" not in os.listdir(app_dir) or "django" not in installed:
+def collectstatic(step: StepContext, installed: Sequence[str]) -> None:
+    app_dir, env, log = step.app_dir, step.env, step.log
+    if "manage.py" not in os.listdir(app_dir) or "django" not in installed or step.python is None:
         return
     log.header("Django static files")
     if collectstatic_disabled(env):
@@ -22,7 +21,7 @@ def collectstatic(app_dir: str, python: str, installed: Sequence[str], env: Mapp
         return
     timer = log.timer()
     log.info("Running python manage.py collectstatic --noinput")
-    code = runner.run([python, "manage.py", "collectstatic", "--noinput"], env, cwd=app_dir)
+    code = step.runner.run([step.python.path, "manage.py", "collectstatic", "--noinput"], env, cwd=app_dir)
     if code != 0:
         raise BuildpackError(
             "Django's collectstatic failed (exit {}); its output is above.".format(code),

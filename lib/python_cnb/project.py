@@ -5,19 +5,16 @@ from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tup
 
 from . import appfiles, local_packages, requirements
 from .errors import BuildpackError
+from .installers import LOCK_FILES, Installer
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
-
-PIP, PIPENV, POETRY, UV, PIP_PROJECT = "pip", "pipenv", "poetry", "uv", "pip-project"
-# Lock files and the installer each implies, in the order they are looked for.
-LOCKFILES = (("Pipfile.lock", PIPENV), ("poetry.lock", POETRY), ("uv.lock", UV))
 
 
 class Project(NamedTuple):
     app_dir: str
     files: FrozenSet[str]                   # names in the app's root
     version_request: Optional[VersionRequest]
-    installer: Optional[str]                # PIP, PIPENV, PIP_PROJECT or None (nothing to install)
+    installer: Optional[Installer]          # None: nothing to install
     dependency_inputs: Tuple[str, ...]      # files whose contents key the dependencies layer
     procfile: Tuple[ProcfileEntry, ...]
     web_entry: Optional[WebEntry]
@@ -137,32 +134,33 @@ def _check_pipfile(app_dir: str) -> None:
 PROJECT_FILES = local_packages.PROJECT_FILES
 
 
-def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[str], List[str]]:
-    locks = [lock for lock, _ in LOCKFILES if lock in files]
+def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[Installer], List[str]]:
+    locks = [lock for lock in LOCK_FILES if lock in files]
     if len(locks) > 1:
         raise BuildpackError(
             "More than one lock file: {}. python-cnb cannot tell which package manager the app uses.".format(
                 " and ".join(locks)),
             hint="Keep the lock file of the package manager you use and delete the other{}.".format(
                 "s" if len(locks) > 2 else ""))
-    installer = dict(LOCKFILES).get(locks[0]) if locks else (PIPENV if "Pipfile" in files else None)
+    installer = Installer.for_lock_file(locks[0]) if locks else (Installer.PIPENV if "Pipfile" in files else None)
     if installer is not None:
-        manifest = "Pipfile" if installer == PIPENV else "pyproject.toml"
+        manifest = installer.manifest
         if manifest not in files:
             raise BuildpackError("{} is here but {} is not.".format(locks[0], manifest),
-                                 hint="Commit {} too ({} needs both), or remove {}.".format(manifest, installer, locks[0]))
-        if installer == PIPENV:
+                                 hint="Commit {} too ({} needs both), or remove {}.".format(
+                                     manifest, installer.value, locks[0]))
+        if installer == Installer.PIPENV:
             _check_pipfile(app_dir)
         if "requirements.txt" in files:
             notes.append("Both {} and requirements.txt are present: installing with {}; requirements.txt "
-                         "is ignored.".format(locks[0] if locks else manifest, installer))
+                         "is ignored.".format(locks[0] if locks else manifest, installer.value))
         return installer, [manifest] + locks
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
-        return PIP, requirement_files(app_dir, "requirements.txt")
+        return Installer.PIP, requirement_files(app_dir, "requirements.txt")
     project = [n for n in PROJECT_FILES if n in files]
     if project:
-        return PIP_PROJECT, project
+        return Installer.PIP_PROJECT, project
     return None, []
 
 

@@ -5,6 +5,7 @@ A request is one of: an exact release (3.12.1), a release line (3.12: its newest
 catalog.py's job."""
 import datetime
 import re
+from enum import Enum
 from typing import NamedTuple, Optional, Tuple
 
 from . import vendored
@@ -34,11 +35,19 @@ _VERSION = re.compile(r"^([0-9]{1,9})(?:\.([0-9]{1,9})(?:\.([0-9]{1,9}|x|\*))?)?
 _PEP440_OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "~=", "===")
 
 
+class VersionOrigin(Enum):
+    """Who asked: the app or its platform env (a pin), or nobody this time (the version the
+    previous build used, kept so an unpinned app does not jump versions)."""
+    PINNED = "pinned"
+    PREVIOUS_BUILD = "previous build"
+
+
 class VersionRequest(NamedTuple):
     text: str        # as the app wrote it, e.g. "3.12", "python-3.12.1", ">=3.10,<3.13"
     source: str      # where it was found, for the log: "runtime.txt", "BP_PYTHON_VERSION", ...
     parts: Tuple[int, ...] = ()   # (3,), (3, 12) or (3, 12, 1); () for a specifier set
     specifier: str = ""           # a PEP 440 specifier set, when that is what was asked
+    origin: VersionOrigin = VersionOrigin.PINNED
 
     @property
     def is_exact(self) -> bool:
@@ -58,7 +67,8 @@ def parse_release(text: str) -> Release:
     return int(major), int(minor), int(patch)
 
 
-def parse_request(text: str, source: str, example: str = "3.12.1") -> VersionRequest:
+def parse_request(text: str, source: str, example: str = "3.12.1",
+                  origin: VersionOrigin = VersionOrigin.PINNED) -> VersionRequest:
     """A plain version as runtime.txt, .python-version or BP_PYTHON_VERSION write it:
     3, 3.12, 3.12.1, 3.12.x, 3.12.*, optionally prefixed by `python-` or `python`."""
     cleaned = text.strip()
@@ -72,7 +82,7 @@ def parse_request(text: str, source: str, example: str = "3.12.1") -> VersionReq
                 example, example.rsplit(".", 1)[0], re.sub(r"^python-", "", example.rsplit(".", 1)[0])),
         )
     parts = tuple(int(g) for g in match.groups() if g is not None and g not in ("x", "*"))
-    return VersionRequest(text=cleaned, source=source, parts=parts)
+    return VersionRequest(text=cleaned, source=source, parts=parts, origin=origin)
 
 
 def parse_specifier(text: str, source: str) -> VersionRequest:

@@ -5,10 +5,16 @@ import os
 import pytest
 
 from python_cnb.cnb.layers import Layer, LayerTypes
-from python_cnb.layers import Decision, compare
+from python_cnb.installers import PIPENV_TOOL
+from python_cnb.layers import Decision, Python, StepContext, compare
 from python_cnb.layers import tools
 
 WANTED = {"version": "3.12.1", "url": "https://example.org/python.tar.gz", "inputs": {"requirements.txt": "ab"}}
+
+
+def step(tmp_path):
+    """Only what retain reads: the layers dir and the Python version."""
+    return StepContext(str(tmp_path), "", "", {}, None, None, None, Python("", "3.12.1", (3, 12, 1)))
 
 
 def describe(key, old, new):
@@ -52,8 +58,8 @@ def test_a_changed_tool_version_with_reused_dependencies_keeps_the_build_going(t
     layer = Layer(str(tmp_path), "pipenv")
     layer.commit(tools.TYPES, {"tool": "pipenv", "version": "2023.1.1", "python_version": "3.12.1"})
     os.makedirs(os.path.join(layer.path, "site"))
-    tools.retain(layer, tools.PIPENV, "3.12.1")
+    tools.retain(step(tmp_path), PIPENV_TOOL)
     # not retained: the stale tool's TOML is left as it was, and the next install replaces it
     assert layer.previous_metadata()["version"] == "2023.1.1"
-    tools.retain(layer, tools.PIPENV._replace(version="2023.1.1"), "3.12.1")
+    tools.retain(step(tmp_path), PIPENV_TOOL._replace(version="2023.1.1"))
     assert layer.previous_metadata()["version"] == "2023.1.1"

@@ -3,7 +3,11 @@ import json
 import pytest
 
 from python_cnb.errors import BuildpackError
-from python_cnb.project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, analyse, requirement_files
+from python_cnb.installers import Installer
+from python_cnb.project import analyse, requirement_files
+
+PIP, PIP_PROJECT, PIPENV, POETRY, UV = (Installer.PIP, Installer.PIP_PROJECT, Installer.PIPENV, Installer.POETRY,
+                                        Installer.UV)
 
 from apptree import write_app
 

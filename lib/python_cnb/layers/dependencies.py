@@ -10,17 +10,17 @@ import glob
 import os
 import re
 import tempfile
-from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from .. import appfiles, local_packages, requirements
 from ..bytecode import compile_paths
 from ..cnb.layers import Layer, LayerTypes
-from .. import appfiles, local_packages, requirements
 from ..errors import BuildpackError
+from ..installers import Installer, Lock
 from ..local_packages import LocalSource
-from ..log import Log
-from ..project import PIP, PIP_PROJECT, PIPENV, POETRY, UV, Project
+from ..project import Project
 from ..runner import Runner
-from . import Decision, compare
+from . import Decision, Python, StepContext, compare, rebuild
 
 NAME = "dependencies"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -41,7 +41,7 @@ _DISTRIBUTIONS = (".whl", ".tar.gz", ".zip")
 def vendored_packages(project: Project) -> Optional[str]:
     """The app's vendor/ (or wheels/) directory when it holds distributions: pip then installs
     from it alone (--no-index), for builds with no network."""
-    if project.installer not in (PIP, PIP_PROJECT):
+    if project.installer not in (Installer.PIP, Installer.PIP_PROJECT):
         return None
     for name in VENDOR_DIRS:
         path = os.path.join(project.app_dir, name)
@@ -51,26 +51,30 @@ def vendored_packages(project: Project) -> Optional[str]:
     return None
 
 
-def metadata(project: Project, python_version: str, target: str) -> Dict[str, object]:
+class Metadata(NamedTuple):
+    """What the dependencies layer is keyed on (its [metadata])."""
+    installer: str             # Installer's value
+    python_version: str
+    target: str
+    inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
+
+
+def metadata(project: Project, python_version: str, target: str) -> Metadata:
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
-    return {
-        "installer": project.installer,
-        "python_version": python_version,
-        "target": target,
-        "inputs": inputs,
-    }
+    assert project.installer is not None
+    return Metadata(project.installer.value, python_version, target, inputs)
 
 
 def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
-    if project.installer == PIP:
+    if project.installer == Installer.PIP:
         return list(requirements.parse(project.app_dir, project.dependency_inputs[0]).sources)
-    if project.installer in (PIPENV, POETRY, UV):
-        return local_packages.from_manifest(project.app_dir, str(project.installer))
+    if project.installer is not None and project.installer.lock:
+        return local_packages.from_manifest(project.app_dir, project.installer.value)
     return []
 
 
@@ -84,27 +88,33 @@ def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
     return [python] + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
-def decide(layer: Layer, wanted: Dict[str, object]) -> Decision:
-    def describe(key: str, old: object, new: object) -> str:
-        if key == "inputs":
-            old_files = old if isinstance(old, dict) else {}
-            new_files = new if isinstance(new, dict) else {}
-            changed = [n for n in new_files if n in old_files and old_files[n] != new_files[n]]
-            added = [n for n in new_files if n not in old_files]
-            removed = [n for n in old_files if n not in new_files]
-            parts = (["{} changed".format(", ".join(changed))] if changed else []) + \
-                    (["{} added".format(", ".join(added))] if added else []) + \
-                    (["{} removed".format(", ".join(removed))] if removed else [])
-            return "; ".join(parts) or "dependency files changed"
-        if key == "python_version":
-            return "Python version changed ({} -> {})".format(old, new)
-        if key == "installer":
-            return "installer changed ({} -> {})".format(old, new)
-        return "the build's target changed ({} -> {})".format(old, new)
+def _describe(key: str, old: Any, new: Any) -> str:
+    if key == "inputs":
+        old_files = old if isinstance(old, dict) else {}
+        new_files = new if isinstance(new, dict) else {}
+        changed = [n for n in new_files if n in old_files and old_files[n] != new_files[n]]
+        added = [n for n in new_files if n not in old_files]
+        removed = [n for n in old_files if n not in new_files]
+        parts = (["{} changed".format(", ".join(changed))] if changed else []) + \
+                (["{} added".format(", ".join(added))] if added else []) + \
+                (["{} removed".format(", ".join(removed))] if removed else [])
+        return "; ".join(parts) or "dependency files changed"
+    if key == "python_version":
+        return "Python version changed ({} -> {})".format(old, new)
+    if key == "installer":
+        return "installer changed ({} -> {})".format(old, new)
+    return "the build's target changed ({} -> {})".format(old, new)
 
-    decision = compare(layer.previous_metadata(), wanted, describe)
+
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
+    """Every way previous differs from wanted, in words (() when they match or there is none)."""
+    return compare(previous, wanted._asdict(), _describe).reasons
+
+
+def decide(layer: Layer, wanted: Metadata) -> Decision:
+    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
     if decision.reuse and not site_packages(layer.path):
-        return Decision(False, "the cached dependencies' files are missing")
+        return rebuild("the cached dependencies' files are missing")
     return decision
 
 
@@ -153,97 +163,92 @@ def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str],
     return out
 
 
-class LockedInstaller(NamedTuple):
-    """How a package manager's lock becomes a pip install: check the lock is current, export its
-    main (non-dev) packages with their hashes, pip installs them."""
-    lock: str
-    manifest: str
-    check: List[str]    # arguments to `python -m <tool>`
-    export: List[str]   # likewise; prints a requirements file with hashes
-    fix: str            # the command that refreshes the lock
-
-
-LOCKED = {
-    PIPENV: LockedInstaller("Pipfile.lock", "Pipfile", ["verify"], ["requirements", "--hash"], "pipenv lock"),
-    POETRY: LockedInstaller("poetry.lock", "pyproject.toml", ["check", "--lock"],
-                            ["export", "--only", "main", "--format", "requirements.txt"], "poetry lock"),
-    UV: LockedInstaller("uv.lock", "pyproject.toml", ["lock", "--check"],
-                        ["export", "--frozen", "--no-dev", "--format", "requirements.txt", "--no-header"], "uv lock"),
-}
-
-
-def install(layer: Layer, project: Project, python: str, python_release: Sequence[int],
-            wanted: Dict[str, object], env: Dict[str, str], runner: Runner, log: Log,
-            tool_env: Optional[Dict[str, str]] = None) -> None:
+def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None) -> None:
+    """pip installs the app's dependencies into the layer (a package manager's lock, exported,
+    when the installer has one: tool_env runs the tool); then bytecode, the env file, the TOML."""
+    assert step.python is not None and project.installer is not None
+    layer = step.layer(NAME)
     layer.reset()
-    timer = log.timer()
+    timer = step.log.timer()
     vendor = vendored_packages(project)
     offline = ["--no-index", "--find-links", vendor] if vendor else []
     offline_note = ", offline from {}/".format(vendor) if vendor else ""
-    if project.installer == PIP:
-        log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
-        _pip(python, offline + ["--requirement", project.dependency_inputs[0]], project, env, runner)
-    elif project.installer == PIP_PROJECT:
-        log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(offline_note))
-        _pip(python, offline + ["--editable", "."], project, env, runner)
+    if project.installer == Installer.PIP:
+        step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
+        _pip(step, offline + ["--requirement", project.dependency_inputs[0]], project)
+    elif project.installer == Installer.PIP_PROJECT:
+        step.log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(
+            offline_note))
+        _pip(step, offline + ["--editable", "."], project)
     else:
         assert tool_env is not None
-        _locked(python, project, LOCKED[str(project.installer)], env, tool_env, runner, log)
-    _compile(python, python_release, layer.path, env, runner)
+        _locked(step, project, tool_env)
+    _compile(step.python, layer.path, step.env, step.runner)
     layer.write_env("PYTHONUSERBASE", layer.path, "override")
-    layer.commit(TYPES, wanted)
-    log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)), timer.elapsed()))
+    layer.commit(TYPES, wanted._asdict())
+    step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
+                                                           timer.elapsed()))
 
 
-def _pip(python: str, args: List[str], project: Project, env: Dict[str, str], runner: Runner) -> None:
-    code = runner.run(pip_install(python, env) + args, env, cwd=project.app_dir)
+def _pip(step: StepContext, args: List[str], project: Project) -> None:
+    assert step.python is not None
+    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir)
     if code != 0:
-        what = project.dependency_inputs[0] if project.installer == PIP else "the app's project files"
+        what = project.dependency_inputs[0] if project.installer == Installer.PIP else "the app's project files"
         raise BuildpackError("pip could not install the dependencies (exit {}); its output is above.".format(code),
                              hint="Fix {} (a missing package, a version that does not exist, or a package "
                                   "needing system libraries), then build again.".format(what))
 
 
-def _locked(python: str, project: Project, how: LockedInstaller, env: Dict[str, str], tool_env: Dict[str, str],
-            runner: Runner, log: Log) -> None:
-    tool = [python, "-m", str(project.installer)]
+def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> None:
+    """Check the lock is current (or, for a Pipfile alone, lock it), export its main packages,
+    pip installs them: hashed ones first, then paths and checkouts with --no-deps."""
+    assert step.python is not None and project.installer is not None and project.installer.lock is not None
+    installer, how, log, runner = project.installer, project.installer.lock, step.log, step.runner
+    python = step.python.path
+    tool = [python, "-m", installer.value]
     cwd = project.app_dir
     tenv = dict(tool_env)
     tenv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")
     tenv["UV_PYTHON"] = python
-    if how.lock in project.files:
-        log.info("Checking {} is up to date with {} ({} {})".format(how.lock, how.manifest, project.installer,
+    if how.file in project.files:
+        log.info("Checking {} is up to date with {} ({} {})".format(how.file, installer.manifest, installer.value,
                                                                     " ".join(how.check)))
-        if runner.run(tool + how.check, tenv, cwd=cwd) != 0:
-            raise BuildpackError("{} is out of date with {}.".format(how.lock, how.manifest),
-                                 hint="Run `{}` and commit the new {}.".format(how.fix, how.lock))
+        if runner.run(tool + list(how.check), tenv, cwd=cwd) != 0:
+            raise BuildpackError("{} is out of date with {}.".format(how.file, installer.manifest),
+                                 hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
     else:  # only pipenv lets an app come without its lock
-        log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(how.lock, how.manifest),
-                    hint="Run `{}` and commit {}.".format(how.fix, how.lock))
+        log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(
+            how.file, installer.manifest), hint="Run `{}` and commit {}.".format(how.fix, how.file))
         if runner.run(tool + ["lock"], tenv, cwd=cwd) != 0:
-            raise BuildpackError("{} could not lock {}; its output is above.".format(project.installer, how.manifest),
-                                 hint="Fix {}, run `{}` locally and commit {}.".format(how.manifest, how.fix, how.lock))
-    exported = runner.capture(tool + how.export, tenv, cwd=cwd)
+            raise BuildpackError("{} could not lock {}; its output is above.".format(installer.value, installer.manifest),
+                                 hint="Fix {}, run `{}` locally and commit {}.".format(
+                                     installer.manifest, how.fix, how.file))
+    exported = runner.capture(tool + list(how.export), tenv, cwd=cwd)
     if exported.returncode != 0:
         raise BuildpackError("{} could not export {}: {}".format(
-            project.installer, how.lock, exported.stderr.strip()[-500:]),
+            installer.value, how.file, exported.stderr.strip()[-500:]),
             hint="Regenerate it with `{}` and commit it.".format(how.fix))
-    split = requirements.split_by_hashes(exported.stdout)
+    _install_export(step, how, installer.manifest, requirements.split_by_hashes(exported.stdout), cwd)
+
+
+def _install_export(step: StepContext, how: Lock, manifest: str, split: "requirements.Split", cwd: str) -> None:
+    assert step.python is not None
+    pip = pip_install(step.python.path, step.env)
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         code = 0
         if split.hashed:
-            log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.lock))
-            code = runner.run(pip_install(python, env) + ["--requirement", _write(tmp, "hashed.txt", split.hashed)],
-                              env, cwd=cwd)
+            step.log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.file))
+            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd)
         if split.unhashed and code == 0:
             # pip cannot hash a path or a checkout; the lock already pinned what they depend on.
-            log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
-                     "are locked and installed above)".format(how.lock))
-            code = runner.run(pip_install(python, env) + ["--no-deps", "--requirement",
-                                                          _write(tmp, "unhashed.txt", split.unhashed)], env, cwd=cwd)
+            step.log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
+                          "are locked and installed above)".format(how.file))
+            code = step.runner.run(pip + ["--no-deps", "--requirement", _write(tmp, "unhashed.txt", split.unhashed)],
+                                   step.env, cwd=cwd)
     if code != 0:
         raise BuildpackError("pip could not install the packages in {} (exit {}); its output is above.".format(
-            how.lock, code), hint="Fix {}, run `{}`, commit both, build again.".format(how.manifest, how.fix))
+            how.file, code), hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix))
 
 
 def _write(directory: str, name: str, text: str) -> str:
@@ -253,8 +258,8 @@ def _write(directory: str, name: str, text: str) -> str:
     return path
 
 
-def _compile(python: str, release: Sequence[int], layer_path: str, env: Dict[str, str], runner: Runner) -> None:
+def _compile(python: Python, layer_path: str, env: Dict[str, str], runner: Runner) -> None:
     sp = site_packages(layer_path)
-    if sp and compile_paths(python, release, [sp], env, runner) != 0:
+    if sp and compile_paths(python.path, python.release, [sp], env, runner) != 0:
         raise BuildpackError("Compiling the dependencies' bytecode failed; the output is above.",
                              hint="A package ships Python files that do not compile with this Python version.")

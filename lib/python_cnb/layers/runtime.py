@@ -6,7 +6,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
 from .. import wheels
 from ..bytecode import compile_paths
@@ -14,23 +14,50 @@ from ..catalog import Runtime
 from ..cnb.layers import Layer, LayerTypes
 from ..credentials import without_credentials
 from ..archive import UnpackLimits
-from ..download import Downloader, extract, mirrored_url
+from ..download import extract, mirrored_url
 from ..errors import BuildpackError
-from ..log import Log
 from ..runner import Runner
 from ..toolset import Toolset
-from . import Decision, compare
+from . import Decision, StepContext, compare, rebuild
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
 
-def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Dict[str, str]:
-    # A launch layer's TOML ships in the image: the URL is kept without its credentials.
-    out = {"version": runtime.version, "url": without_credentials(runtime.url), "sha256": runtime.sha256,
-           "target": target}
-    out.update(toolset.versions())
-    return out
+class Metadata(NamedTuple):
+    """What the runtime layer is keyed on (its [metadata]): the archive, the target and the toolset."""
+    version: str
+    url: str         # without credentials: a launch layer's TOML ships in the image
+    sha256: str
+    target: str
+    pip: str
+    setuptools: str
+    wheel: str
+
+
+def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
+    tools = toolset.versions()
+    return Metadata(runtime.version, without_credentials(runtime.url), runtime.sha256, target,
+                    tools["pip"], tools["setuptools"], tools["wheel"])
+
+
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
+    """Every way previous differs from wanted, in words (() when they match or there is none). A
+    new archive is a consequence of a new version, so that alone is said then."""
+    def describe(key: str, old: object, new: object) -> str:
+        if key == "version":
+            return "Python version changed ({} -> {})".format(old, new)
+        if key == "target":
+            return "the build's target changed ({} -> {})".format(old, new)
+        if key in ("pip", "setuptools", "wheel"):
+            return "the pinned {} changed ({} -> {})".format(key, old, new)
+        return "the catalog's archive for Python {} changed".format(wanted.version)
+
+    found = compare(previous, wanted._asdict(), describe).reasons
+    archive = "the catalog's archive for Python {} changed".format(wanted.version)
+    version_changed = previous.get("version") != wanted.version
+    return tuple(r for i, r in enumerate(found)
+                 if r != archive or (not version_changed and archive not in found[:i]))
 
 
 def python_in(layer_path: str) -> str:
@@ -41,24 +68,17 @@ def python_in(layer_path: str) -> str:
     return os.path.join(layer_path, "bin", "python3")
 
 
-def decide(layer: Layer, wanted: Dict[str, str]) -> Decision:
-    def describe(key: str, old: object, new: object) -> str:
-        if key == "version":
-            return "Python version changed ({} -> {})".format(old, new)
-        if key == "target":
-            return "the build's target changed ({} -> {})".format(old, new)
-        if key in ("pip", "setuptools", "wheel"):
-            return "the pinned {} changed ({} -> {})".format(key, old, new)
-        return "the catalog's archive for Python {} changed".format(wanted["version"])
-
-    decision = compare(layer.previous_metadata(), wanted, describe)
-    if decision.reuse and not os.path.exists(python_in(layer.path)):
-        return Decision(False, "the cached runtime's files are missing")
-    if decision.reuse:
-        damage = _damage(layer.path, wanted["version"])
-        if damage:
-            return Decision(False, "the cached runtime is damaged ({})".format(damage))
-    return decision
+def decide(layer: Layer, wanted: Metadata) -> Decision:
+    previous = layer.previous_metadata()
+    found = reasons(previous, wanted)
+    if found or not previous:
+        return Decision(False, found)
+    if not os.path.exists(python_in(layer.path)):
+        return rebuild("the cached runtime's files are missing")
+    damage = _damage(layer.path, wanted.version)
+    if damage:
+        return rebuild("the cached runtime is damaged ({})".format(damage))
+    return Decision(True)
 
 
 # What pip and the installers need from the runtime at once, and the toolset's packages (looked
@@ -101,25 +121,25 @@ def build_env(layer_path: str, env: Mapping[str, str]) -> Dict[str, str]:
     return out
 
 
-def install(layer: Layer, runtime: Runtime, toolset: Toolset, wanted: Dict[str, str], env: Mapping[str, str],
-            downloader: Downloader, runner: Runner, log: Log) -> None:
+def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metadata) -> None:
+    layer = step.layer(NAME)
     layer.reset()
-    url = mirrored_url(runtime.url, env)
+    url = mirrored_url(runtime.url, step.env)
     compression = "zst" if url.endswith(".zst") else "gz"
-    timer = log.timer()
+    timer = step.log.timer()
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         archive = os.path.join(tmp, "python.tar." + compression)
-        log.info("Downloading Python {} from {}".format(runtime.version, url))
-        downloader.fetch(url, archive, runtime.sha256)
+        step.log.info("Downloading Python {} from {}".format(runtime.version, url))
+        step.downloader.fetch(url, archive, runtime.sha256)
         if runtime.sha256:
-            log.info("Verified sha256 {}".format(runtime.sha256))
+            step.log.info("Verified sha256 {}".format(runtime.sha256))
         else:
-            log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
-        extract(archive, layer.path, compression, UnpackLimits.from_env(env))
-    _check(layer.path, runtime, env, runner)
-    _install_toolset(layer.path, runtime, toolset, env, downloader, runner, log)
-    layer.commit(TYPES, wanted)
-    log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
+            step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
+        extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
+    _check(layer.path, runtime, step.env, step.runner)
+    _install_toolset(step, layer.path, runtime, toolset)
+    layer.commit(TYPES, wanted._asdict())
+    step.log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
 
 
 def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) -> None:
@@ -147,10 +167,10 @@ _TOOLSET_PROBE = ("import sys, setuptools, pkg_resources, wheel, pip; "
                   "sys.stdout.write(' '.join([pip.__version__, setuptools.__version__, wheel.__version__]))")
 
 
-def _install_toolset(path: str, runtime: Runtime, toolset: Toolset, env: Mapping[str, str],
-                     downloader: Downloader, runner: Runner, log: Log) -> None:
+def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: Toolset) -> None:
     """Unpack the pinned wheels over whatever the archive carries (classic archives have no pip,
     portable ones their own), byte-compile them, and check they import."""
+    log = step.log
     log.info("Installing {}".format(toolset.describe()))
     timer = log.timer()
     prefix = wheels.Prefix(path, runtime.release, python_in(path))
@@ -158,15 +178,15 @@ def _install_toolset(path: str, runtime: Runtime, toolset: Toolset, env: Mapping
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         for wheel in toolset.wheels:
             archive = os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
-            downloader.fetch(mirrored_url(wheel.url, env), archive, wheel.sha256)
+            step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
             wheels.remove_installed(prefix, wheel.project)
             installed += wheels.install(prefix, archive, wheel.project)
-    run_env = build_env(path, env)
+    run_env = build_env(path, step.env)
     # A file that does not compile (pip ignores these too) only costs its pyc; the probe below
     # is what must pass.
     compile_paths(prefix.python, runtime.release,
-                  [os.path.join(prefix.site_packages, name) for name in sorted(set(installed))], run_env, runner)
-    probe = runner.capture([prefix.python, "-c", _TOOLSET_PROBE], run_env)
+                  [os.path.join(prefix.site_packages, name) for name in sorted(set(installed))], run_env, step.runner)
+    probe = step.runner.capture([prefix.python, "-c", _TOOLSET_PROBE], run_env)
     expected = " ".join(w.version for w in toolset.wheels)
     if probe.returncode != 0 or probe.stdout.strip() != expected:
         raise BuildpackError("{} do not work on Python {}: {}".format(

@@ -1,32 +1,27 @@
 """Package-manager tools (pipenv, poetry, uv) at pinned versions, each in a build-only cached
-layer of its own: they read and check the app's lock file at build time and never reach the
-image. The dependencies themselves are always installed by pip (layers/dependencies.py)."""
+layer of its own (the pins are installers.py's): they read and check the app's lock file at build
+time and never reach the image. The dependencies themselves are always installed by pip
+(layers/dependencies.py)."""
 import os
-from typing import Dict, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Tuple
 
-from ..cnb.layers import Layer, LayerTypes
+from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
-from ..log import Log
-from ..runner import Runner
-from . import compare
+from ..installers import Tool
+from . import StepContext, compare
 
 TYPES = LayerTypes(cache=True)
 
 
-class Tool(NamedTuple):
-    name: str                  # also the layer's name and the module run with `python -m`
+class Metadata(NamedTuple):
+    """What a tool's layer is keyed on."""
+    tool: str
     version: str
-    packages: Tuple[str, ...]  # what pip installs
-    min_python: Tuple[int, int]
+    python_version: str
 
 
-PIPENV = Tool("pipenv", "2024.4.1", ("pipenv==2024.4.1",), (3, 8))
-POETRY = Tool("poetry", "2.2.1", ("poetry==2.2.1", "poetry-plugin-export==1.9.0"), (3, 9))
-UV = Tool("uv", "0.13.9", ("uv==0.13.9",), (3, 8))
-
-
-def _wanted(tool: Tool, python_version: str) -> Dict[str, str]:
-    return {"tool": tool.name, "version": tool.version, "python_version": python_version}
+def metadata(tool: Tool, python_version: str) -> Metadata:
+    return Metadata(tool.name, tool.version, python_version)
 
 
 def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
@@ -38,23 +33,31 @@ def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
             hint="Ask for a newer Python, or install from a requirements.txt instead.")
 
 
-def _describe(key: str, old: object, new: object) -> str:
+def _describe(key: str, old: Any, new: Any) -> str:
     return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
 
 
-def retain(layer: Layer, tool: Tool, python_version: str) -> None:
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
+    """Every way previous differs from wanted, in words (() when they match or there is none)."""
+    return compare(previous, wanted._asdict(), _describe).reasons
+
+
+def retain(step: StepContext, tool: Tool) -> None:
     """Keep a cached tool for the next changed build, when no install needs it now."""
-    wanted = _wanted(tool, python_version)
-    if compare(layer.previous_metadata(), wanted, _describe).reuse and layer.has_contents():
-        layer.commit(TYPES, wanted)
+    assert step.python is not None
+    layer = step.layer(tool.name)
+    wanted = metadata(tool, step.python.version)
+    if compare(layer.previous_metadata(), wanted._asdict(), _describe).reuse and layer.has_contents():
+        layer.commit(TYPES, wanted._asdict())
 
 
-def ensure(layer: Layer, tool: Tool, python: str, python_version: str, env: Mapping[str, str],
-           runner: Runner, log: Log) -> Dict[str, str]:
+def ensure(step: StepContext, tool: Tool) -> Dict[str, str]:
     """Install the tool unless the cached copy matches; returns the env to run it with."""
-    wanted = _wanted(tool, python_version)
+    assert step.python is not None
+    layer, log = step.layer(tool.name), step.log
+    wanted = metadata(tool, step.python.version)
     site = os.path.join(layer.path, "site")
-    decision = compare(layer.previous_metadata(), wanted, _describe)
+    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
     if decision.reuse and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
@@ -62,13 +65,14 @@ def ensure(layer: Layer, tool: Tool, python: str, python_version: str, env: Mapp
                                              " ({})".format(decision.reason) if decision.reason else ""))
         timer = log.timer()
         layer.reset()
-        code = runner.run([python, "-m", "pip", "install", "--quiet", "--target", site, "--no-compile"]
-                          + list(tool.packages), env, quiet=True)
+        code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
+                                "--no-compile"] + list(tool.packages), step.env, quiet=True)
         if code != 0:
             raise BuildpackError("Could not install {} {} (pip exited {}).".format(tool.name, tool.version, code),
                                  hint="Check the network or PIP_INDEX_URL, then build again.")
-        layer.commit(TYPES, wanted)
+        layer.commit(TYPES, wanted._asdict())
         log.info("Installed {} in {}".format(tool.name, timer.elapsed()))
+    env = step.env
     out = dict(env)
     out["PYTHONPATH"] = site + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     out["PATH"] = os.path.join(site, "bin") + os.pathsep + env.get("PATH", "")

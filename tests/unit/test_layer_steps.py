@@ -1,0 +1,222 @@
+"""Each layer's decisions as unit tests: typed metadata, every reason for a rebuild, and the
+commands a step runs, with a recording runner and a fake downloader (tests/fakes.py)."""
+import io
+import os
+import tarfile
+import zipfile
+
+import pytest
+
+from fakes import FakeDownloader, RecordingRunner, write_file
+from python_cnb.catalog import Runtime
+from python_cnb.cnb.layers import Layer
+from python_cnb.installers import Installer, PIPENV_TOOL
+from python_cnb.layers import Python, StepContext, dependencies, runtime, tools
+from python_cnb.log import Log
+from python_cnb.project import Project
+from python_cnb.toolset import Toolset, Wheel
+
+RUNTIME = Runtime((3, 12, 1), "amd64", "https://example.test/python-3.12.1.tar.gz", "a" * 64)
+TOOLSET = Toolset((Wheel("pip", "23.3.2", "https://pypi.test/pip-23.3.2-py3-none-any.whl", "b" * 64),
+                   Wheel("setuptools", "68.2.2", "https://pypi.test/setuptools-68.2.2-py3-none-any.whl", "c" * 64),
+                   Wheel("wheel", "0.42.0", "https://pypi.test/wheel-0.42.0-py3-none-any.whl", "d" * 64)))
+WANTED = runtime.metadata(RUNTIME, TOOLSET, "debian-12/amd64")
+
+
+def step(tmp_path, runner=None, downloader=None, python=None):
+    out = io.StringIO()
+    ctx = StepContext(str(tmp_path / "layers"), str(tmp_path / "app"), "debian-12/amd64", {"PATH": "/usr/bin:/bin"},
+                      runner or RecordingRunner(), Log(out), downloader or FakeDownloader({}), python)
+    os.makedirs(ctx.layers_dir, exist_ok=True)
+    os.makedirs(ctx.app_dir, exist_ok=True)
+    return ctx, out
+
+
+# -- runtime: reasons --------------------------------------------------------------------------
+
+def test_runtime_metadata_is_typed_and_keyed_on_archive_target_and_toolset():
+    assert WANTED._asdict() == {"version": "3.12.1", "url": "https://example.test/python-3.12.1.tar.gz",
+                                "sha256": "a" * 64, "target": "debian-12/amd64", "pip": "23.3.2",
+                                "setuptools": "68.2.2", "wheel": "0.42.0"}
+    assert runtime.reasons(WANTED._asdict(), WANTED) == ()
+    assert runtime.reasons({}, WANTED) == ()  # a first build: no reason to give
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"version": "3.12.0"}, "Python version changed (3.12.0 -> 3.12.1)"),
+    ({"target": "ubuntu-22.04/amd64"}, "the build's target changed (ubuntu-22.04/amd64 -> debian-12/amd64)"),
+    ({"url": "https://old.test/python.tar.gz"}, "the catalog's archive for Python 3.12.1 changed"),
+    ({"sha256": "e" * 64}, "the catalog's archive for Python 3.12.1 changed"),
+    ({"url": "https://old.test/python.tar.gz", "sha256": "e" * 64}, "the catalog's archive for Python 3.12.1 changed"),
+    ({"version": "3.11.7", "url": "https://old.test/3.11.7.tar.gz", "sha256": "e" * 64},
+     "Python version changed (3.11.7 -> 3.12.1)"),  # a new version's archive is no news
+    ({"pip": "23.3.1"}, "the pinned pip changed (23.3.1 -> 23.3.2)"),
+    ({"setuptools": "68.0.0"}, "the pinned setuptools changed (68.0.0 -> 68.2.2)"),
+    ({"wheel": "0.41.0"}, "the pinned wheel changed (0.41.0 -> 0.42.0)"),
+])
+def test_each_single_runtime_reason(change, reason):
+    assert runtime.reasons(dict(WANTED._asdict(), **change), WANTED) == (reason,)
+
+
+def test_several_runtime_reasons_are_all_given_in_key_order():
+    previous = dict(WANTED._asdict(), version="3.11.7", target="ubuntu-22.04/amd64", pip="23.3.1")
+    assert runtime.reasons(previous, WANTED) == (
+        "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (ubuntu-22.04/amd64 -> debian-12/amd64)",
+        "the pinned pip changed (23.3.1 -> 23.3.2)")
+
+
+def test_unreadable_runtime_metadata_means_rebuild_with_the_reason(tmp_path):
+    (tmp_path / "python.toml").write_text("[types]\nbuild = tru\n")
+    decision = runtime.decide(Layer(str(tmp_path), runtime.NAME), WANTED)
+    assert not decision.reuse and decision.reason.startswith("python.toml is unreadable (")
+
+
+def test_matching_metadata_without_the_runtimes_files_is_rebuilt(tmp_path):
+    layer = Layer(str(tmp_path), runtime.NAME)
+    layer.commit(runtime.TYPES, WANTED._asdict())
+    decision = runtime.decide(layer, WANTED)
+    assert (decision.reuse, decision.reason) == (False, "the cached runtime's files are missing")
+
+
+# -- runtime: the install step with fakes --------------------------------------------------------
+
+def tar_gz(files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, (text, mode) in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def wheel_bytes(project, version):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("{}/__init__.py".format(project), "__version__ = '{}'\n".format(version))
+        z.writestr("{}-{}.dist-info/METADATA".format(project, version), "Name: {}\n".format(project))
+        z.writestr("{}-{}.dist-info/RECORD".format(project, version), "")
+    return buf.getvalue()
+
+
+def runtime_answers(cmd):
+    """What the new runtime answers: its version, then the toolset's versions."""
+    if cmd[-1].startswith("import sys; print("):
+        return 0, "3.12.1\n"
+    if "pkg_resources" in cmd[-1]:
+        return 0, "23.3.2 68.2.2 0.42.0"
+    return 0, ""
+
+
+def test_runtime_install_downloads_checks_unpacks_the_toolset_and_commits_last(tmp_path):
+    files = {RUNTIME.url: tar_gz({"bin/python3": ("#!/bin/sh\n", 0o755), "lib/python3.12/os.py": ("", 0o644)})}
+    files.update({w.url: wheel_bytes(w.project, w.version) for w in TOOLSET.wheels})
+    runner, downloader = RecordingRunner(runtime_answers), FakeDownloader(files)
+    ctx, out = step(tmp_path, runner, downloader)
+    runtime.install(ctx, RUNTIME, TOOLSET, WANTED)
+
+    assert downloader.fetched == [(RUNTIME.url, RUNTIME.sha256)] + [(w.url, w.sha256) for w in TOOLSET.wheels]
+    layer = os.path.join(ctx.layers_dir, "python")
+    site = os.path.join(layer, "lib", "python3.12", "site-packages")
+    assert sorted(os.listdir(site)) == ["pip", "pip-23.3.2.dist-info", "setuptools", "setuptools-68.2.2.dist-info",
+                                        "wheel", "wheel-0.42.0.dist-info"]
+    compile_cmd, = [c for c in runner.commands if "compileall" in c]
+    compile_env = runner.envs[runner.commands.index(compile_cmd)]
+    assert (compile_env["PYTHONHASHSEED"], compile_env["PYTHONDONTWRITEBYTECODE"]) == ("0", "1")
+    assert compile_cmd[-3:] == [os.path.join(site, n) for n in ("pip", "setuptools", "wheel")]
+    assert "  Installing pip 23.3.2, setuptools 68.2.2 and wheel 0.42.0\n" in out.getvalue()
+    assert Layer(ctx.layers_dir, "python").previous_metadata() == WANTED._asdict()
+
+
+def test_a_runtime_that_reports_another_version_leaves_no_layer(tmp_path):
+    files = {RUNTIME.url: tar_gz({"bin/python3": ("#!/bin/sh\n", 0o755)})}
+    ctx, _ = step(tmp_path, RecordingRunner(lambda cmd: (0, "3.11.7\n")), FakeDownloader(files))
+    with pytest.raises(Exception) as e:
+        runtime.install(ctx, RUNTIME, TOOLSET, WANTED)
+    assert str(e.value).startswith("The archive for Python 3.12.1 does not run as that version: 3.11.7")
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "python.toml"))
+
+
+# -- dependencies ------------------------------------------------------------------------------
+
+DEPS = dependencies.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "1" * 64, "base.txt": "2" * 64})
+
+
+def test_dependencies_reasons_one_at_a_time_and_all_at_once():
+    same = DEPS._asdict()
+    assert dependencies.reasons(same, DEPS) == ()
+    assert dependencies.reasons(dict(same, python_version="3.11.7"), DEPS) == ("Python version changed (3.11.7 -> 3.12.1)",)
+    assert dependencies.reasons(dict(same, installer="pipenv"), DEPS) == ("installer changed (pipenv -> pip)",)
+    files = {"requirements.txt": "0" * 64, "old.txt": "3" * 64}
+    assert dependencies.reasons(dict(same, inputs=files, python_version="3.11.7", target="x"), DEPS) == (
+        "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (x -> debian-12/amd64)",
+        "requirements.txt changed; base.txt added; old.txt removed")
+
+
+def project_for(app_dir, installer, inputs, files=()):
+    return Project(app_dir, frozenset(files or inputs), None, installer, tuple(inputs), (), None, ())
+
+
+def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_path):
+    python = Python("/layers/python/bin/python3", "3.12.1", (3, 12, 1))
+    site = os.path.join(str(tmp_path), "layers", "dependencies", "lib", "python3.12", "site-packages")
+
+    def pip_writes_the_layer(cmd):
+        if cmd[1:4] == ["-m", "pip", "install"]:
+            os.makedirs(site)
+        return 0, ""
+    runner = RecordingRunner(pip_writes_the_layer)
+    ctx, out = step(tmp_path, runner, python=python)
+    ctx.env["PYTHONUSERBASE"] = os.path.join(ctx.layers_dir, "dependencies")
+    write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
+    project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
+    wanted = dependencies.metadata(project, "3.12.1", ctx.target)
+    dependencies.install(ctx, project, wanted)
+    pip, compile_cmd = runner.commands
+    assert pip[:4] == [python.path, "-m", "pip", "install"] and pip[-2:] == ["--requirement", "requirements.txt"]
+    assert "--src" in pip and "compileall" in compile_cmd and compile_cmd[-1] == site
+    assert "  Installing dependencies with pip from requirements.txt\n" in out.getvalue()
+    layer = Layer(ctx.layers_dir, "dependencies")
+    assert layer.previous_metadata()["installer"] == "pip"
+    with open(os.path.join(layer.path, "env", "PYTHONUSERBASE.override")) as f:
+        assert f.read() == layer.path
+
+
+def test_a_failing_pip_leaves_no_dependencies_layer(tmp_path):
+    python = Python("/py/bin/python3", "3.12.1", (3, 12, 1))
+    ctx, _ = step(tmp_path, RecordingRunner(lambda cmd: (1, "")), python=python)
+    ctx.env["PYTHONUSERBASE"] = os.path.join(ctx.layers_dir, "dependencies")
+    write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
+    project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
+    with pytest.raises(Exception) as e:
+        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target))
+    assert str(e.value).startswith("pip could not install the dependencies (exit 1); its output is above.")
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "dependencies.toml"))
+
+
+# -- package-manager tools ---------------------------------------------------------------------
+
+def test_a_tool_is_installed_once_then_reused_and_reinstalled_with_the_reason(tmp_path):
+    python = Python("/py/bin/python3", "3.12.1", (3, 12, 1))
+    runner = RecordingRunner()
+    ctx, out = step(tmp_path, runner, python=python)
+    env = tools.ensure(ctx, PIPENV_TOOL)
+    assert runner.commands[0][-1] == "pipenv==2024.4.1" and "--target" in runner.commands[0]
+    assert env["PYTHONPATH"].startswith(os.path.join(ctx.layers_dir, "pipenv", "site"))
+    os.makedirs(os.path.join(ctx.layers_dir, "pipenv", "site"), exist_ok=True)
+    tools.ensure(ctx, PIPENV_TOOL)
+    assert len(runner.commands) == 1 and "  Reusing pipenv 2024.4.1\n" in out.getvalue()
+    tools.ensure(ctx, PIPENV_TOOL._replace(version="2025.1.0", packages=("pipenv==2025.1.0",)))
+    assert "  Installing pipenv 2025.1.0 (version changed (2024.4.1 -> 2025.1.0))\n" in out.getvalue()
+    assert tools.reasons({"tool": "pipenv", "version": "2024.4.1", "python_version": "3.11.7"},
+                         tools.metadata(PIPENV_TOOL, "3.12.1")) == ("python version changed (3.11.7 -> 3.12.1)",)
+
+
+def test_installers_own_their_manifest_lock_and_tool():
+    assert [(i.value, i.manifest, i.lock.file if i.lock else None, i.tool.name if i.tool else None) for i in Installer] == [
+        ("pip", "requirements.txt", None, None), ("pip-project", "pyproject.toml", None, None),
+        ("pipenv", "Pipfile", "Pipfile.lock", "pipenv"), ("poetry", "pyproject.toml", "poetry.lock", "poetry"),
+        ("uv", "pyproject.toml", "uv.lock", "uv")]
+    assert Installer.for_lock_file("uv.lock") is Installer.UV
+    assert Installer.PIP == "pip"  # what dependencies.toml records
