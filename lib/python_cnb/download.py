@@ -13,7 +13,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, NamedTuple, Optional
 
 from .archive import extract
 from .credentials import Credentials, authorization, split_credentials
@@ -97,25 +97,31 @@ def _seconds(s: float) -> str:
     return "{:g} s".format(round(s, 1))
 
 
+class Patience(NamedTuple):
+    """How long a download may take, and how often it is tried."""
+    read_timeout: float = READ_TIMEOUT_SECONDS  # no data for this long fails an attempt
+    deadline: float = DEADLINE_SECONDS          # the whole download, retries included
+    progress_every: float = PROGRESS_SECONDS    # a progress line this often
+    attempts: int = ATTEMPTS
+
+
 class Downloader:
     """Fetches a URL to a file, verifying its sha256. sleep and clock are injected so tests of
     the retry and deadline paths need not wait; log receives retry and progress lines."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep, timeout: float = READ_TIMEOUT_SECONDS,
-                 deadline: float = DEADLINE_SECONDS, log: Optional[Log] = None,
-                 clock: Callable[[], float] = time.monotonic, progress_every: float = PROGRESS_SECONDS,
-                 attempts: int = ATTEMPTS) -> None:
+    def __init__(self, patience: Patience = Patience(), log: Optional[Log] = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.sleep = sleep
-        self.read_timeout = timeout
-        self.deadline = deadline
+        self.read_timeout = patience.read_timeout
+        self.deadline = patience.deadline
         self.log = log
         self.clock = clock
-        self.progress_every = progress_every
-        self.attempts = attempts
+        self.progress_every = patience.progress_every
+        self.attempts = patience.attempts
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], log: Log) -> "Downloader":
-        return cls(deadline=_deadline_from(env), log=log)
+        return cls(Patience(deadline=_deadline_from(env)), log)
 
     def _say(self, text: str) -> None:
         if self.log is not None:

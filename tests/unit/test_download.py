@@ -15,7 +15,7 @@ import pytest
 
 from python_cnb.archive import UnpackLimits
 from python_cnb.credentials import shown, split_credentials, without_credentials
-from python_cnb.download import Downloader, extract, mirrored_url
+from python_cnb.download import Downloader, Patience, extract, mirrored_url
 from python_cnb.log import Log, mask
 from python_cnb.urls import url_problem
 from python_cnb.errors import BuildpackError
@@ -319,7 +319,7 @@ def test_credentials_in_the_url_are_sent_as_basic_auth_and_follow_a_same_host_re
 
 def test_long_downloads_print_progress(recording, tmp_path):
     out = io.StringIO()
-    Downloader(log=Log(out), progress_every=0.5).fetch(recording + "/slow", str(tmp_path / "f"), "")
+    Downloader(Patience(progress_every=0.5), log=Log(out)).fetch(recording + "/slow", str(tmp_path / "f"), "")
     lines = out.getvalue().splitlines()
     assert lines and all(re.fullmatch(r"  Downloaded 0\.[0-3] MB of 0\.3 MB in [0-9.]+ s", line) for line in lines), lines
 
@@ -327,7 +327,7 @@ def test_long_downloads_print_progress(recording, tmp_path):
 def test_a_server_that_only_drips_is_dropped_after_one_read_window(recording, tmp_path):
     dest = str(tmp_path / "f")
     with pytest.raises(BuildpackError) as e:
-        Downloader(timeout=1.2, attempts=1).fetch(recording + "/drip", dest, "")
+        Downloader(Patience(read_timeout=1.2, attempts=1)).fetch(recording + "/drip", dest, "")
     assert re.fullmatch(r"Could not download {}/drip: the server sent only [2-4] bytes in 1\.[2-9] s\."
                         .format(re.escape(recording)), e.value.message), e.value.message
     assert not os.path.exists(dest)
@@ -336,7 +336,7 @@ def test_a_server_that_only_drips_is_dropped_after_one_read_window(recording, tm
 def test_the_deadline_holds_across_retries(recording, tmp_path):
     started = time.monotonic()
     with pytest.raises(BuildpackError) as e:
-        Downloader(deadline=1.0, timeout=0.4).fetch(recording + "/drip", str(tmp_path / "f"), "")
+        Downloader(Patience(deadline=1.0, read_timeout=0.4)).fetch(recording + "/drip", str(tmp_path / "f"), "")
     assert time.monotonic() - started < 2.5
     assert e.value.message.startswith("Could not download {}/drip".format(recording))
 
