@@ -130,3 +130,15 @@ def http_get(url: str, deadline: float = 30.0) -> str:
             if time.monotonic() > end:
                 raise
             time.sleep(0.2)
+
+
+def download_wheels(requirements: str, dest: str) -> None:
+    """Wheels for CPython 3.12 on manylinux x86_64 (what the mirror's 3.12.1 runs), fetched by the
+    3.12.1 interpreter's own pip: the pip of an older test interpreter cannot select them."""
+    python = os.path.join(runtime_mirror.PYENV_VERSIONS, "3.12.1", "bin", "python3")
+    fetched = subprocess.run([python, "-m", "pip", "download", "--quiet", "--dest", dest, "--only-binary", ":all:",
+                              "--platform", "manylinux2014_x86_64", "--python-version", "3.12",
+                              "--implementation", "cp", "--abi", "cp312", "-r", requirements],
+                             env=dict(os.environ, PIP_FIND_LINKS=""), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True)
+    assert fetched.returncode == 0, fetched.stdout

@@ -3,11 +3,11 @@ archives and toolset wheels, so with an app that vendors its wheels `pack build 
 builds and the image serves."""
 import os
 import subprocess
-import sys
 
 import pytest
 
 from conftest import ENV, ROOT, SETTINGS, Pack, run, serve
+from phasekit import download_wheels
 
 OFFLINE_BUILDER = "localhost/python-cnb/builder:bookworm-offline"
 
@@ -29,13 +29,7 @@ def offline_builder(mirror):
 
 def test_offline_buildpack_with_vendored_wheels_builds_with_no_network(pack, offline_builder):
     app = pack.app("flask_vendored_wheels")
-    vendor = os.path.join(app, "vendor")
-    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", vendor,
-                              "--only-binary", ":all:", "--platform", "manylinux2014_x86_64", "--python-version", "3.12",
-                              "--implementation", "cp", "--abi", "cp312", "-r", os.path.join(app, "requirements.txt")],
-                             env=dict(os.environ, PIP_FIND_LINKS=""), stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, universal_newlines=True)
-    assert fetched.returncode == 0, fetched.stdout
+    download_wheels(os.path.join(app, "requirements.txt"), os.path.join(app, "vendor"))
     image = "localhost/python-cnb-e2e/offline"
     result = Pack(None, offline_builder).build(app, image, fresh=True, extra=["--network", "none"])
     assert result.returncode == 0, result.stdout

@@ -1,26 +1,20 @@
 """Apps that vendor their packages (vendor/ or wheels/ holding wheels or sdists): pip installs from
 that directory alone, so the build needs no index and no network."""
 import os
-import subprocess
-import sys
 
+from phasekit import download_wheels
 from python_cnb.layers.dependencies import installed_distributions
 
 
-def download_wheels(app):
+def vendor_wheels(app):
     vendor = os.path.join(app, "vendor")
-    fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", vendor,
-                              "--only-binary", ":all:", "--platform", "manylinux2014_x86_64", "--python-version", "3.12",
-                              "--implementation", "cp", "--abi", "cp312", "-r", os.path.join(app, "requirements.txt")],
-                             env=dict(os.environ, PIP_FIND_LINKS=""), stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, universal_newlines=True)
-    assert fetched.returncode == 0, fetched.stdout
+    download_wheels(os.path.join(app, "requirements.txt"), vendor)
     return vendor
 
 
 def test_vendored_wheels_install_with_no_index_and_key_the_layer(phase):
     p = phase("flask_vendored_wheels")
-    vendor = download_wheels(p.app)
+    vendor = vendor_wheels(p.app)
     p.set_env("PIP_INDEX_URL", "http://127.0.0.1:9/simple")  # nothing listens there: no index is used
     cold = p.build()
     assert cold.returncode == 0, cold.stdout
