@@ -9,6 +9,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make demo       build examples/ with real pack on a local Docker engine and serve it"
+	@echo "make build      APP=<dir> IMAGE=<name> [BUILD_ENV=\"K=V ...\"]: build any app the same way"
 	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
 	@echo "make test-unit  unit, phase and reliability tests (no engine)"
 	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"

@@ -3,7 +3,7 @@
 P := tools/platform
 NEWEST_PY := $(lastword $(PYTHON_VERSIONS))
 
-.PHONY: platform release engine-stop
+.PHONY: platform build release engine-stop
 
 # The builder takes the buildpack from the registry, as a platform team's would.
 platform:
@@ -20,6 +20,10 @@ test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok
 
 demo: platform
 	python3 $(P)/demo.py
+
+# Any app: make build APP=path/to/app IMAGE=my-app [BUILD_ENV="BP_PYTHON_VERSION=3.11 DISABLE_COLLECTSTATIC=1"]
+build: platform
+	python3 $(P)/build_app.py "$(APP)" "$(IMAGE)" "$(BUILD_ENV)"
 
 bench: platform $(VENVS)/$(NEWEST_PY)/ok
 	$(VENVS)/$(NEWEST_PY)/bin/python $(P)/bench.py
