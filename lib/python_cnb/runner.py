@@ -39,7 +39,6 @@ def stop_on_signals(signals=(signal.SIGTERM, signal.SIGINT)) -> None:
 class Runner:
     def __init__(self, log: Log) -> None:
         self.log = log
-        self.commands = []  # type: List[List[str]]  # what ran, in order: the log's summary and tests use it
 
     def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None,
             quiet: bool = False) -> int:
@@ -75,7 +74,6 @@ class Runner:
         return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
     def _start(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str], stderr: int) -> subprocess.Popen:
-        self.commands.append(list(cmd))
         return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
                                 universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
                                 preexec_fn=_own_group_dying_with(os.getpid()))

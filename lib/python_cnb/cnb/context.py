@@ -1,5 +1,5 @@
-"""What the lifecycle hands a buildpack in each phase (Buildpack API 0.10: env vars, the working
-directory is the app; positional arguments are gone)."""
+"""What the lifecycle hands a buildpack in each phase (Buildpack API 0.10 and later; this buildpack
+declares 0.11): env vars, the working directory is the app, no positional arguments."""
 import os
 import platform
 from typing import Dict, Mapping, NamedTuple, Optional, Tuple
