@@ -53,6 +53,7 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: Optional[U
             with tar:
                 _extract_stream(tar, dest, name, limits)
         _strip_single_top_dir(dest)
+        _check_links(dest, name)
     except BaseException:
         _empty(dest)
         raise
@@ -204,6 +205,17 @@ def _empty(dest: str) -> None:
                 os.remove(path)
             except OSError:
                 pass
+
+
+def _check_links(dest: str, archive: str) -> None:
+    """Every symlink still points inside dest once the top directory is gone: a link that was
+    inside one level down (a/b -> ..) can point out of the layer one level up."""
+    root = os.path.realpath(dest)
+    for here, dirs, files in os.walk(dest):
+        for name in dirs + files:
+            path = os.path.join(here, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), root):
+                raise _unsafe(archive, os.path.relpath(path, dest), "a symlink out of the layer")
 
 
 def _strip_single_top_dir(dest: str) -> None:

@@ -106,4 +106,8 @@ def mirrored_url(url: str, env: Mapping[str, str]) -> str:
     else:
         new_path = parsed.path.rstrip("/") + path
     bare = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, new_path, original.query, ""))
-    return with_userinfo(bare, userinfo_of(mirror.base))
+    result = with_userinfo(bare, userinfo_of(mirror.base))
+    problem = url_problem(result)  # a setting can pass its own checks and still make no URL
+    if problem:
+        raise _bad(mirror.variable, "makes the download URL {}, which {}".format(shown(result), problem))
+    return result

@@ -23,8 +23,10 @@ FUZZ = settings(max_examples=150, deadline=None, database=None, suppress_health_
 CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
 # Text with more than its share of what breaks parsers and writers: control characters,
 # backslashes, quotes, brackets, TOML and JSON punctuation.
-tricky_text = st.text(alphabet=st.one_of(st.characters(), st.sampled_from(CONTROL + "\\\"'[]{}=#.,:\n\r\t ")),
-                      max_size=60)
+# No lone surrogates: no file holds them (and old hypothesis releases draw them).
+CHARACTERS = st.characters(blacklist_categories=("Cs",))
+tricky_text = st.text(alphabet=st.one_of(CHARACTERS,
+                                         st.sampled_from(CONTROL + "\\\"'[]{}=#.,:\n\r\t ")), max_size=60)
 
 
 def analysed(files, env=None):
@@ -80,7 +82,7 @@ def test_version_files_and_bp_python_version_through_the_analysis(runtime_txt, p
 # -- Procfile -----------------------------------------------------------------------------------
 
 process_type = st.from_regex(r"\A[A-Za-z0-9_.-]{1,12}\Z")
-command = st.text(min_size=1, max_size=40).map(
+command = st.text(alphabet=CHARACTERS, min_size=1, max_size=40).map(
     lambda c: c.replace("\n", " ").replace("\r", " ").replace("\x00", " ")).filter(lambda c: c.strip())
 
 
@@ -153,7 +155,7 @@ def test_any_pipfile_lock_is_analysed_or_a_buildpack_error(data):
 
 # -- the TOML writer ----------------------------------------------------------------------------
 
-any_string = st.one_of(st.text(max_size=40), st.text(alphabet=st.sampled_from(CONTROL + "\\\"'u0x,[]"), max_size=40))
+any_string = st.one_of(st.text(alphabet=CHARACTERS, max_size=40), st.text(alphabet=st.sampled_from(CONTROL + "\\\"'u0x,[]"), max_size=40))
 
 
 def vendored_can_read(text):

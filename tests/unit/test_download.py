@@ -147,6 +147,18 @@ def test_portable_top_dir_is_stripped_and_setuid_dropped(tmp_path):
     assert stat.S_IMODE(os.stat(str(dest / "bin" / "python3")).st_mode) == 0o755
 
 
+def test_a_link_that_points_out_once_the_top_dir_is_stripped_is_refused(tmp_path):
+    """Found by the property test: a/a -> .. is inside the layer where it was unpacked, and
+    points out of it once the single top directory a/ is stripped."""
+    archive = _tar(tmp_path, [_special("a/a", tarfile.SYMTYPE, "..")])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest))
+    assert e.value.message == "Refusing to unpack t.tar.gz: entry 'a' is a symlink out of the layer."
+    assert os.listdir(str(dest)) == []
+
+
 def test_classic_layout_is_kept(tmp_path):
     archive = _tar(tmp_path, [_file("./bin/python3"), _file("./lib/x")])
     dest = tmp_path / "layer"
@@ -400,3 +412,4 @@ def test_a_zst_that_holds_no_tar(tmp_path):
     with pytest.raises(BuildpackError) as e:
         extract(str(path), str(dest), "zst")
     assert e.value.message == "python.tar.zst is not a readable tar archive (invalid header)."
+
