@@ -4,7 +4,9 @@ inputs give the same bytes, so image layers are reused and two builds of an app 
 - PYTHONHASHSEED=0: marshal writes a set constant's items in hash order.
 - PYTHONDONTWRITEBYTECODE=1: what the compiling interpreter itself imports at start-up (a .pth
   such as setuptools' distutils hack) must not leave a timestamp pyc that compileall then keeps.
-compileall's workers (-j 0) use every core."""
+- One process, files in sorted order: marshal flags a constant by its reference count, which
+  depends on what the process compiled before, so parallel workers (which take files in no
+  fixed order) give different bytes from one build to the next."""
 from typing import Mapping, Sequence
 
 from .runner import Runner
@@ -13,10 +15,8 @@ from .runner import Runner
 def compile_command(python: str, release: Sequence[int], paths: Sequence[str]) -> list:
     args = [python, "-m", "compileall", "-q"]
     if tuple(release[:2]) >= (3, 7):
-        args += ["--invalidation-mode", "unchecked-hash", "-j", "0"]
-    elif tuple(release[:2]) >= (3, 5):
-        args += ["-j", "0"]
-    return args + list(paths)
+        args += ["--invalidation-mode", "unchecked-hash"]
+    return args + sorted(paths)
 
 
 def compile_paths(python: str, release: Sequence[int], paths: Sequence[str], env: Mapping[str, str],

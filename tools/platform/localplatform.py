@@ -69,7 +69,9 @@ class Mirror:
         runtime_mirror.build_mirror(self.cache, versions=self.versions)
         self.server = runtime_mirror.serve(self.cache)
         os.makedirs(self.mount_dir, exist_ok=True)
-        runtime_mirror.write_catalog(self.cache, self.server.url, os.path.join(self.mount_dir, "catalog.yaml"))
+        # Only the versions asked for: the shared cache may hold more (make build adds every local one).
+        runtime_mirror.write_catalog(self.cache, self.server.url, os.path.join(self.mount_dir, "catalog.yaml"),
+                                     versions=self.versions)
         os.chmod(self.mount_dir, 0o755)  # the build runs as the image's CNB user
         return self
 

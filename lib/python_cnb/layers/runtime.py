@@ -95,7 +95,7 @@ def _damage(layer_path: str, version: str) -> str:
     else what is wrong. About 30 ms: cheap enough for every build."""
     env = build_env(layer_path, {"PATH": "/usr/bin:/bin"})
     try:
-        probe = subprocess.run([python_in(layer_path), "-I", "-c", _PROBE], env=env, stdout=subprocess.PIPE,
+        probe = subprocess.run([python_in(layer_path), "-I", "-B", "-c", _PROBE], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, universal_newlines=True, errors="replace", timeout=60)
     except (OSError, subprocess.SubprocessError) as e:
         return "it does not start: {}".format(getattr(e, "strerror", None) or type(e).__name__)
@@ -151,7 +151,7 @@ def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) 
                              hint="The catalog entry points at something that is not a CPython runtime.")
     if not os.path.exists(os.path.join(bindir, "python")):
         os.symlink(os.path.basename(python), os.path.join(bindir, "python"))
-    probe = runner.capture([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+    probe = runner.capture([python, "-B", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                            build_env(path, env))
     if probe.returncode != 0 or probe.stdout.strip() != runtime.version:
         raise BuildpackError(
@@ -181,7 +181,8 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
             step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
             wheels.remove_installed(prefix, wheel.project)
             installed += wheels.install(prefix, archive, wheel.project)
-    run_env = build_env(path, step.env)
+    # The probes below must not write pycs into the layer: only what compile_paths writes belongs.
+    run_env = dict(build_env(path, step.env), PYTHONDONTWRITEBYTECODE="1")
     # A file that does not compile (pip ignores these too) only costs its pyc; the probe below
     # is what must pass.
     compile_paths(prefix.python, runtime.release,
