@@ -37,7 +37,11 @@ def main() -> None:
         name = signal.Signals(stopped.signum).name
         log.error(BuildpackError("The build was stopped ({}).".format(name),
                                  hint="Nothing it left half-done is kept: the next build starts those steps again."))
-        sys.exit(exitcodes.STOPPED_BY_SIGNAL + stopped.signum)
+        # Exit without the interpreter's teardown: objects the signal cut short mid-construction
+        # (an HTTP response, say) would print "Exception ignored" noise after the message.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exitcodes.STOPPED_BY_SIGNAL + stopped.signum)
     except Exception as unexpected:  # noqa: B902 -- the one place an unexpected error is reported
         known = environment_error(unexpected)
         if known:
