@@ -42,9 +42,6 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     )
 
 
-def _read(app_dir: str, name: str) -> str:
-    return appfiles.read_text(app_dir, name)
-
 
 # -- Python version: first found wins ---------------------------------------------------------
 
