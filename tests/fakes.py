@@ -13,6 +13,14 @@ class RecordingRunner:
         self.answer = answer or (lambda cmd: (0, ""))
         self.commands: List[List[str]] = []
         self.envs: List[Dict[str, str]] = []
+        self.stdins: Dict[int, bytes] = {}  # by index in commands, for run_together's jobs
+
+    def run_together(self, jobs, env: Mapping[str, str]) -> List[int]:
+        codes = []
+        for cmd, stdin in jobs:
+            self.stdins[len(self.commands)] = stdin
+            codes.append(self.run(cmd, env))
+        return codes
 
     def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None, quiet: bool = False) -> int:
         self.commands.append(list(cmd))

@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "platform"))
 import runtime_mirror  # noqa: E402
+from python_cnb.cnb import tomlfile  # noqa: E402  (tests/conftest.py puts lib/ on sys.path)
 import localplatform  # noqa: E402
 
 free_port = localplatform.free_port  # phase and reliability tests import it from here
@@ -93,11 +94,32 @@ class Phase:
         return subprocess.run([os.path.join(ROOT, "bin", "detect")], cwd=self.app, env=self.env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
 
-    def build(self) -> subprocess.CompletedProcess:
+    def build(self, plan: str = '[[entries]]\nname = "python"\n') -> subprocess.CompletedProcess:
         with open(os.path.join(self.root, "plan.toml"), "w") as f:
-            f.write('[[entries]]\nname = "python"\n')
+            f.write(plan)
         return subprocess.run([os.path.join(ROOT, "bin", "build")], cwd=self.app, env=self.env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+
+    def restore_as_the_lifecycle_would(self) -> None:
+        """Between two builds, what the lifecycle gives the next one back (Buildpack API, layer
+        types): a cached layer whole, a launch-only layer's TOML alone (the image keeps the rest),
+        nothing of any other; every TOML without its [types]. SBOM files stay."""
+        for name in sorted(os.listdir(self.layers)):
+            if not name.endswith(".toml") or name in ("launch.toml", "build.toml", "store.toml"):
+                continue
+            toml_path = os.path.join(self.layers, name)
+            layer = toml_path[:-len(".toml")]
+            data = tomlfile.read(toml_path)
+            types = data.pop("types", {})
+            if not types.get("cache") and os.path.isdir(layer):
+                shutil.rmtree(layer)
+            if types.get("cache") or types.get("launch"):
+                tomlfile.write(toml_path, data)
+            else:
+                os.remove(toml_path)
+        for name in ("launch.toml", "build.toml"):
+            if os.path.exists(os.path.join(self.layers, name)):
+                os.remove(os.path.join(self.layers, name))
 
     def read(self, *parts: str) -> str:
         with open(os.path.join(self.layers, *parts)) as f:

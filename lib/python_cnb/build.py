@@ -4,19 +4,19 @@ import datetime
 import os
 import signal
 import sys
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from . import catalog, process, sbom, toolset
 from .catalog import Runtime, Stack
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.launch import write_launch
-from .cnb.layers import Layer, environment_error
+from .cnb.layers import Layer, LayerTypes, environment_error
 from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
 from .hooks import run_hook
-from .layers import Python, StepContext, dependencies, launch_config, nltk, pip_cache, runtime, tools
+from .layers import Decision, Python, StepContext, dependencies, launch_config, nltk, pip_cache, rebuild, retention, runtime, tools
 from .log import Log
 from .project import Project, analyse
 from .runner import Runner, stop_on_signals
@@ -75,8 +75,19 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     target_key = "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch)
     step = StepContext(ctx.layers_dir, ctx.app_dir, target_key, dict(ctx.env), runner, log, downloader)
 
+    kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
+    deps_layer = step.layer(dependencies.NAME)
+    deps_wanted = dependencies.metadata(project, chosen.version, target_key) if project.installer else None
+    deps_decision = dependencies.decide(deps_layer, deps_wanted, kept.needs) if deps_wanted else None
+    # the dependencies read from the previous image's bill of materials when they stay there
+    dists = sbom.read_distributions(ctx.layers_dir, dependencies.NAME) if deps_decision and deps_decision.reuse \
+        and not deps_layer.has_contents() else None
+    if deps_decision and deps_decision.reuse and not deps_layer.has_contents() and dists is None:
+        deps_decision = rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing")
+
     log.header("Python runtime")
-    _runtime(step, chosen, tools_for_runtime)
+    installing = ("the dependencies are installed",) if deps_decision and not deps_decision.reuse else ()
+    _runtime(step, chosen, tools_for_runtime, kept.needs + installing, kept.types)
     sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen, tools_for_runtime), version)
     python = Python(runtime.python_in(runtime_layer.path), chosen.version, chosen.release)
     step = step._replace(env=_build_env(ctx), python=python)
@@ -84,17 +95,17 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     run_hook("pre_compile", ctx.app_dir, step.env, runner, log)
     log.header("Dependencies")
     installed: List[str] = []
-    deps_layer = step.layer(dependencies.NAME)
-    if project.installer is None:
+    if project.installer is None or deps_wanted is None or deps_decision is None:
         log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
     else:
         pip_cache.keep(step.layer(pip_cache.NAME),
                        pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
-        _dependencies(step, project)
-        dists = dependencies.distributions(deps_layer.path)
+        _dependencies(step, project, (deps_wanted, deps_decision), kept.types)
+        if dists is None:
+            dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]
-    step.env.update(nltk.step(step.layer(nltk.NAME), ctx.app_dir, dependencies.distributions(deps_layer.path),
+    step.env.update(nltk.step(step.layer(nltk.NAME), ctx.app_dir, dists or [],
                               nltk.BuildTools(python.path, step.env, runner, log)))
     collectstatic(step, installed)
     run_hook("post_compile", ctx.app_dir, step.env, runner, log)
@@ -105,17 +116,27 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     log.info("Build finished in {}".format(timer.elapsed()))
 
 
-def _runtime(step: StepContext, chosen: Runtime, tools_for_runtime: toolset.Toolset) -> None:
+def _runtime(step: StepContext, chosen: Runtime, tools_for_runtime: toolset.Toolset, needs: Tuple[str, ...],
+             types: LayerTypes) -> None:
+    """needs: why this build needs the runtime at hand; types: how the layer is kept after it."""
     layer = step.layer(runtime.NAME)
     wanted = runtime.metadata(chosen, tools_for_runtime, step.target)
-    decision = runtime.decide(layer, wanted)
+    decision = runtime.decide(layer, wanted, needs)
     if decision.reuse:
-        layer.commit(runtime.TYPES, wanted._asdict())
+        _keep(layer, types, wanted._asdict())
         step.log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
         return
     if decision.reason:
         step.log.info("Replacing the cached runtime: {}".format(decision.reason))
-    runtime.install(step, chosen, tools_for_runtime, wanted)
+    runtime.install(step, chosen, tools_for_runtime, wanted, types)
+
+
+def _keep(layer: Layer, types: LayerTypes, metadata: Dict[str, Any]) -> None:
+    """A reused layer: as it is where it is (the previous image, or the restored cache)."""
+    if layer.has_contents():
+        layer.commit(types, metadata)
+    else:
+        layer.keep_in_image(metadata)
 
 
 def _build_env(ctx: BuildContext) -> Dict[str, str]:
@@ -183,14 +204,14 @@ def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log
             hint="Ask for {}.{} to always get the newest patch.".format(chosen.release[0], chosen.release[1]))
 
 
-def _dependencies(step: StepContext, project: Project) -> None:
+def _dependencies(step: StepContext, project: Project, decided: Tuple[dependencies.Metadata, Decision],
+                  types: LayerTypes) -> None:
     assert step.python is not None and project.installer is not None
     layer, log, python = step.layer(dependencies.NAME), step.log, step.python
-    wanted = dependencies.metadata(project, python.version, step.target)
-    decision = dependencies.decide(layer, wanted)
+    wanted, decision = decided
     tool = project.installer.tool
     if decision.reuse:
-        layer.commit(dependencies.TYPES, wanted._asdict())
+        _keep(layer, types, wanted._asdict())
         if tool:
             tools.retain(step, tool)
         log.info("Reusing dependencies ({} and Python {} unchanged)".format(
@@ -204,7 +225,7 @@ def _dependencies(step: StepContext, project: Project) -> None:
         named = lock.file if lock and lock.file in project.files else project.installer.manifest
         tools.check_python(tool, python.release, named)
         tool_env = tools.ensure(step, tool)
-    dependencies.install(step, project, wanted, tool_env)
+    dependencies.install(step, project, wanted, tool_env, types)
 
 
 def _processes(ctx: BuildContext, project: Project, installed: List[str], log: Log) -> None:

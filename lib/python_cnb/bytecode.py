@@ -4,25 +4,73 @@ inputs give the same bytes, so image layers are reused and two builds of an app 
 - PYTHONHASHSEED=0: marshal writes a set constant's items in hash order.
 - PYTHONDONTWRITEBYTECODE=1: what the compiling interpreter itself imports at start-up (a .pth
   such as setuptools' distutils hack) must not leave a timestamp pyc that compileall then keeps.
-- One process, files in sorted order: marshal flags a constant by its reference count, which
-  depends on what the process compiled before, so parallel workers (which take files in no
-  fixed order) give different bytes from one build to the next."""
-from typing import Mapping, Sequence
+- Fixed shards: marshal flags a constant by its reference count, which depends on what the
+  process compiled before. So each of SHARDS processes compiles a fixed, sorted slice of the
+  files; never a worker pool (which takes files in no fixed order) and never a count taken from
+  the machine's CPUs (another machine would slice differently and write other bytes)."""
+import os
+from typing import List, Mapping, Sequence
 
 from .runner import Runner
 
+SHARDS = 4
 
-def compile_command(python: str, release: Sequence[int], paths: Sequence[str]) -> list:
+
+def compile_command(python: str, release: Sequence[int]) -> List[str]:
+    """compileall reading the files to compile from stdin, one per line."""
     args = [python, "-m", "compileall", "-q"]
     if tuple(release[:2]) >= (3, 7):
         args += ["--invalidation-mode", "unchecked-hash"]
-    return args + sorted(paths)
+    return args + ["-i", "-"]
+
+
+def sources(paths: Sequence[str]) -> List[str]:
+    """The .py files compileall would find under paths, in sorted order: it skips __pycache__ and
+    does not descend into linked directories. A name with a newline cannot be listed one per
+    line; it stays uncompiled (Python compiles it in memory on import)."""
+    found = []  # type: List[str]
+    for top in sorted(paths):
+        if os.path.isfile(top):
+            found.append(top)
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = [d for d in dirnames if d != "__pycache__" and not os.path.islink(os.path.join(dirpath, d))]
+            found += [os.path.join(dirpath, f) for f in filenames if f.endswith(".py")]
+    return sorted(f for f in found if "\n" not in f)
+
+
+def shards(files: Sequence[str], count: int = SHARDS) -> List[List[str]]:
+    """Consecutive slices of files of about equal source size (compile time follows size)."""
+    sizes = [_size(f) for f in files]
+    total, filled = sum(sizes), 0
+    out = []  # type: List[List[str]]
+    current = []  # type: List[str]
+    for path, size in zip(files, sizes):
+        current.append(path)
+        filled += size
+        if filled * count >= total * (len(out) + 1) and len(out) < count - 1:
+            out.append(current)
+            current = []
+    return [s for s in out + [current] if s]
 
 
 def compile_paths(python: str, release: Sequence[int], paths: Sequence[str], env: Mapping[str, str],
                   runner: Runner) -> int:
-    """compileall's exit code (1 when a file does not compile; its output is in the log then)."""
-    if not paths:
+    """0, or compileall's exit code (1 when a file does not compile; its output is in the log then)."""
+    files = sources(paths)
+    if not files:
         return 0
     compile_env = dict(env, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
-    return runner.run(compile_command(python, release, paths), compile_env, quiet=True)
+    if release[0] >= 3:  # stdin carries file names: any bytes a file system allows (2.7 reads bytes)
+        compile_env["PYTHONIOENCODING"] = "utf-8:surrogateescape"
+    command = compile_command(python, release)
+    codes = runner.run_together([(command, b"".join(os.fsencode(f) + b"\n" for f in shard)) for shard in shards(files)],
+                                compile_env)
+    return max(codes)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -7,7 +7,8 @@ outright (SIGKILL cannot be forwarded; the kernel's parent-death signal does it)
 import os
 import signal
 import subprocess
-from typing import Any, List, Mapping, Optional
+import tempfile
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import BuildStopped
 from .log import Log
@@ -62,6 +63,34 @@ class Runner:
                 self.log.detail(line)
         return code
 
+    def run_together(self, jobs: Sequence[Tuple[List[str], bytes]], env: Mapping[str, str]) -> List[int]:
+        """Run (command, stdin) jobs at once, quietly; their exit codes in order. The output of a
+        job that fails is shown, then. Stopping the build stops them all."""
+        procs = []  # type: List[Tuple[subprocess.Popen, Any]]
+        try:
+            for cmd, stdin in jobs:
+                out = tempfile.TemporaryFile()
+                procs.append((subprocess.Popen(cmd, env=dict(env), stdin=subprocess.PIPE, stdout=out,
+                                               stderr=subprocess.STDOUT, preexec_fn=_own_group_dying_with(os.getpid())),
+                              out))
+                _feed(procs[-1][0], stdin)
+            codes = [proc.wait() for proc, _ in procs]
+        except BaseException:
+            for proc, _ in procs:
+                _stop(proc)
+            raise
+        finally:
+            outputs = []
+            for _, out in procs:
+                out.seek(0)
+                outputs.append(out.read().decode("utf-8", "replace"))
+                out.close()
+        for code, output in zip(codes, outputs):
+            if code != 0:
+                for line in output.splitlines(True)[-40:]:
+                    self.log.detail(line)
+        return codes
+
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None
                 ) -> "subprocess.CompletedProcess[str]":
         """Run cmd for its output (not shown in the log)."""
@@ -77,6 +106,16 @@ class Runner:
         return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
                                 universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
                                 preexec_fn=_own_group_dying_with(os.getpid()))
+
+
+def _feed(proc: subprocess.Popen, data: bytes) -> None:
+    """Write a job's stdin and close it; a job that exits without reading fails on its own."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
 
 
 def _own_group_dying_with(parent: int):

@@ -4,7 +4,7 @@ every build, reused layers included: they are small, and the lifecycle reads the
 import json
 import os
 import urllib.parse
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Runtime
 from .credentials import without_credentials
@@ -48,3 +48,17 @@ def write(layers_dir: str, layer_name: str, components: List[Dict[str, object]],
     with open(path, "w", encoding="utf-8") as f:
         json.dump(_document(components, tool_version), f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def read_distributions(layers_dir: str, layer_name: str) -> Optional[List[Tuple[str, str]]]:
+    """(name, version) of each library in a layer's SBOM as write() wrote it (the lifecycle
+    brings it back with a layer kept in the image only); None when it is missing or not ours."""
+    try:
+        with open(os.path.join(layers_dir, layer_name + ".sbom.cdx.json"), encoding="utf-8") as f:
+            document = json.load(f)
+        found = [(c["name"], c["version"]) for c in document["components"] if c.get("type") == "library"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not all(isinstance(n, str) and isinstance(v, str) for n, v in found):
+        return None
+    return sorted(found)

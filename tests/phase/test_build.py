@@ -22,7 +22,7 @@ def serve_and_get(p, command):
 
 def runtime_toml(index, version, base_url):
     entry = [r for r in index["runtimes"] if r["version"] == version][0]
-    return ('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\nversion = "{v}"\n'
+    return ('[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\nversion = "{v}"\n'
             'url = "{base}/runtimes/python-{v}.tar.gz"\nsha256 = "{sha}"\ntarget = "debian-12/amd64"\n'
             'pip = "23.3.2"\nsetuptools = "68.2.2"\nwheel = "0.42.0"\n'
             .format(v=version, base=base_url, sha=entry["sha256"]))
@@ -44,7 +44,8 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
     assert p.read("launch.toml") == ('[[processes]]\ntype = "web"\ncommand = [ "gunicorn", "--worker-tmp-dir", '
                                      '"/dev/shm", "app:app",]\nargs = []\ndefault = true\n\n')
     deps_toml = p.read("dependencies.toml")
-    assert deps_toml.startswith('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\ninstaller = "pip"\n'
+    # kept in the image only: nothing in this app needs Python at hand on every build (retention.py)
+    assert deps_toml.startswith('[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\ninstaller = "pip"\n'
                                 'python_version = "3.12.1"\ntarget = "debian-12/amd64"\n\n[metadata.inputs]\n'
                                 '"requirements.txt" = "')
     assert p.read("dependencies", "env", "PYTHONUSERBASE.override") == os.path.join(p.layers, "dependencies")

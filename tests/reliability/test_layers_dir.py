@@ -32,8 +32,8 @@ def built_app(phase):
 
 
 CORRUPT_PYTHON_TOML = [
-    ("garbled", lambda p: rewrite(p, "python.toml", lambda t: t.replace("build = true", "build = tru")),
-     "python.toml is unreadable (invalid literal for int() with base 0: 'tru' (line 2 column 1 char 8))"),
+    ("garbled", lambda p: rewrite(p, "python.toml", lambda t: t.replace("launch = true", "launch = tru")),
+     "python.toml is unreadable (invalid literal for int() with base 0: 'tru' (line 3 column 1 char 22))"),
     ("metadata a string", lambda p: rewrite(p, "python.toml", lambda t: 'metadata = "3.12.1"\n'),
      "python.toml is not what this buildpack writes ([metadata] is a string, not a table)"),
     ("version an integer", lambda p: rewrite(p, "python.toml", lambda t: t.replace('version = "3.12.1"', "version = 3")),
@@ -71,7 +71,7 @@ def test_an_untrustworthy_dependencies_toml_rebuilds_the_dependencies_with_the_r
     result = run(p)
     assert result.returncode == 0, result.stdout
     assert ("  Rebuilding dependencies: dependencies.toml is unreadable (Key group not on a line by itself. "
-            "(line 11 column 1 char 132))\n") in result.stdout, result.stdout
+            "(line 11 column 1 char 134))\n") in result.stdout, result.stdout
     assert "Traceback" not in result.stdout
     for parse in toml_parsers():
         assert parse(p.read("dependencies.toml"))["metadata"]["installer"] == "pip"
@@ -87,9 +87,13 @@ def test_a_plain_file_where_a_layer_directory_belongs(phase, layer):
     result = run(p, timeout=120)
     assert result.returncode == 0, result.stdout
     assert "Traceback" not in result.stdout
-    assert os.path.isdir(path)
     if layer == "python":
-        assert "  Replacing the cached runtime: the cached runtime's files are missing\n" in result.stdout
+        # the runtime is kept in the image only (retention.py): the file is no layer and is gone,
+        # and the TOML tells the lifecycle to keep the previous image's runtime layer
+        assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in result.stdout
+        assert not os.path.lexists(path)
+    else:
+        assert os.path.isdir(path)
     assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.toml"]
 
 

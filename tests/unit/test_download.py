@@ -186,6 +186,26 @@ def test_unsafe_entries_are_refused(tmp_path, entry, what):
     assert not os.path.exists(str(tmp_path / "escape"))
 
 
+@pytest.mark.parametrize("entries, refused, what", [
+    # a link inside the layer, then a file written through it, or through link/.. (where the
+    # link points, then up): checks of the name alone would pass both
+    ([_special("lib/up", tarfile.SYMTYPE, ".."), _file("lib/up/../../escape")], "lib/up/../../escape",
+     "a path outside the layer"),
+    ([_special("lib/here", tarfile.SYMTYPE, "."), _special("lib/here/link", tarfile.SYMTYPE, "../..")],
+     "lib/here/link", "a symlink out of the layer"),
+    ([_special("lib/dot", tarfile.SYMTYPE, "."), _file("lib/dot/dot/../../../escape")],
+     "lib/dot/dot/../../../escape", "a path outside the layer"),
+])
+def test_entries_through_links_unpacked_earlier_are_refused(tmp_path, entries, refused, what):
+    archive = _tar(tmp_path, [_file("bin/python3")] + entries)
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest))
+    assert e.value.message == "Refusing to unpack t.tar.gz: entry {!r} is {}.".format(refused, what)
+    assert not os.path.exists(str(tmp_path / "escape"))
+
+
 def test_garbage_is_not_an_archive(tmp_path):
     path = tmp_path / "junk.tar.gz"
     path.write_bytes(b"not a tarball at all")

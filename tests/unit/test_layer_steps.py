@@ -11,7 +11,7 @@ from fakes import FakeDownloader, RecordingRunner, write_file
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import Installer, PIPENV_TOOL
-from python_cnb.layers import Python, StepContext, dependencies, runtime, tools
+from python_cnb.layers import Decision, Python, StepContext, dependencies, runtime, tools
 from python_cnb.log import Log
 from python_cnb.project import Project
 from python_cnb.toolset import Toolset, Wheel
@@ -71,11 +71,32 @@ def test_unreadable_runtime_metadata_means_rebuild_with_the_reason(tmp_path):
     assert not decision.reuse and decision.reason.startswith("python.toml is unreadable (")
 
 
-def test_matching_metadata_without_the_runtimes_files_is_rebuilt(tmp_path):
+def test_matching_metadata_without_the_runtimes_files_is_reused_from_the_image_unless_needed(tmp_path):
+    layer = Layer(str(tmp_path), runtime.NAME)
+    layer.commit(runtime.TYPES, WANTED._asdict())  # the TOML back, no contents: a launch-only layer
+    assert runtime.decide(layer, WANTED) == Decision(True)
+    decision = runtime.decide(layer, WANTED, ("bin/post_compile runs on every build", "the dependencies are installed"))
+    assert (decision.reuse, decision.reason) == (False, "the last build kept it in the image only, and this build "
+                                                        "needs it (bin/post_compile runs on every build; the "
+                                                        "dependencies are installed)")
+
+
+def test_matching_metadata_with_the_runtimes_files_gone_is_rebuilt(tmp_path):
     layer = Layer(str(tmp_path), runtime.NAME)
     layer.commit(runtime.TYPES, WANTED._asdict())
+    write_file(os.path.join(layer.path, "lib", "libpython3.12.so"), "")
     decision = runtime.decide(layer, WANTED)
     assert (decision.reuse, decision.reason) == (False, "the cached runtime's files are missing")
+
+
+def test_a_layer_kept_in_the_image_leaves_its_toml_and_no_directory(tmp_path):
+    layer = Layer(str(tmp_path), runtime.NAME)
+    os.makedirs(layer.path)
+    layer.keep_in_image(WANTED._asdict())
+    assert not os.path.lexists(layer.path)
+    with open(layer.toml_path) as f:
+        assert f.read().startswith("[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\n")
+    assert layer.previous_metadata() == WANTED._asdict()
 
 
 # -- runtime: the install step with fakes --------------------------------------------------------
@@ -121,10 +142,12 @@ def test_runtime_install_downloads_checks_unpacks_the_toolset_and_commits_last(t
     site = os.path.join(layer, "lib", "python3.12", "site-packages")
     assert sorted(os.listdir(site)) == ["pip", "pip-23.3.2.dist-info", "setuptools", "setuptools-68.2.2.dist-info",
                                         "wheel", "wheel-0.42.0.dist-info"]
-    compile_cmd, = [c for c in runner.commands if "compileall" in c]
-    compile_env = runner.envs[runner.commands.index(compile_cmd)]
+    compiles = [i for i, c in enumerate(runner.commands) if "compileall" in c]
+    assert [runner.commands[i][-2:] for i in compiles] == [["-i", "-"]] * len(compiles)
+    compile_env = runner.envs[compiles[0]]
     assert (compile_env["PYTHONHASHSEED"], compile_env["PYTHONDONTWRITEBYTECODE"]) == ("0", "1")
-    assert compile_cmd[-3:] == [os.path.join(site, n) for n in ("pip", "setuptools", "wheel")]
+    listed = b"".join(runner.stdins[i] for i in compiles).decode().splitlines()
+    assert listed == [os.path.join(site, n, "__init__.py") for n in ("pip", "setuptools", "wheel")]
     assert "  Installing pip 23.3.2, setuptools 68.2.2 and wheel 0.42.0\n" in out.getvalue()
     assert Layer(ctx.layers_dir, "python").previous_metadata() == WANTED._asdict()
 
@@ -164,7 +187,8 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
 
     def pip_writes_the_layer(cmd):
         if cmd[1:4] == ["-m", "pip", "install"]:
-            os.makedirs(site)
+            os.makedirs(os.path.join(site, "flask"))
+            write_file(os.path.join(site, "flask", "__init__.py"), "")
         return 0, ""
     runner = RecordingRunner(pip_writes_the_layer)
     ctx, out = step(tmp_path, runner, python=python)
@@ -175,7 +199,8 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
     dependencies.install(ctx, project, wanted)
     pip, compile_cmd = runner.commands
     assert pip[:4] == [python.path, "-m", "pip", "install"] and pip[-2:] == ["--requirement", "requirements.txt"]
-    assert "--src" in pip and "compileall" in compile_cmd and compile_cmd[-1] == site
+    assert "--src" in pip and "compileall" in compile_cmd
+    assert runner.stdins[1] == os.path.join(site, "flask", "__init__.py").encode() + b"\n"
     assert "  Installing dependencies with pip from requirements.txt\n" in out.getvalue()
     layer = Layer(ctx.layers_dir, "dependencies")
     assert layer.previous_metadata()["installer"] == "pip"

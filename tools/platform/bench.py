@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""make bench: figures, not tests. Printed as a table and written to build/bench/results.json.
+"""make bench: figures, not tests. One table (what, ours, reference, ratio, goal) printed and
+written with every raw figure to build/bench/results.json. Medians of ROUNDS runs.
 
-- bin/detect wall time against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
-- cold `pack build` of the demo app against a no-change rebuild, and bin/build's own time in each;
-  the same two builds with a floor builder whose buildpack writes one launch layer and a process
-- the app image's size and our layers' sizes
+- bin/detect against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
+- cold and no-change `pack build` of examples/flask-hello, daemon mode (our default builder) and
+  publish mode (the newest-lifecycle builder, to the project's registry), each against the floor:
+  the same builds with a buildpack that writes one launch layer and a process
+- the cold runtime step split from the build log's timestamps: download, unpack, toolset
+  (pip, setuptools, wheel unpacked, byte-compiled and checked)
+- our launch layers against the slug heroku-buildpack-python v242 ships for a small Flask app
 - container start to the first HTTP 200"""
 import json
 import os
@@ -16,33 +20,53 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime
+from typing import Dict, List, NamedTuple, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from localplatform import Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
+from localplatform import SETTINGS, Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
 
-
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 FLOOR_BUILDER = "localhost/python-cnb-bench/builder:floor"
+FLOOR_PUBLISH_BUILDER = "localhost/python-cnb-bench/builder:floor-publish"
+APP_IMAGE = "localhost/python-cnb-bench/flask-hello"
+PUBLISH_IMAGE = SETTINGS["REGISTRY"] + "/python-cnb-bench/flask-hello"
+# v242's slug for a small Flask app, measured side by side in issue 12 (2026-11): the size that app
+# ships with the classic buildpack (runtime, pip and the app's packages).
+V242_FLASK_SLUG_BYTES = 73.6e6
 
 
-def floor_builder() -> None:
-    """A builder like ours (same stack and lifecycle) whose only buildpack does the least: the
-    floor a no-change `pack build` cannot go below on this machine."""
+class Row(NamedTuple):
+    what: str
+    ours: str
+    reference: str = ""
+    ratio: Optional[float] = None
+    goal: str = ""
+    met: Optional[bool] = None
+
+
+def floor_builders() -> None:
+    """Builders like ours (same stack and lifecycles) whose only buildpack does the least: the
+    floor a no-change `pack build` cannot go below on this machine, per mode."""
     env = dict(os.environ, BUILDPACK_URI=os.path.join(ROOT, "tools", "platform", "floor-buildpack"),
                BUILDPACK_ID="python-cnb/floor")
-    made = subprocess.run([os.path.join(ROOT, "tools", "platform", "builder.sh"), FLOOR_BUILDER], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    if made.returncode != 0:
-        sys.exit("bench: could not create the floor builder:\n" + made.stdout)
+    for name, extra in ((FLOOR_BUILDER, {}), (FLOOR_PUBLISH_BUILDER, {"BUILDER_RUN_IMAGE": SETTINGS["REGISTRY_RUN_IMAGE"]})):
+        lifecycle = SETTINGS["NEWEST_LIFECYCLE_TARBALL"] if extra else SETTINGS["LIFECYCLE_TARBALL"]
+        made = subprocess.run([os.path.join(ROOT, "tools", "platform", "builder.sh"), name, lifecycle],
+                              env=dict(env, **extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True)
+        if made.returncode != 0:
+            sys.exit("bench: could not create the floor builder {}:\n{}".format(name, made.stdout))
 
 
-def detect_times(runs=300):
+def detect_times(runs: int = 300):
     """Median wall time of bin/detect and of a bare interpreter start, interleaved."""
     python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
     app = tempfile.mkdtemp()
     open(os.path.join(app, "requirements.txt"), "w").close()
     env = {"PATH": os.path.dirname(python) + ":/usr/bin:/bin", "CNB_BUILD_PLAN_PATH": os.path.join(app, "plan.toml"),
            "CNB_BUILDPACK_DIR": ROOT}
-    bare, detect = [], []
+    bare, detect = [], []  # type: List[float], List[float]
     for _ in range(runs):
         for cmd, out in (([python, "-I", "-S", "-c", "pass"], bare), ([os.path.join(ROOT, "bin", "detect")], detect)):
             start = time.perf_counter()
@@ -52,42 +76,65 @@ def detect_times(runs=300):
     return python, statistics.median(bare), statistics.median(detect)
 
 
-def build_seconds(log):
+_STAMP = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) (.*)$")
+
+
+def runtime_split(log: str) -> Dict[str, float]:
+    """Seconds from the cold build's timestamped log (`pack build --timestamps`): download (to the
+    verified checksum), unpack (to the toolset's start), toolset (to its end, compile included)."""
+    marks = {}  # type: Dict[str, float]
+    for line in log.splitlines():
+        m = _STAMP.match(line)
+        if not m:
+            continue
+        at = datetime.strptime(m.group(1), "%Y/%m/%d %H:%M:%S.%f").timestamp()
+        for key, text in (("start", "Downloading Python"), ("verified", "Verified sha256"),
+                          ("verified", "No published checksum"), ("toolset", "  Installing pip"),
+                          ("done", "  Installed pip")):
+            if text in m.group(2) and key not in marks:
+                marks[key] = at
+    if len(marks) < 4:
+        return {}
+    compile_s = re.search(r"Installed pip .* in [\d.]+s \(bytecode ([\d.]+)s\)", log)
+    split = {"download_s": marks["verified"] - marks["start"], "unpack_s": marks["toolset"] - marks["verified"],
+             "toolset_s": marks["done"] - marks["toolset"]}
+    if compile_s:
+        split["compile_s"] = float(compile_s.group(1))
+    split["after_download_s"] = split["unpack_s"] + split["toolset_s"]
+    return split
+
+
+def build_seconds(log: str) -> Optional[float]:
     m = re.search(r"Build finished in ([\d.]+)s", log)
     return float(m.group(1)) if m else None
 
 
-def main():
-    results = {}
-    python, bare, detect = detect_times()
-    results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
-                         "ratio": detect / bare}
+def rounds(pack: Pack, app: str, image: str, extra: List[str]) -> Dict[str, List[dict]]:
+    """ROUNDS pairs of a cold build then a no-change build."""
+    out = {"cold": [], "no_change": []}  # type: Dict[str, List[dict]]
+    for _ in range(ROUNDS):
+        for kind, fresh in (("cold", True), ("no_change", False)):
+            result = pack.build(app, image, fresh=fresh, extra=extra + ["--timestamps"])
+            if result.returncode != 0:
+                sys.exit("bench: pack build of {} failed:\n{}".format(image, result.stdout[-3000:]))
+            out[kind].append({"pack_build_s": result.seconds, "bin_build_s": build_seconds(result.stdout),
+                              "runtime": runtime_split(result.stdout) if fresh else {}})
+    return out
 
-    image = "localhost/python-cnb-bench/flask-hello"
-    work = tempfile.mkdtemp()
-    os.chmod(work, 0o755)
-    app = os.path.join(work, "app")
-    shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app)
-    floor_builder()
-    with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
-        timings = {}
-        for builder, prefix in ((None, ""), (FLOOR_BUILDER, "floor_")):
-            pack = Pack(mirror.mount_dir, builder)
-            for name, fresh in (("cold", True), ("no_change", False)):
-                result = pack.build(app, image + ("-floor" if builder else ""), fresh=fresh)
-                if result.returncode != 0:
-                    sys.exit("bench: pack build failed:\n" + result.stdout[-3000:])
-                timings[prefix + name] = {"pack_build_s": result.seconds, "bin_build_s": build_seconds(result.stdout)}
-    timings["ratio_no_change_to_cold"] = timings["no_change"]["pack_build_s"] / timings["cold"]["pack_build_s"]
-    timings["ratio_no_change_to_floor"] = timings["no_change"]["pack_build_s"] / timings["floor_no_change"]["pack_build_s"]
-    results["build"] = timings
 
-    size = int(run(["docker", "image", "inspect", image, "--format", "{{.Size}}"]).stdout.strip())
+def median(runs: List[dict], key: str, sub: str = "") -> Optional[float]:
+    values = [(r[sub] if sub else r).get(key) for r in runs]
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def layer_sizes(image: str) -> Dict[str, int]:
     du = run(["docker", "run", "--rm", "--entrypoint", "du", image, "-sk", "/layers/python-cnb_python/python",
               "/layers/python-cnb_python/dependencies", "/layers/python-cnb_python/launch-config", "/workspace"])
-    layers = {os.path.basename(p): int(k) * 1024 for k, p in (line.split() for line in du.stdout.split("\n") if line.strip())}
-    results["sizes"] = {"image_bytes": size, "layers_bytes": layers}
+    return {os.path.basename(p): int(k) * 1024 for k, p in (line.split() for line in du.stdout.split("\n") if line.strip())}
 
+
+def first_200(image: str) -> float:
     port = free_port()
     start = time.perf_counter()
     cid = run(["docker", "run", "-d", "--network", "host", "-e", "PORT={}".format(port), image]).stdout.strip()
@@ -96,38 +143,87 @@ def main():
             try:
                 with urllib.request.urlopen("http://127.0.0.1:{}/".format(port), timeout=1) as r:
                     if r.status == 200:
-                        break
+                        return time.perf_counter() - start
             except OSError:
                 time.sleep(0.02)
             if time.perf_counter() - start > 60:
                 sys.exit("bench: no HTTP 200 within 60 s")
-        results["start_to_first_200_s"] = time.perf_counter() - start
     finally:
         run(["docker", "rm", "-f", cid])
+
+
+def table(results: dict) -> List[Row]:
+    d, rows = results["detect"], []  # type: dict, List[Row]
+    rows.append(Row("bin/detect vs python3 -I -S -c pass (median of 300)", "{:.1f} ms".format(d["bin_detect_ms"]),
+                    "{:.1f} ms".format(d["bare_python_ms"]), d["ratio"], "<= 1.3x", d["ratio"] <= 1.3))
+    for mode in ("daemon", "publish"):
+        b = results["builds"][mode]
+        cold, floor_cold = median(b["ours"]["cold"], "pack_build_s"), median(b["floor"]["cold"], "pack_build_s")
+        again, floor_again = median(b["ours"]["no_change"], "pack_build_s"), median(b["floor"]["no_change"], "pack_build_s")
+        rows.append(Row("cold pack build, {} (bin/build {:.1f} s)".format(mode, median(b["ours"]["cold"], "bin_build_s") or 0),
+                        "{:.1f} s".format(cold), "floor {:.1f} s".format(floor_cold), cold / floor_cold))
+        rows.append(Row("no-change pack build, {} (bin/build {:.2f} s)".format(
+            mode, median(b["ours"]["no_change"], "bin_build_s") or 0), "{:.1f} s".format(again),
+            "floor {:.1f} s".format(floor_again), again / floor_again, "<= 1.3x floor", again / floor_again <= 1.3))
+    cold_runs = results["builds"]["daemon"]["ours"]["cold"]
+    for key, what in (("download_s", "download (loopback mirror)"), ("unpack_s", "unpack"),
+                      ("toolset_s", "toolset: pip, setuptools, wheel"), ("compile_s", "  of which bytecode")):
+        value = median(cold_runs, key, "runtime")
+        if value is not None:
+            rows.append(Row("cold runtime step: " + what, "{:.2f} s".format(value)))
+    after = median(cold_runs, "after_download_s", "runtime")
+    if after is not None:
+        rows.append(Row("cold runtime step after download", "{:.2f} s".format(after), "", None, "< 2 s", after < 2))
+    sizes = results["sizes"]["layers_bytes"]
+    launch = sizes.get("python", 0) + sizes.get("dependencies", 0) + sizes.get("launch-config", 0)
+    rows.append(Row("launch layers: python {:.1f} + dependencies {:.1f} MB".format(
+        sizes.get("python", 0) / 1e6, sizes.get("dependencies", 0) / 1e6), "{:.1f} MB".format(launch / 1e6),
+        "v242 slug {:.1f} MB".format(V242_FLASK_SLUG_BYTES / 1e6), launch / V242_FLASK_SLUG_BYTES, "< v242",
+        launch < V242_FLASK_SLUG_BYTES))
+    rows.append(Row("container start to first HTTP 200", "{:.2f} s".format(results["start_to_first_200_s"])))
+    return rows
+
+
+def render(rows: List[Row]) -> str:
+    head = ("what", "ours", "reference", "ratio", "goal", "")
+    cells = [head] + [(r.what, r.ours, r.reference, "" if r.ratio is None else "{:.2f}x".format(r.ratio), r.goal,
+                       {True: "met", False: "NOT MET", None: ""}[r.met]) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip() for cell in cells)
+
+
+def main() -> None:
+    results = {"rounds": ROUNDS}  # type: dict
+    python, bare, detect = detect_times()
+    results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
+                         "ratio": detect / bare}
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    app = os.path.join(work, "app")
+    shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app)
+    floor_builders()
+    with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
+        results["builds"] = {}
+        for mode, builder, floor, image, extra in (
+                ("daemon", SETTINGS["BUILDER"], FLOOR_BUILDER, APP_IMAGE, []),
+                ("publish", SETTINGS["NEWEST_BUILDER"], FLOOR_PUBLISH_BUILDER, PUBLISH_IMAGE, ["--publish"])):
+            results["builds"][mode] = {
+                "ours": rounds(Pack(mirror.mount_dir, builder), app, image, extra),
+                "floor": rounds(Pack(mirror.mount_dir, floor), app, image + "-floor", extra)}
+    size = int(run(["docker", "image", "inspect", APP_IMAGE, "--format", "{{.Size}}"]).stdout.strip())
+    results["sizes"] = {"image_bytes": size, "layers_bytes": layer_sizes(APP_IMAGE),
+                        "v242_flask_slug_bytes": V242_FLASK_SLUG_BYTES}
+    results["start_to_first_200_s"] = first_200(APP_IMAGE)
     shutil.rmtree(work, ignore_errors=True)
 
+    rows = table(results)
+    results["table"] = [r._asdict() for r in rows]
     out_dir = os.path.join(ROOT, "build", "bench")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
-    mb = lambda n: "{:.1f} MB".format(n / 1e6)  # noqa: E731
-    rows = [
-        ("bin/detect (median)", "{:.1f} ms".format(results["detect"]["bin_detect_ms"])),
-        ("python3 -I -S -c pass (median)", "{:.1f} ms".format(results["detect"]["bare_python_ms"])),
-        ("detect / bare python", "{:.2f}x".format(results["detect"]["ratio"])),
-        ("cold pack build", "{:.1f} s (bin/build {} s)".format(timings["cold"]["pack_build_s"], timings["cold"]["bin_build_s"])),
-        ("no-change pack build", "{:.1f} s (bin/build {} s)".format(timings["no_change"]["pack_build_s"], timings["no_change"]["bin_build_s"])),
-        ("no-change / cold", "{:.2f}".format(timings["ratio_no_change_to_cold"])),
-        ("floor: cold / no-change pack build", "{:.1f} s / {:.1f} s".format(
-            timings["floor_cold"]["pack_build_s"], timings["floor_no_change"]["pack_build_s"])),
-        ("no-change / floor no-change", "{:.2f}x".format(timings["ratio_no_change_to_floor"])),
-        ("app image", mb(size)),
-    ] + [("layer " + k, mb(v)) for k, v in sorted(layers.items())] + [
-        ("container start to first 200", "{:.2f} s".format(results["start_to_first_200_s"])),
-    ]
-    width = max(len(r[0]) for r in rows)
-    print("\n".join("{:<{}}  {}".format(a, width, b) for a, b in rows))
-    print("\nwritten to build/bench/results.json")
+    print(render(rows))
+    print("\nmedians of {} rounds; every run in build/bench/results.json".format(ROUNDS))
 
 
 if __name__ == "__main__":

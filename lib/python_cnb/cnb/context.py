@@ -82,6 +82,7 @@ class BuildContext(NamedTuple):
     platform_dir: str
     target: Target
     env: Dict[str, str]  # the process env with the user's platform env files laid over it
+    plan_path: str = ""  # this buildpack's plan: what it and later buildpacks asked for
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "BuildContext":
@@ -97,4 +98,5 @@ class BuildContext(NamedTuple):
             platform_dir=platform_dir,
             target=read_target(env),
             env=env,
+            plan_path=environ.get("CNB_BP_PLAN_PATH", ""),
         )

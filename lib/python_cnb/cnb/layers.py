@@ -76,6 +76,15 @@ class Layer:
         except OSError as e:
             raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
 
+    def keep_in_image(self, metadata: Dict[str, Any]) -> None:
+        """Reuse the previous image's layer as it is: its TOML says launch, and no directory is
+        left (an empty one would replace the layer with nothing)."""
+        try:
+            _remove(self.path)
+            tomlfile.write(self.toml_path, {"types": LayerTypes(launch=True)._asdict(), "metadata": metadata})
+        except OSError as e:
+            raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
+
     def write_env(self, name: str, value: str, how: str = "override", scope: str = "") -> None:
         """An env file: <layer>/env (build and launch), env.build or env.launch (scope), named
         NAME.override or NAME.default (how)."""

@@ -111,8 +111,15 @@ def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
     return compare(previous, wanted._asdict(), _describe).reasons
 
 
-def decide(layer: Layer, wanted: Metadata) -> Decision:
+def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
+    """needs: why this build needs the dependencies at hand (retention.py); without any, those the
+    previous image holds (the TOML came back without contents) are reused there."""
     decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
+    if decision.reuse and not layer.has_contents():
+        if needs:
+            return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
+                "; ".join(needs)))
+        return decision
     if decision.reuse and not site_packages(layer.path):
         return rebuild("the cached dependencies' files are missing")
     return decision
@@ -163,7 +170,8 @@ def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str],
     return out
 
 
-def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None) -> None:
+def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None,
+            types: LayerTypes = TYPES) -> None:
     """pip installs the app's dependencies into the layer (a package manager's lock, exported,
     when the installer has one: tool_env runs the tool); then bytecode, the env file, the TOML."""
     assert step.python is not None and project.installer is not None
@@ -185,7 +193,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
         _locked(step, project, tool_env)
     _compile(step.python, layer.path, step.env, step.runner)
     layer.write_env("PYTHONUSERBASE", layer.path, "override")
-    layer.commit(TYPES, wanted._asdict())
+    layer.commit(types, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))
 

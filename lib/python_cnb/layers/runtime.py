@@ -6,7 +6,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 from .. import wheels
 from ..bytecode import compile_paths
@@ -68,11 +68,18 @@ def python_in(layer_path: str) -> str:
     return os.path.join(layer_path, "bin", "python3")
 
 
-def decide(layer: Layer, wanted: Metadata) -> Decision:
+def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
+    """needs: why this build needs the runtime at hand (retention.py); without any, a runtime the
+    previous image holds (its TOML came back without contents) is reused there."""
     previous = layer.previous_metadata()
     found = reasons(previous, wanted)
     if found or not previous:
         return Decision(False, found)
+    if not layer.has_contents():
+        if not needs:
+            return Decision(True)
+        return rebuild("the last build kept it in the image only, and this build needs it ({})".format(
+            "; ".join(needs)))
     if not os.path.exists(python_in(layer.path)):
         return rebuild("the cached runtime's files are missing")
     damage = _damage(layer.path, wanted.version)
@@ -121,7 +128,8 @@ def build_env(layer_path: str, env: Mapping[str, str]) -> Dict[str, str]:
     return out
 
 
-def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metadata) -> None:
+def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metadata,
+            types: LayerTypes = TYPES) -> None:
     layer = step.layer(NAME)
     layer.reset()
     url = mirrored_url(runtime.url, step.env)
@@ -138,7 +146,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
         extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
     _check(layer.path, runtime, step.env, step.runner)
     _install_toolset(step, layer.path, runtime, toolset)
-    layer.commit(TYPES, wanted._asdict())
+    layer.commit(types, wanted._asdict())
     step.log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
 
 
@@ -185,12 +193,14 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
     run_env = dict(build_env(path, step.env), PYTHONDONTWRITEBYTECODE="1")
     # A file that does not compile (pip ignores these too) only costs its pyc; the probe below
     # is what must pass.
+    compiling = log.timer()
     compile_paths(prefix.python, runtime.release,
                   [os.path.join(prefix.site_packages, name) for name in sorted(set(installed))], run_env, step.runner)
+    compiled = compiling.elapsed()
     probe = step.runner.capture([prefix.python, "-c", _TOOLSET_PROBE], run_env)
     expected = " ".join(w.version for w in toolset.wheels)
     if probe.returncode != 0 or probe.stdout.strip() != expected:
         raise BuildpackError("{} do not work on Python {}: {}".format(
             toolset.describe(), runtime.version, (probe.stdout + probe.stderr).strip()[-500:]),
             hint="Report this: the toolset pins (stacks/toolset/wheels.yaml) do not fit this runtime.")
-    log.info("Installed {} in {}".format(toolset.describe(), timer.elapsed()))
+    log.info("Installed {} in {} (bytecode {})".format(toolset.describe(), timer.elapsed(), compiled))

@@ -1,0 +1,69 @@
+"""Where the runtime and dependencies layers are kept between builds: in the image only, or in
+the cache too.
+
+In the image only (launch = true; the CNB spec's own example for a Python runtime): a rebuild
+with nothing changed restores no layer contents and exports nothing new. The lifecycle brings
+back each layer's TOML, the step confirms it, and the exporter points the new image at the
+previous image's layer: no unpacking from the cache, no re-hashing. The price: a build that
+needs Python again (the dependencies changed) installs the runtime anew; its bytes are the same
+(reproducible), so the image layer is still the same.
+
+In the cache too (build = cache = true) when every build needs Python and the dependencies at
+hand: Django's collectstatic runs each build, so do bin/pre_compile and bin/post_compile, NLTK
+corpora are fetched with nltk, and a later buildpack may ask for python at build time (a plan
+entry with build = true, Paketo's convention)."""
+import os
+from typing import Any, List, Mapping, NamedTuple, Tuple
+
+from ..cnb import tomlfile
+from ..cnb.layers import LayerTypes
+from ..django import collectstatic_disabled
+
+IMAGE_ONLY = LayerTypes(launch=True)
+CACHED = LayerTypes(build=True, launch=True, cache=True)
+
+
+class Retention(NamedTuple):
+    """needs: why this build needs Python at hand on every build (empty: the image alone keeps it)."""
+    needs: Tuple[str, ...]
+
+    @property
+    def types(self) -> LayerTypes:
+        return CACHED if self.needs else IMAGE_ONLY
+
+
+def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
+    names = set(_listdir(app_dir))
+    needs = []  # type: List[str]
+    if "manage.py" in names and not collectstatic_disabled(env):
+        needs.append("Django's collectstatic runs on every build")
+    for hook in ("pre_compile", "post_compile"):
+        if os.path.isfile(os.path.join(app_dir, "bin", hook)):
+            needs.append("bin/{} runs on every build".format(hook))
+    if "nltk.txt" in names:
+        needs.append("nltk.txt asks for NLTK corpora")
+    needs += _later_buildpacks(plan_path)
+    return Retention(tuple(needs))
+
+
+def _later_buildpacks(plan_path: str) -> List[str]:
+    """A plan entry for python with metadata build = true: a later buildpack runs it."""
+    try:
+        plan = tomlfile.read(plan_path) if plan_path else {}
+    except tomlfile.UnreadableToml:
+        return ["the buildpack plan is unreadable (so a later buildpack may need Python)"]
+    entries = plan.get("entries", [])
+    wanted = [e for e in entries if isinstance(e, dict) and e.get("name") == "python"
+              and _truthy(e.get("metadata", {}), "build")] if isinstance(entries, list) else []
+    return ["a later buildpack asks for python at build time"] if wanted else []
+
+
+def _truthy(metadata: Any, key: str) -> bool:
+    return isinstance(metadata, dict) and metadata.get(key) is True
+
+
+def _listdir(path: str) -> List[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
