@@ -12,15 +12,16 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements
+from .. import appfiles, local_packages, requirements, sbom
 from ..bytecode import compile_paths
+from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..installers import Installer, Lock
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from . import Decision, Python, StepContext, compare, rebuild
+from . import Decision, Python, StepContext, compare, rebuild, tools
 
 NAME = "dependencies"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -106,9 +107,9 @@ def _describe(key: str, old: Any, new: Any) -> str:
     return "the build's target changed ({} -> {})".format(old, new)
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
-    """Every way previous differs from wanted, in words (() when they match or there is none)."""
-    return compare(previous, wanted._asdict(), _describe).reasons
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
+    return list(compare(previous, wanted._asdict(), _describe).reasons)
 
 
 def decide(layer: Layer, wanted: Metadata) -> Decision:
@@ -144,23 +145,54 @@ def installed_distributions(layer_path: str) -> List[str]:
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
-def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str],
-                ca_bundle: str = SYSTEM_CA_BUNDLE) -> Dict[str, str]:
-    out = dict(env)
+def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
+    """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
+    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle. The
+    rest is how pip runs in this build: no prompts, no version check, no venv advice as root, no
+    user settings that would install elsewhere."""
+    out = LayerEnv()
     # pip, poetry and uv carry their own CA lists; point them at the build image's trust store
     # instead (unless the user chose), so a builder with extra CAs (a company's, a proxy's) works.
     if os.path.isfile(ca_bundle):
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-            out.setdefault(name, ca_bundle)
-    out["PYTHONUSERBASE"] = layer_path
-    out["PIP_CACHE_DIR"] = pip_cache
-    out["PIP_NO_INPUT"] = "1"
-    out["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    out["PIP_ROOT_USER_ACTION"] = "ignore"  # builds run as root on some platforms; no venv is wanted
-    out.pop("PIP_USER", None)
-    out.pop("PIP_TARGET", None)
-    out.pop("PIP_PREFIX", None)
-    return out
+            out = out.default(name, ca_bundle, Scope.THIS_BUILD)
+    return (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
+            .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
+            .override("PIP_DISABLE_PIP_VERSION_CHECK", "1", Scope.THIS_BUILD)
+            .override("PIP_ROOT_USER_ACTION", "ignore", Scope.THIS_BUILD)
+            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX"))
+
+
+def run(step: StepContext, project: Project) -> List[Tuple[str, str]]:
+    """Reuse the installed dependencies or install them (checking and exporting a lock with its
+    package manager first); the distributions installed, as (name, version)."""
+    if project.installer is None:
+        step.log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
+        return []
+    assert step.python is not None
+    layer, log, python = step.layer(NAME), step.log, step.python
+    wanted = metadata(project, python.version, step.target)
+    decision = decide(layer, wanted)
+    tool = project.installer.tool
+    if decision.reuse:
+        layer.commit(TYPES, wanted._asdict())
+        if tool:
+            tools.retain(step, tool)
+        log.info("Reusing dependencies ({} and Python {} unchanged)".format(
+            ", ".join(project.dependency_inputs), python.version))
+    else:
+        if decision.reason:
+            log.info("Rebuilding dependencies: {}".format(decision.reason))
+        tool_env: Optional[Dict[str, str]] = None
+        if tool:
+            lock = project.installer.lock
+            named = lock.file if lock and lock.file in project.files else project.installer.manifest
+            tools.check_python(tool, python.release, named)
+            tool_env = tools.run(step, tool)
+        install(step, project, wanted, tool_env)
+    dists = distributions(layer.path)
+    sbom.write(step.layers_dir, NAME, sbom.distribution_components(dists), step.buildpack_version)
+    return dists
 
 
 def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None) -> None:
@@ -184,7 +216,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
         assert tool_env is not None
         _locked(step, project, tool_env)
     _compile(step.python, layer.path, step.env, step.runner)
-    layer.write_env("PYTHONUSERBASE", layer.path, "override")
+    env(step.layers_dir).write(layer)
     layer.commit(TYPES, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))
