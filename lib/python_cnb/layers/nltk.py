@@ -91,14 +91,15 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
         _forget(layer)
         log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
         return LayerEnv()
-    decision = compare(layer.previous_metadata(), corpora.metadata._asdict(), _describe)
-    if decision.reuse and layer.has_contents():
+    previous = layer.previous_metadata()
+    found = reasons(previous, corpora.metadata)
+    if previous and not found and layer.has_contents():
         layer.commit(TYPES, corpora.metadata._asdict())
         log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
             ", ".join(corpora.names), nltk_version))
     else:
-        if decision.reason:
-            log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
+        if found:
+            log.info("Downloading the NLTK corpora again: {}".format("; ".join(found)))
         download(step, corpora)
     return env(step.layers_dir)
 

@@ -38,8 +38,8 @@ def run(step: StepContext, pip_version: str) -> None:
     assert step.python is not None
     layer = step.layer(NAME)
     wanted = Metadata(step.target, step.python.version, pip_version)
-    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
-    if not decision.reuse and decision.reason:
-        step.log.info("Starting a new pip cache: {}".format(decision.reason))
+    found = reasons(layer.previous_metadata(), wanted)
+    if found:
+        step.log.info("Starting a new pip cache: {}".format("; ".join(found)))
         layer.reset()
     layer.commit(TYPES, wanted._asdict())

@@ -64,7 +64,8 @@ def retain(step: StepContext, tool: Tool) -> None:
     assert step.python is not None
     layer = step.layer(tool.name)
     wanted = metadata(tool, step.python.version)
-    if compare(layer.previous_metadata(), wanted._asdict(), _describe).reuse and layer.has_contents():
+    previous = layer.previous_metadata()
+    if previous and not reasons(previous, wanted) and layer.has_contents():
         layer.commit(TYPES, wanted._asdict())
 
 
@@ -74,12 +75,12 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
     layer, log = step.layer(tool.name), step.log
     wanted = metadata(tool, step.python.version)
     site = os.path.join(layer.path, "site")
-    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
-    if decision.reuse and os.path.isdir(site):
+    previous = layer.previous_metadata()
+    found = reasons(previous, wanted)
+    if previous and not found and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
-        log.info("Installing {} {}{}".format(tool.name, tool.version,
-                                             " ({})".format(decision.reason) if decision.reason else ""))
+        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
         timer = log.timer()
         layer.reset()
         code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
