@@ -113,7 +113,7 @@ def decide(layer: Layer, wanted: Metadata) -> Decision:
         return Decision(False, found)
     if not os.path.exists(python_in(layer.path)):
         return rebuild("the cached runtime's files are missing")
-    damage = _damage(layer.path, wanted.version)
+    damage = _damage(layer, wanted.version)
     if damage:
         return rebuild("the cached runtime is damaged ({})".format(damage))
     return Decision(True)
@@ -128,12 +128,12 @@ _PROBE = ("import sys, os, encodings, json, zlib, hashlib, ssl, zipfile, email.p
           "sys.stdout.write('%d.%d.%d' % sys.version_info[:3] + (' lacks ' + ', '.join(gone) if gone else ''))")
 
 
-def _damage(layer_path: str, version: str) -> str:
+def _damage(layer: Layer, version: str) -> str:
     """'' when the cached interpreter starts, imports what installers need and is `version`;
     else what is wrong. About 30 ms: cheap enough for every build."""
-    probe_env = env(os.path.dirname(layer_path)).apply({"PATH": "/usr/bin:/bin"})
+    probe_env = env(layer.layers_dir).apply({"PATH": "/usr/bin:/bin"})
     try:
-        probe = subprocess.run([python_in(layer_path), "-I", "-B", "-c", _PROBE], env=probe_env, stdout=subprocess.PIPE,
+        probe = subprocess.run([python_in(layer.path), "-I", "-B", "-c", _PROBE], env=probe_env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, universal_newlines=True, errors="replace", timeout=60)
     except (OSError, subprocess.SubprocessError) as e:
         return "it does not start: {}".format(getattr(e, "strerror", None) or type(e).__name__)
