@@ -13,7 +13,7 @@ help:
 	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
 	@echo "make test-unit  unit, phase and reliability tests (no engine)"
 	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"
-	@echo "make lint       syntax floor (Python 3.6), pyflakes, mypy"
+	@echo "make lint       syntax floor (Python 3.6), pyflakes, mypy, at most 5 parameters a function"
 	@echo "make bench      figures: detect time, cold vs warm build, sizes, start-up"
 	@echo "make package    .cnb files per arch and the multi-arch buildpackage in the local registry"
 	@echo "make release    CHANGELOG checked, then the .cnb files, SHA256SUMS and the pushed index in build/release"
@@ -44,6 +44,7 @@ lint: $(VENVS)/lint/ok
 	$(VENVS)/lint/bin/vermin --no-tips --violations -t=3.6- --exclude-regex '/_vendor/' lib/python_cnb
 	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
 	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini --cache-dir $(VENVS)/mypy-cache python_cnb
+	$(VENVS)/lint/bin/python tools/max_params.py lib
 
 $(VENVS)/lint/ok:
 	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes mypy==1.13.0 types-PyYAML types-toml && touch $@

@@ -1,26 +1,22 @@
-"""bin/build: analyse the app, then run the layer steps in order. Every decision is logged with
-its source; every expected failure is one BuildpackError rendered once, in main()."""
+"""bin/build: analyse the app, choose the runtime, then run the steps in order. Every decision is
+logged with its source; every expected failure is one BuildpackError rendered once, in main()."""
 import datetime
 import os
 import signal
 import sys
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Callable
 
-from . import catalog, process, sbom, toolset
-from .catalog import Runtime, Stack
+from . import hooks, process, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
-from .cnb.launch import write_launch
-from .cnb.layers import Layer, LayerTypes, environment_error
+from .cnb.layers import environment_error
 from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .django import collectstatic
-from .hooks import run_hook
-from .layers import Decision, Python, StepContext, dependencies, launch_config, nltk, pip_cache, rebuild, retention, runtime, tools
+from .layers import StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime
 from .log import Log
-from .project import Project, analyse
+from .project import analyse
 from .runner import Runner, stop_on_signals
-from .versions import END_OF_LIFE, VersionOrigin, VersionRequest, end_of_life, parse_request
 
 
 def main() -> None:
@@ -54,201 +50,31 @@ def main() -> None:
 
 def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
-    """The steps in order: analyse the app, choose the runtime, then each layer."""
+    """The steps, in order."""
     timer = log.timer()
     version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
     log.header("python-cnb {}".format(version))
     project = analyse(ctx.app_dir, ctx.env)
     for note in project.notes:
         log.warning(note)
-
-    log.header("Python version")
-    stacks = _load_stacks(ctx, log)
-    stack = catalog.stack_for(ctx.target, stacks)
-    log.info("Stack {} for this build's target, {}".format(stack.name, ctx.target.describe()))
-    runtime_layer = Layer(ctx.layers_dir, runtime.NAME)
-    previous = runtime_layer.previous_metadata().get("version")
-    chosen, source = _choose_runtime(project, Offer(stack, stacks, ctx.target.arch),
-                                     previous if isinstance(previous, str) else "", log, today())
-    log.info("Using Python {} ({})".format(chosen.version, source))
-    tools_for_runtime = toolset.for_release(chosen.release, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
-    target_key = "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch)
-    step = StepContext(ctx.layers_dir, ctx.app_dir, target_key, dict(ctx.env), runner, log, downloader)
+    choice = runtime_choice.choose(ctx, project, log, today())
+    step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
+                       buildpack_version=version)
 
     kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
-    deps_layer = step.layer(dependencies.NAME)
-    deps_wanted = dependencies.metadata(project, chosen.version, target_key) if project.installer else None
-    deps_decision = dependencies.decide(deps_layer, deps_wanted, kept.needs) if deps_wanted else None
-    # the dependencies read from the previous image's bill of materials when they stay there
-    dists = sbom.read_distributions(ctx.layers_dir, dependencies.NAME) if deps_decision and deps_decision.reuse \
-        and not deps_layer.has_contents() else None
-    if deps_decision and deps_decision.reuse and not deps_layer.has_contents() and dists is None:
-        deps_decision = rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing")
-
-    log.header("Python runtime")
-    installing = ("the dependencies are installed",) if deps_decision and not deps_decision.reuse else ()
-    _runtime(step, chosen, tools_for_runtime, kept.needs + installing, kept.types)
-    sbom.write(ctx.layers_dir, runtime.NAME, sbom.runtime_components(chosen, tools_for_runtime), version)
-    python = Python(runtime.python_in(runtime_layer.path), chosen.version, chosen.release)
-    step = step._replace(env=_build_env(ctx), python=python)
-
-    run_hook("pre_compile", ctx.app_dir, step.env, runner, log)
+    deps = dependencies.plan(step, project, choice.runtime.version, kept)
+    installing = deps is not None and not deps.decision.reuse
+    step = runtime.run(step, choice, kept.needing("the dependencies are installed") if installing else kept)
+    # pip and every hook see the dependencies' user base and pip's cache from here on.
+    step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
+    hooks.run(step, "pre_compile")
     log.header("Dependencies")
-    installed: List[str] = []
-    if project.installer is None or deps_wanted is None or deps_decision is None:
-        log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
-    else:
-        pip_cache.keep(step.layer(pip_cache.NAME),
-                       pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
-        _dependencies(step, project, (deps_wanted, deps_decision), kept.types)
-        if dists is None:
-            dists = dependencies.distributions(deps_layer.path)
-        sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
-        installed = [name for name, _ in dists]
-    step.env.update(nltk.step(step.layer(nltk.NAME), ctx.app_dir, dists or [],
-                              nltk.BuildTools(python.path, step.env, runner, log)))
-    collectstatic(step, installed)
-    run_hook("post_compile", ctx.app_dir, step.env, runner, log)
-
-    log.header("Processes")
-    _processes(ctx, project, installed, log)
-    launch_config.write(step.layer(launch_config.NAME), ctx.app_dir)
+    if project.installer is not None:
+        pip_cache.run(step, choice.toolset.versions()["pip"])
+    dists = dependencies.run(step, project, kept, deps)
+    step = step.with_env(nltk.run(step, dists))
+    collectstatic(step, dists)
+    hooks.run(step, "post_compile")
+    process.run(step, project, dists)
+    launch_config.run(step)
     log.info("Build finished in {}".format(timer.elapsed()))
-
-
-def _runtime(step: StepContext, chosen: Runtime, tools_for_runtime: toolset.Toolset, needs: Tuple[str, ...],
-             types: LayerTypes) -> None:
-    """needs: why this build needs the runtime at hand; types: how the layer is kept after it."""
-    layer = step.layer(runtime.NAME)
-    wanted = runtime.metadata(chosen, tools_for_runtime, step.target)
-    decision = runtime.decide(layer, wanted, needs)
-    if decision.reuse:
-        _keep(layer, types, wanted._asdict())
-        step.log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
-        return
-    if decision.reason:
-        step.log.info("Replacing the cached runtime: {}".format(decision.reason))
-    runtime.install(step, chosen, tools_for_runtime, wanted, types)
-
-
-def _keep(layer: Layer, types: LayerTypes, metadata: Dict[str, Any]) -> None:
-    """A reused layer: as it is where it is (the previous image, or the restored cache)."""
-    if layer.has_contents():
-        layer.commit(types, metadata)
-    else:
-        layer.keep_in_image(metadata)
-
-
-def _build_env(ctx: BuildContext) -> Dict[str, str]:
-    """The environment the build's tools run with once the runtime is in place."""
-    layers = ctx.layers_dir
-    env = dependencies.install_env(os.path.join(layers, dependencies.NAME), os.path.join(layers, pip_cache.NAME),
-                                   runtime.build_env(os.path.join(layers, runtime.NAME), ctx.env))
-    env["PYTHONUNBUFFERED"] = "1"
-    # Imports during the build must not write pycs into the runtime layer: it would differ from
-    # the cached one and be exported anew. Bytecode is compiled on purpose (bytecode.py).
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.setdefault("LANG", "C.UTF-8")
-    return env
-
-
-def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:
-    user_catalog = ctx.env.get("BP_PYTHON_RUNTIME_CATALOG", "").strip()
-    if user_catalog:
-        log.info("Runtime catalog: {} (from BP_PYTHON_RUNTIME_CATALOG)".format(user_catalog))
-        return catalog.load_stacks([user_catalog])
-    return catalog.load_stacks(catalog.builtin_catalog_paths(ctx.buildpack_dir))
-
-
-class Offer(NamedTuple):
-    """What the build's target is offered: its stack, every stack (for "available on" hints), its arch."""
-    stack: Stack
-    stacks: List[Stack]
-    arch: str
-
-
-def _choose_runtime(project: Project, offer: Offer, previous: str, log: Log,
-                    today: datetime.date) -> Tuple[Runtime, str]:
-    """The runtime and, for the log, where its version came from. previous: the version the
-    previous build used ("" for none), kept when the app pins nothing."""
-    stack, arch = offer.stack, offer.arch
-    request = project.version_request
-    if request is None and previous and any(r.version == previous for r in stack.runtimes_for(arch)):
-        request = parse_request(previous, "the previous build", origin=VersionOrigin.PREVIOUS_BUILD)
-    if request is None:
-        default = catalog.default_runtime(stack, arch)
-        if default is None:
-            raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch))
-        return default, "the {} default; pin a version in runtime.txt or .python-version".format(stack.name)
-
-    chosen = catalog.resolve(request, stack, arch, offer.stacks)
-    source = "from {}".format(request.source)
-    if not request.is_exact:
-        source = "newest match for {} on {}, from {}".format(request.describe(), stack.name, request.source)
-    _warn_about(chosen, request, stack, log, today)
-    return chosen, source
-
-
-def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log, today: datetime.date) -> None:
-    eol = end_of_life(chosen.release, today)
-    if eol:
-        supported = min((line for line, ends in END_OF_LIFE.items() if ends > today), default=None)
-        log.warning("Python {}.{} reached its end of life on {}: it gets no security fixes.".format(
-            chosen.release[0], chosen.release[1], eol.isoformat()),
-            hint="Move to a supported version ({}.{} or newer) soon.".format(*supported) if supported
-            else "Move to a supported version soon.")
-    newest = catalog.newest_patch(chosen, stack)
-    if request.is_exact and request.origin is VersionOrigin.PINNED and newest.release > chosen.release:
-        log.warning("Python {} is not the newest {}.{} patch on {}: {} has the latest fixes.".format(
-            chosen.version, chosen.release[0], chosen.release[1], stack.name, newest.version),
-            hint="Ask for {}.{} to always get the newest patch.".format(chosen.release[0], chosen.release[1]))
-
-
-def _dependencies(step: StepContext, project: Project, decided: Tuple[dependencies.Metadata, Decision],
-                  types: LayerTypes) -> None:
-    assert step.python is not None and project.installer is not None
-    layer, log, python = step.layer(dependencies.NAME), step.log, step.python
-    wanted, decision = decided
-    tool = project.installer.tool
-    if decision.reuse:
-        _keep(layer, types, wanted._asdict())
-        if tool:
-            tools.retain(step, tool)
-        log.info("Reusing dependencies ({} and Python {} unchanged)".format(
-            ", ".join(project.dependency_inputs), python.version))
-        return
-    if decision.reason:
-        log.info("Rebuilding dependencies: {}".format(decision.reason))
-    tool_env: Optional[Dict[str, str]] = None
-    if tool:
-        lock = project.installer.lock
-        named = lock.file if lock and lock.file in project.files else project.installer.manifest
-        tools.check_python(tool, python.release, named)
-        tool_env = tools.ensure(step, tool)
-    dependencies.install(step, project, wanted, tool_env, types)
-
-
-def _processes(ctx: BuildContext, project: Project, installed: List[str], log: Log) -> None:
-    procs = process.processes(project.procfile, project.web_entry, installed)
-    if project.procfile:
-        log.info("From Procfile:")
-        no_default = process.no_default_warning(project.procfile)
-        if no_default:
-            log.warning(no_default[0], hint=no_default[1])
-    elif project.web_entry:
-        log.info("No Procfile; inferred the web process: {}".format(project.web_entry.reason))
-        missing = process.missing_servers(project.web_entry, installed)
-        if missing:
-            log.warning("The web process runs {}, but {} not among the app's dependencies.".format(
-                " and ".join(missing), "it is" if len(missing) == 1 else "they are"),
-                hint="Add {} to requirements.txt (or Pipfile / pyproject.toml), or add a Procfile.".format(
-                    " and ".join(missing)))
-    else:
-        log.warning("No run command: there is no Procfile, and no Django project or WSGI app "
-                    "(app.py, main.py, wsgi.py ...) to start with gunicorn.",
-                    hint="Set one: add a Procfile (`web: <command>`), or set the platform's run command "
-                         "(e.g. `pack build --default-process`, or the App Platform run command).")
-        return
-    for p in procs:
-        log.info("  {}{}: {}".format(p.type, " (default)" if p.default else "", " ".join(p.command)))
-    write_launch(ctx.layers_dir, procs)

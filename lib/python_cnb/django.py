@@ -1,7 +1,7 @@
 """Django's collectstatic at build time, as heroku and App Platform run it: static files are then
 part of the app image. DISABLE_COLLECTSTATIC=1 turns it off."""
 import os
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, Tuple
 
 from .errors import BuildpackError
 from .layers import StepContext
@@ -11,9 +11,10 @@ def collectstatic_disabled(env: Mapping[str, str]) -> bool:
     return env.get("DISABLE_COLLECTSTATIC", "").strip() not in ("", "0", "false")
 
 
-def collectstatic(step: StepContext, installed: Sequence[str]) -> None:
+def collectstatic(step: StepContext, dists: Sequence[Tuple[str, str]]) -> None:
+    """dists: the installed distributions, (name, version)."""
     app_dir, env, log = step.app_dir, step.env, step.log
-    if "manage.py" not in os.listdir(app_dir) or "django" not in installed or step.python is None:
+    if "manage.py" not in os.listdir(app_dir) or "django" not in dict(dists) or step.python is None:
         return
     log.header("Django static files")
     if collectstatic_disabled(env):

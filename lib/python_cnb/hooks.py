@@ -1,14 +1,13 @@
 """heroku's build hooks: bin/pre_compile runs before the dependencies are installed,
 bin/post_compile after, both in the app directory with the build's environment."""
 import os
-from typing import Mapping
 
 from .errors import BuildpackError
-from .log import Log
-from .runner import Runner
+from .layers import StepContext
 
 
-def run_hook(name: str, app_dir: str, env: Mapping[str, str], runner: Runner, log: Log) -> None:
+def run(step: StepContext, name: str) -> None:
+    app_dir, log = step.app_dir, step.log
     path = os.path.join(app_dir, "bin", name)
     if not os.path.isfile(path):
         return
@@ -16,7 +15,7 @@ def run_hook(name: str, app_dir: str, env: Mapping[str, str], runner: Runner, lo
     timer = log.timer()
     # A hook committed without its executable bit still runs, as heroku's did, through bash.
     cmd = [path] if os.access(path, os.X_OK) else ["bash", path]
-    code = runner.run(cmd, env, cwd=app_dir)
+    code = step.runner.run(cmd, step.env, cwd=app_dir)
     if code != 0:
         raise BuildpackError("bin/{} failed (exit {}); its output is above.".format(name, code),
                              hint="Fix the hook, or run it locally with the same environment to see why.")

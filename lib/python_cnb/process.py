@@ -1,13 +1,18 @@
 """The image's processes: the app's Procfile, or a web process inferred from its code (without
 importing it) as `gunicorn --worker-tmp-dir /dev/shm <entry>`; /dev/shm because gunicorn's
-heartbeat files on a container's overlay filesystem stall workers (the seed's fix)."""
+heartbeat files on a container's overlay filesystem stall workers (the seed's fix). run() is the
+build step that logs them and writes launch.toml."""
 import os
 import re
-from typing import FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from .appfiles import read_source
-from .cnb.launch import Process
+from .cnb.launch import Process, write_launch
 from .errors import BuildpackError
+from .layers import StepContext
+
+if TYPE_CHECKING:  # project reads the Procfile with this module
+    from .project import Project
 
 GUNICORN = ["gunicorn", "--worker-tmp-dir", "/dev/shm"]
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
@@ -137,3 +142,33 @@ def missing_servers(web_entry: WebEntry, installed: Sequence[str]) -> List[str]:
             return ["uvicorn"] if "gunicorn" in installed else ["uvicorn", "gunicorn"]
         return []
     return [] if "gunicorn" in installed else ["gunicorn"]
+
+
+def run(step: StepContext, project: "Project", dists: Sequence[Tuple[str, str]]) -> None:
+    """Log the processes and where they come from, and write launch.toml; warn when there are none."""
+    log = step.log
+    log.header("Processes")
+    installed = [name for name, _ in dists]
+    procs = processes(project.procfile, project.web_entry, installed)
+    if project.procfile:
+        log.info("From Procfile:")
+        no_default = no_default_warning(project.procfile)
+        if no_default:
+            log.warning(no_default[0], hint=no_default[1])
+    elif project.web_entry:
+        log.info("No Procfile; inferred the web process: {}".format(project.web_entry.reason))
+        missing = missing_servers(project.web_entry, installed)
+        if missing:
+            log.warning("The web process runs {}, but {} not among the app's dependencies.".format(
+                " and ".join(missing), "it is" if len(missing) == 1 else "they are"),
+                hint="Add {} to requirements.txt (or Pipfile / pyproject.toml), or add a Procfile.".format(
+                    " and ".join(missing)))
+    else:
+        log.warning("No run command: there is no Procfile, and no Django project or WSGI app "
+                    "(app.py, main.py, wsgi.py ...) to start with gunicorn.",
+                    hint="Set one: add a Procfile (`web: <command>`), or set the platform's run command "
+                         "(e.g. `pack build --default-process`, or the App Platform run command).")
+        return
+    for p in procs:
+        log.info("  {}{}: {}".format(p.type, " (default)" if p.default else "", " ".join(p.command)))
+    write_launch(step.layers_dir, procs)

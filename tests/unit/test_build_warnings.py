@@ -1,7 +1,7 @@
 import datetime
 import io
 
-from python_cnb import build
+from python_cnb import runtime_choice
 from python_cnb.catalog import Runtime, Stack
 from python_cnb.log import Log
 from python_cnb.versions import parse_request
@@ -14,7 +14,7 @@ STACK = Stack("Ubuntu-22", ["heroku-22"], "ubuntu", "22.04", "3.12.1", [
 def warnings(version, asked, today):
     out = io.StringIO()
     chosen = [r for r in STACK.runtimes if r.version == version][0]
-    build._warn_about(chosen, parse_request(asked, "runtime.txt"), STACK, Log(out), today)
+    runtime_choice.warn_about(chosen, parse_request(asked, "runtime.txt"), STACK, Log(out), today)
     return out.getvalue()
 
 

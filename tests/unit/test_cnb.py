@@ -2,6 +2,7 @@ import os
 
 from python_cnb.cnb.context import BuildContext, read_platform_env, read_target
 from python_cnb.cnb.launch import Process, write_launch
+from python_cnb.cnb.env import LayerEnv, Scope
 from python_cnb.cnb.layers import Layer, LayerTypes
 from python_cnb.errors import BuildpackError
 from python_cnb.log import mask
@@ -30,8 +31,7 @@ def test_launch_only_toml_without_contents_is_not_contents(tmp_path):
 
 def test_env_files(tmp_path):
     layer = Layer(str(tmp_path), "l")
-    layer.write_env("PORT", "8080", "default", scope="launch")
-    layer.write_env("PYTHONUSERBASE", "/layers/x", "override")
+    LayerEnv().default("PORT", "8080", Scope.LAUNCH).override("PYTHONUSERBASE", "/layers/x").write(layer)
     assert (tmp_path / "l" / "env.launch" / "PORT.default").read_text() == "8080"
     assert (tmp_path / "l" / "env" / "PYTHONUSERBASE.override").read_text() == "/layers/x"
 

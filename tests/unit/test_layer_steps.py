@@ -9,11 +9,13 @@ import pytest
 
 from fakes import FakeDownloader, RecordingRunner, write_file
 from python_cnb.catalog import Runtime
+from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import Installer, PIPENV_TOOL
-from python_cnb.layers import Decision, Python, StepContext, dependencies, runtime, tools
+from python_cnb.layers import Decision, Python, StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
 from python_cnb.log import Log
 from python_cnb.project import Project
+from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
 
 RUNTIME = Runtime((3, 12, 1), "amd64", "https://example.test/python-3.12.1.tar.gz", "a" * 64)
@@ -21,6 +23,12 @@ TOOLSET = Toolset((Wheel("pip", "23.3.2", "https://pypi.test/pip-23.3.2-py3-none
                    Wheel("setuptools", "68.2.2", "https://pypi.test/setuptools-68.2.2-py3-none-any.whl", "c" * 64),
                    Wheel("wheel", "0.42.0", "https://pypi.test/wheel-0.42.0-py3-none-any.whl", "d" * 64)))
 WANTED = runtime.metadata(RUNTIME, TOOLSET, "debian-12/amd64")
+
+
+PY = Python("/layers/python/bin/python3", "3.12.1", (3, 12, 1))
+UNREADABLE = "[types]\nbuild = tru\n"
+# Kept in the cache, and needed at hand by the build (retention.py): how these steps always ran.
+KEEP = retention.Retention(("a test needs it",), retention.CACHED)
 
 
 def step(tmp_path, runner=None, downloader=None, python=None):
@@ -38,8 +46,8 @@ def test_runtime_metadata_is_typed_and_keyed_on_archive_target_and_toolset():
     assert WANTED._asdict() == {"version": "3.12.1", "url": "https://example.test/python-3.12.1.tar.gz",
                                 "sha256": "a" * 64, "target": "debian-12/amd64", "pip": "23.3.2",
                                 "setuptools": "68.2.2", "wheel": "0.42.0"}
-    assert runtime.reasons(WANTED._asdict(), WANTED) == ()
-    assert runtime.reasons({}, WANTED) == ()  # a first build: no reason to give
+    assert runtime.reasons(WANTED._asdict(), WANTED) == []
+    assert runtime.reasons({}, WANTED) == []  # a first build: no reason to give
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -55,14 +63,14 @@ def test_runtime_metadata_is_typed_and_keyed_on_archive_target_and_toolset():
     ({"wheel": "0.41.0"}, "the pinned wheel changed (0.41.0 -> 0.42.0)"),
 ])
 def test_each_single_runtime_reason(change, reason):
-    assert runtime.reasons(dict(WANTED._asdict(), **change), WANTED) == (reason,)
+    assert runtime.reasons(dict(WANTED._asdict(), **change), WANTED) == [reason]
 
 
 def test_several_runtime_reasons_are_all_given_in_key_order():
     previous = dict(WANTED._asdict(), version="3.11.7", target="ubuntu-22.04/amd64", pip="23.3.1")
-    assert runtime.reasons(previous, WANTED) == (
+    assert runtime.reasons(previous, WANTED) == [
         "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (ubuntu-22.04/amd64 -> debian-12/amd64)",
-        "the pinned pip changed (23.3.1 -> 23.3.2)")
+        "the pinned pip changed (23.3.1 -> 23.3.2)"]
 
 
 def test_unreadable_runtime_metadata_means_rebuild_with_the_reason(tmp_path):
@@ -168,13 +176,13 @@ DEPS = dependencies.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.
 
 def test_dependencies_reasons_one_at_a_time_and_all_at_once():
     same = DEPS._asdict()
-    assert dependencies.reasons(same, DEPS) == ()
-    assert dependencies.reasons(dict(same, python_version="3.11.7"), DEPS) == ("Python version changed (3.11.7 -> 3.12.1)",)
-    assert dependencies.reasons(dict(same, installer="pipenv"), DEPS) == ("installer changed (pipenv -> pip)",)
+    assert dependencies.reasons(same, DEPS) == []
+    assert dependencies.reasons(dict(same, python_version="3.11.7"), DEPS) == ["Python version changed (3.11.7 -> 3.12.1)"]
+    assert dependencies.reasons(dict(same, installer="pipenv"), DEPS) == ["installer changed (pipenv -> pip)"]
     files = {"requirements.txt": "0" * 64, "old.txt": "3" * 64}
-    assert dependencies.reasons(dict(same, inputs=files, python_version="3.11.7", target="x"), DEPS) == (
+    assert dependencies.reasons(dict(same, inputs=files, python_version="3.11.7", target="x"), DEPS) == [
         "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (x -> debian-12/amd64)",
-        "requirements.txt changed; base.txt added; old.txt removed")
+        "requirements.txt changed; base.txt added; old.txt removed"]
 
 
 def project_for(app_dir, installer, inputs, files=()):
@@ -187,7 +195,6 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
 
     def pip_writes_the_layer(cmd):
         if cmd[1:4] == ["-m", "pip", "install"]:
-            os.makedirs(os.path.join(site, "flask"))
             write_file(os.path.join(site, "flask", "__init__.py"), "")
         return 0, ""
     runner = RecordingRunner(pip_writes_the_layer)
@@ -226,16 +233,16 @@ def test_a_tool_is_installed_once_then_reused_and_reinstalled_with_the_reason(tm
     python = Python("/py/bin/python3", "3.12.1", (3, 12, 1))
     runner = RecordingRunner()
     ctx, out = step(tmp_path, runner, python=python)
-    env = tools.ensure(ctx, PIPENV_TOOL)
+    env = tools.run(ctx, PIPENV_TOOL)
     assert runner.commands[0][-1] == "pipenv==2024.4.1" and "--target" in runner.commands[0]
     assert env["PYTHONPATH"].startswith(os.path.join(ctx.layers_dir, "pipenv", "site"))
     os.makedirs(os.path.join(ctx.layers_dir, "pipenv", "site"), exist_ok=True)
-    tools.ensure(ctx, PIPENV_TOOL)
+    tools.run(ctx, PIPENV_TOOL)
     assert len(runner.commands) == 1 and "  Reusing pipenv 2024.4.1\n" in out.getvalue()
-    tools.ensure(ctx, PIPENV_TOOL._replace(version="2025.1.0", packages=("pipenv==2025.1.0",)))
+    tools.run(ctx, PIPENV_TOOL._replace(version="2025.1.0", packages=("pipenv==2025.1.0",)))
     assert "  Installing pipenv 2025.1.0 (version changed (2024.4.1 -> 2025.1.0))\n" in out.getvalue()
     assert tools.reasons({"tool": "pipenv", "version": "2024.4.1", "python_version": "3.11.7"},
-                         tools.metadata(PIPENV_TOOL, "3.12.1")) == ("python version changed (3.11.7 -> 3.12.1)",)
+                         tools.metadata(PIPENV_TOOL, "3.12.1")) == ["python version changed (3.11.7 -> 3.12.1)"]
 
 
 def test_installers_own_their_manifest_lock_and_tool():
@@ -245,3 +252,223 @@ def test_installers_own_their_manifest_lock_and_tool():
         ("uv", "pyproject.toml", "uv.lock", "uv")]
     assert Installer.for_lock_file("uv.lock") is Installer.UV
     assert Installer.PIP == "pip"  # what dependencies.toml records
+
+
+# -- runtime: the whole step ---------------------------------------------------------------------
+
+def runtime_files(interpreter_says="3.12.1"):
+    """The archive and wheels; bin/python3 answers the reuse probe (run for real) with a version."""
+    files = {RUNTIME.url: tar_gz({"bin/python3": ("#!/bin/sh\nprintf {}\n".format(interpreter_says), 0o755)})}
+    files.update({w.url: wheel_bytes(w.project, w.version) for w in TOOLSET.wheels})
+    return files
+
+
+def test_runtime_run_installs_then_reuses_with_no_download(tmp_path):
+    downloader = FakeDownloader(runtime_files())
+    ctx, out = step(tmp_path, RecordingRunner(runtime_answers), downloader)
+    after = runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    assert after.python == Python(os.path.join(ctx.layers_dir, "python", "bin", "python3"), "3.12.1", (3, 12, 1))
+    assert after.env["PATH"] == os.path.join(ctx.layers_dir, "python", "bin") + ":/usr/bin:/bin"
+    assert len(downloader.fetched) == 4 and os.path.exists(os.path.join(ctx.layers_dir, "python.sbom.cdx.json"))
+    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    assert len(downloader.fetched) == 4
+    assert out.getvalue().endswith("  Reusing Python 3.12.1 (unchanged since the last build)\n")
+
+
+def test_unreadable_runtime_metadata_deletes_the_layer_and_installs_anew(tmp_path):
+    ctx, out = step(tmp_path, RecordingRunner(runtime_answers), FakeDownloader(runtime_files()))
+    write_file(os.path.join(ctx.layers_dir, "python.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "python", "stale.txt"), "from a build we cannot read")
+    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    assert "  Replacing the cached runtime: python.toml is unreadable (" in out.getvalue()
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "python", "stale.txt"))
+    assert Layer(ctx.layers_dir, "python").previous_metadata() == WANTED._asdict()
+
+
+def test_a_cached_runtime_that_reports_another_version_is_replaced_with_the_reason(tmp_path):
+    ctx, out = step(tmp_path, RecordingRunner(runtime_answers), FakeDownloader(runtime_files("3.12.0")))
+    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    assert "  Replacing the cached runtime: the cached runtime is damaged (it reports Python 3.12.0)\n" in out.getvalue()
+
+
+# -- dependencies: the whole step ----------------------------------------------------------------
+
+def pip_app(tmp_path, python=PY):
+    """A requirements.txt app whose pip (recorded) writes a distribution into the layer."""
+    site = os.path.join(str(tmp_path), "layers", "dependencies", "lib", "python3.12", "site-packages")
+
+    def pip_installs_flask(cmd):
+        if cmd[1:4] == ["-m", "pip", "install"]:
+            os.makedirs(os.path.join(site, "flask-3.0.3.dist-info"))
+        return 0, ""
+    runner = RecordingRunner(pip_installs_flask)
+    ctx, out = step(tmp_path, runner, python=python)
+    ctx = ctx.with_env(dependencies.env(ctx.layers_dir))
+    write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
+    return ctx, out, runner, project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
+
+
+def test_dependencies_run_installs_then_reuses_running_nothing(tmp_path):
+    ctx, out, runner, project = pip_app(tmp_path)
+    assert dependencies.run(ctx, project, KEEP) == [("flask", "3.0.3")]
+    ran = len(runner.commands)
+    assert dependencies.run(ctx, project, KEEP) == [("flask", "3.0.3")]
+    assert len(runner.commands) == ran
+    assert out.getvalue().endswith("  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n")
+    with open(os.path.join(ctx.layers_dir, "dependencies.sbom.cdx.json")) as f:
+        assert '"purl": "pkg:pypi/flask@3.0.3"' in f.read()
+
+
+def test_dependencies_rebuild_gives_every_reason_in_one_line(tmp_path):
+    ctx, out, runner, project = pip_app(tmp_path, PY._replace(version="3.11.7", release=(3, 11, 7)))
+    dependencies.run(ctx, project, KEEP)
+    write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask==3.0.3\n")
+    dependencies.run(ctx._replace(python=PY), project, KEEP)
+    assert "  Rebuilding dependencies: Python version changed (3.11.7 -> 3.12.1); requirements.txt changed\n" \
+        in out.getvalue()
+
+
+def test_unreadable_dependencies_metadata_deletes_the_layer_and_installs_anew(tmp_path):
+    ctx, out, runner, project = pip_app(tmp_path)
+    write_file(os.path.join(ctx.layers_dir, "dependencies.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "dependencies", "bin", "stale"), "")
+    dependencies.run(ctx, project, KEEP)
+    assert "  Rebuilding dependencies: dependencies.toml is unreadable (" in out.getvalue()
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "dependencies", "bin", "stale"))
+    assert Layer(ctx.layers_dir, "dependencies").previous_metadata()["installer"] == "pip"
+
+
+def test_nothing_to_install_runs_nothing(tmp_path):
+    ctx, out = step(tmp_path, python=PY)
+    assert dependencies.run(ctx, project_for(ctx.app_dir, None, []), KEEP) == []
+    assert out.getvalue() == "  Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py\n"
+    assert ctx.runner.commands == []
+
+
+# -- package-manager tools: more reasons -----------------------------------------------------------
+
+def test_a_tools_reasons_all_at_once_and_unreadable_metadata_reinstalls_it(tmp_path):
+    old = {"tool": "pipenv", "version": "2023.1.1", "python_version": "3.11.7"}
+    assert tools.reasons(old, tools.metadata(PIPENV_TOOL, "3.12.1")) == [
+        "version changed (2023.1.1 -> 2024.4.1)", "python version changed (3.11.7 -> 3.12.1)"]
+    ctx, out = step(tmp_path, python=PY)
+    write_file(os.path.join(ctx.layers_dir, "pipenv.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "pipenv", "site", "stale.py"), "")
+    tools.run(ctx, PIPENV_TOOL)
+    assert "  Installing pipenv 2024.4.1 (pipenv.toml is unreadable (" in out.getvalue()
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "pipenv", "site", "stale.py"))
+
+
+# -- pip cache -------------------------------------------------------------------------------------
+
+CACHE = pip_cache.Metadata("debian-12/amd64", "3.12.1", "23.3.2")
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"target": "ubuntu-22.04/amd64"}, "target changed (ubuntu-22.04/amd64 -> debian-12/amd64)"),
+    ({"python_version": "3.11.7"}, "python version changed (3.11.7 -> 3.12.1)"),
+    ({"pip_version": "23.3.1"}, "pip version changed (23.3.1 -> 23.3.2)"),
+])
+def test_each_single_pip_cache_reason(change, reason):
+    assert pip_cache.reasons(dict(CACHE._asdict(), **change), CACHE) == [reason]
+
+
+def test_pip_cache_reasons_all_at_once_and_none_for_the_same_key():
+    assert pip_cache.reasons(CACHE._asdict(), CACHE) == []
+    assert pip_cache.reasons({"target": "x", "python_version": "3.11.7", "pip_version": "23.3.2"}, CACHE) == [
+        "target changed (x -> debian-12/amd64)", "python version changed (3.11.7 -> 3.12.1)"]
+
+
+def test_unreadable_pip_cache_metadata_empties_the_cache(tmp_path):
+    ctx, out = step(tmp_path, python=PY)
+    write_file(os.path.join(ctx.layers_dir, "pip-cache.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "pip-cache", "wheels", "old.whl"), "")
+    pip_cache.run(ctx, "23.3.2")
+    assert out.getvalue().startswith("  Starting a new pip cache: pip-cache.toml is unreadable (")
+    assert os.listdir(os.path.join(ctx.layers_dir, "pip-cache")) == []
+    assert Layer(ctx.layers_dir, "pip-cache").previous_metadata() == CACHE._asdict()
+
+
+# -- NLTK corpora ----------------------------------------------------------------------------------
+
+CORPORA = nltk.Metadata("1" * 64, "", "3.9.1")
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"nltk_txt": "2" * 64}, "nltk.txt changed"),
+    ({"index_url": "https://m.test/index.xml"}, "the index URL changed (https://m.test/index.xml -> nltk's default)"),
+    ({"nltk_version": "3.8.1"}, "nltk version changed (3.8.1 -> 3.9.1)"),
+])
+def test_each_single_nltk_reason(change, reason):
+    assert nltk.reasons(dict(CORPORA._asdict(), **change), CORPORA) == [reason]
+
+
+def test_nltk_reasons_all_at_once():
+    assert nltk.reasons({"nltk_txt": "2" * 64, "index_url": "https://m.test/i.xml", "nltk_version": "3.8.1"},
+                        CORPORA) == ["nltk.txt changed", "the index URL changed (https://m.test/i.xml -> nltk's default)",
+                                     "nltk version changed (3.8.1 -> 3.9.1)"]
+
+
+def nltk_app(tmp_path):
+    ctx, out = step(tmp_path, python=PY)
+    write_file(os.path.join(ctx.app_dir, "nltk.txt"), "punkt\n")
+    return ctx, out
+
+
+def test_nltk_downloads_then_reuses_and_gives_its_env(tmp_path):
+    ctx, out = nltk_app(tmp_path)
+    layer = os.path.join(ctx.layers_dir, "nltk-data")
+    assert nltk.run(ctx, [("nltk", "3.9.1")]) == nltk.env(ctx.layers_dir)
+    download, = [c for c in ctx.runner.commands if "nltk.downloader" in c]
+    assert download[-3:] == [layer, "--", "punkt"]
+    with open(os.path.join(layer, "env", "NLTK_DATA.override")) as f:
+        assert f.read() == layer
+    ran = len(ctx.runner.commands)
+    assert nltk.run(ctx, [("nltk", "3.9.1")]) == nltk.env(ctx.layers_dir)
+    assert len(ctx.runner.commands) == ran
+    assert out.getvalue().endswith("  Reusing NLTK corpora: punkt (nltk.txt, the index and nltk 3.9.1 unchanged)\n")
+
+
+def test_unreadable_nltk_metadata_deletes_the_layer_and_downloads_anew(tmp_path):
+    ctx, out = nltk_app(tmp_path)
+    write_file(os.path.join(ctx.layers_dir, "nltk-data.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "nltk-data", "corpora", "stale.zip"), "")
+    nltk.run(ctx, [("nltk", "3.9.1")])
+    assert "  Downloading the NLTK corpora again: nltk-data.toml is unreadable (" in out.getvalue()
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "nltk-data", "corpora", "stale.zip"))
+
+
+def test_without_nltk_a_previous_corpora_layer_is_removed_and_no_env_given(tmp_path):
+    ctx, out = nltk_app(tmp_path)
+    nltk.run(ctx, [("nltk", "3.9.1")])
+    assert nltk.run(ctx, [("flask", "3.0.3")]) == LayerEnv()
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "nltk-data.toml"))
+
+
+# -- launch config ---------------------------------------------------------------------------------
+
+LAUNCH = launch_config.metadata("/workspace")
+
+
+def test_launch_config_metadata_as_its_toml_has_and_its_reasons():
+    assert LAUNCH.toml() == {"defaults": {"PORT": "8080", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8",
+                                          "FORWARDED_ALLOW_IPS": "*", "GUNICORN_CMD_ARGS": "--access-logfile -",
+                                          "PYTHONPATH": "/workspace"}, "exec.d": ["web-concurrency"]}
+    assert launch_config.reasons(LAUNCH.toml(), LAUNCH) == []
+    moved = launch_config.metadata("/app").toml()
+    assert launch_config.reasons(moved, LAUNCH) == ["the launch defaults changed"]
+    assert launch_config.reasons(dict(LAUNCH.toml(), **{"exec.d": ["other"]}), LAUNCH) == [
+        "the exec.d programs changed (other -> web-concurrency)"]
+    assert launch_config.reasons(dict(moved, **{"exec.d": []}), LAUNCH) == [
+        "the launch defaults changed", "the exec.d programs changed ( -> web-concurrency)"]
+
+
+def test_unreadable_launch_config_metadata_is_replaced_by_a_fresh_layer(tmp_path):
+    ctx, _ = step(tmp_path)
+    write_file(os.path.join(ctx.layers_dir, "launch-config.toml"), UNREADABLE)
+    write_file(os.path.join(ctx.layers_dir, "launch-config", "env.launch", "OLD.default"), "x")
+    launch_config.run(ctx)
+    layer = Layer(ctx.layers_dir, "launch-config")
+    assert layer.previous_metadata() == launch_config.metadata(ctx.app_dir).toml()
+    assert not os.path.exists(os.path.join(layer.path, "env.launch", "OLD.default"))

@@ -3,20 +3,25 @@ import io
 import os
 
 from python_cnb.cnb.layers import Layer
-from python_cnb.layers import pip_cache
+from python_cnb.layers import Python, StepContext, pip_cache
 from python_cnb.log import Log
+
+
+def step(tmp_path, out, python_version):
+    """Only what the pip cache step reads: the layers dir, the target, the Python version, the log."""
+    python = Python("/py/bin/python3", python_version, tuple(int(p) for p in python_version.split(".")))
+    return StepContext(str(tmp_path), "", "debian-12/amd64", {}, None, Log(out), None, python)
 
 
 def test_the_cache_is_kept_under_the_same_key_and_emptied_under_another(tmp_path):
     out = io.StringIO()
     layer = Layer(str(tmp_path), pip_cache.NAME)
-    key = pip_cache.key("debian-12/amd64", "3.11.7", "23.3.2")
-    pip_cache.keep(layer, key, Log(out))
+    pip_cache.run(step(tmp_path, out, "3.11.7"), "23.3.2")
     (tmp_path / "pip-cache" / "wheel.whl").write_text("built for 3.11")
-    pip_cache.keep(layer, key, Log(out))
+    pip_cache.run(step(tmp_path, out, "3.11.7"), "23.3.2")
     assert os.listdir(layer.path) == ["wheel.whl"] and out.getvalue() == ""
 
-    pip_cache.keep(layer, pip_cache.key("debian-12/amd64", "3.12.1", "23.3.2"), Log(out))
+    pip_cache.run(step(tmp_path, out, "3.12.1"), "23.3.2")
     assert os.listdir(layer.path) == []
     assert out.getvalue() == "  Starting a new pip cache: python version changed (3.11.7 -> 3.12.1)\n"
     with open(layer.toml_path) as f:

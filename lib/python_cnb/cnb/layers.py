@@ -85,17 +85,6 @@ class Layer:
         except OSError as e:
             raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
 
-    def write_env(self, name: str, value: str, how: str = "override", scope: str = "") -> None:
-        """An env file: <layer>/env (build and launch), env.build or env.launch (scope), named
-        NAME.override or NAME.default (how)."""
-        env_dir = os.path.join(self.path, "env" + ("." + scope if scope else ""))
-        try:
-            os.makedirs(env_dir, exist_ok=True)
-            with open(os.path.join(env_dir, "{}.{}".format(name, how)), "w", encoding="utf-8") as f:
-                f.write(value)
-        except OSError as e:
-            raise layers_dir_error("write the layer {}'s env file {}".format(self.name, name), e)
-
 
 def _is_real_dir(path: str) -> bool:
     return os.path.isdir(path) and not os.path.islink(path)

@@ -1,8 +1,11 @@
-"""One module per layer. Each declares its metadata as a typed value, decides reuse-or-rebuild
-from it with every reason the log prints, and writes its TOML only once its contents are
+"""One module per layer, each the same shape: NAME and TYPES; its metadata as a typed value
+(Metadata); reasons(old, new), every way a previous build's metadata differs, in words; env(...),
+its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
+and run(step, ...), the step itself, which writes the layer's TOML only once its contents are
 complete (cnb.layers.Layer.commit). The steps get what they share in one StepContext."""
 from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
+from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, kind
 from ..download import Downloader
 from ..log import Log
@@ -87,6 +90,14 @@ class StepContext(NamedTuple):
     log: Log
     downloader: Downloader
     python: Optional[Python] = None  # once the runtime step has run
+    buildpack_version: str = ""      # for the SBOMs
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)
+
+    def with_env(self, *envs: LayerEnv) -> "StepContext":
+        """The context the next steps run in: each layer's env applied, in order."""
+        env = self.env
+        for layer_env in envs:
+            env = layer_env.apply(env)
+        return self._replace(env=env)

@@ -1,4 +1,4 @@
-"""The app's dependencies (build + launch + cache), installed with pip into a user base
+"""The app's dependencies (launch; build and cache too when retention.py says), installed with pip into a user base
 (PYTHONUSERBASE = this layer): its bin/ reaches PATH through the lifecycle and Python finds its
 site-packages by itself.
 
@@ -12,15 +12,17 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements
+from .. import appfiles, local_packages, requirements, sbom
 from ..bytecode import compile_paths
+from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..installers import Installer, Lock
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from . import Decision, Python, StepContext, compare, rebuild
+from . import Decision, Python, StepContext, compare, rebuild, tools
+from .retention import Retention
 
 NAME = "dependencies"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -106,9 +108,9 @@ def _describe(key: str, old: Any, new: Any) -> str:
     return "the build's target changed ({} -> {})".format(old, new)
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
-    """Every way previous differs from wanted, in words (() when they match or there is none)."""
-    return compare(previous, wanted._asdict(), _describe).reasons
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
+    return list(compare(previous, wanted._asdict(), _describe).reasons)
 
 
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
@@ -123,6 +125,30 @@ def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decisio
     if decision.reuse and not site_packages(layer.path):
         return rebuild("the cached dependencies' files are missing")
     return decision
+
+
+class Plan(NamedTuple):
+    """What the dependencies step will do, decided before the runtime step (which must know
+    whether pip will run): the metadata, the decision and, for dependencies reused from the
+    previous image, their list from its SBOM (the layer's files are not here to read)."""
+    wanted: Metadata
+    decision: Decision
+    in_image: Optional[List[Tuple[str, str]]] = None
+
+
+def plan(step: StepContext, project: Project, python_version: str, kept: Retention) -> Optional[Plan]:
+    """None when the app has nothing to install."""
+    if project.installer is None:
+        return None
+    layer = step.layer(NAME)
+    wanted = metadata(project, python_version, step.target)
+    decision = decide(layer, wanted, kept.needs)
+    if not decision.reuse or layer.has_contents():
+        return Plan(wanted, decision)
+    listed = sbom.read_distributions(step.layers_dir, NAME)
+    if listed is None:
+        return Plan(wanted, rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing"))
+    return Plan(wanted, decision, listed)
 
 
 def site_packages(layer_path: str) -> Optional[str]:
@@ -151,23 +177,55 @@ def installed_distributions(layer_path: str) -> List[str]:
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
-def install_env(layer_path: str, pip_cache: str, env: Mapping[str, str],
-                ca_bundle: str = SYSTEM_CA_BUNDLE) -> Dict[str, str]:
-    out = dict(env)
+def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
+    """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
+    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle. The
+    rest is how pip runs in this build: no prompts, no version check, no venv advice as root, no
+    user settings that would install elsewhere."""
+    out = LayerEnv()
     # pip, poetry and uv carry their own CA lists; point them at the build image's trust store
     # instead (unless the user chose), so a builder with extra CAs (a company's, a proxy's) works.
     if os.path.isfile(ca_bundle):
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-            out.setdefault(name, ca_bundle)
-    out["PYTHONUSERBASE"] = layer_path
-    out["PIP_CACHE_DIR"] = pip_cache
-    out["PIP_NO_INPUT"] = "1"
-    out["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    out["PIP_ROOT_USER_ACTION"] = "ignore"  # builds run as root on some platforms; no venv is wanted
-    out.pop("PIP_USER", None)
-    out.pop("PIP_TARGET", None)
-    out.pop("PIP_PREFIX", None)
-    return out
+            out = out.default(name, ca_bundle, Scope.THIS_BUILD)
+    return (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
+            .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
+            .override("PIP_DISABLE_PIP_VERSION_CHECK", "1", Scope.THIS_BUILD)
+            .override("PIP_ROOT_USER_ACTION", "ignore", Scope.THIS_BUILD)
+            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX"))
+
+
+def run(step: StepContext, project: Project, kept: Retention, planned: Optional[Plan] = None) -> List[Tuple[str, str]]:
+    """Reuse the installed dependencies (where the last build kept them) or install them (checking
+    and exporting a lock with its package manager first); the distributions, as (name, version).
+    planned: plan()'s answer, when the caller already asked."""
+    assert step.python is not None
+    planned = planned or plan(step, project, step.python.version, kept)
+    if planned is None or project.installer is None:
+        step.log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
+        return []
+    layer, log, python = step.layer(NAME), step.log, step.python
+    wanted, decision = planned.wanted, planned.decision
+    tool = project.installer.tool
+    if decision.reuse:
+        kept.keep(layer, wanted._asdict())
+        if tool:
+            tools.retain(step, tool)
+        log.info("Reusing dependencies ({} and Python {} unchanged)".format(
+            ", ".join(project.dependency_inputs), python.version))
+    else:
+        if decision.reason:
+            log.info("Rebuilding dependencies: {}".format(decision.reason))
+        tool_env: Optional[Dict[str, str]] = None
+        if tool:
+            lock = project.installer.lock
+            named = lock.file if lock and lock.file in project.files else project.installer.manifest
+            tools.check_python(tool, python.release, named)
+            tool_env = tools.run(step, tool)
+        install(step, project, wanted, tool_env, kept.types)
+    dists = distributions(layer.path) if planned.in_image is None or not decision.reuse else planned.in_image
+    sbom.write(step.layers_dir, NAME, sbom.distribution_components(dists), step.buildpack_version)
+    return dists
 
 
 def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None,
@@ -192,7 +250,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
         assert tool_env is not None
         _locked(step, project, tool_env)
     _compile(step.python, layer.path, step.env, step.runner)
-    layer.write_env("PYTHONUSERBASE", layer.path, "override")
+    env(step.layers_dir).write(layer)
     layer.commit(types, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))

@@ -7,8 +7,11 @@ app's own modules. WEB_CONCURRENCY is computed at container start by an exec.d p
 container's limits (web_concurrency.sh)."""
 import os
 import shutil
+from typing import Any, Dict, List, Mapping, NamedTuple
 
-from ..cnb.layers import Layer, LayerTypes, layers_dir_error
+from ..cnb.env import LayerEnv, Scope
+from ..cnb.layers import LayerTypes, layers_dir_error
+from . import StepContext, compare
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
@@ -19,20 +22,54 @@ DEFAULTS = (
     ("FORWARDED_ALLOW_IPS", "*"),
     ("GUNICORN_CMD_ARGS", "--access-logfile -"),
 )
+EXEC_D = "web-concurrency"
 WEB_CONCURRENCY_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_concurrency.sh")
 
 
-def write(layer: Layer, app_dir: str) -> None:
+class Metadata(NamedTuple):
+    """What the layer holds (its [metadata]): the launch defaults and the exec.d programs."""
+    defaults: Dict[str, str]
+    exec_d: List[str]
+
+    def toml(self) -> Dict[str, Any]:
+        return {"defaults": self.defaults, "exec.d": self.exec_d}
+
+
+def metadata(app_dir: str) -> Metadata:
     """app_dir: where the app is at build time, which is where it is at launch."""
-    defaults = DEFAULTS + (("PYTHONPATH", app_dir),)
+    return Metadata(dict(DEFAULTS + (("PYTHONPATH", app_dir),)), [EXEC_D])
+
+
+def _describe(key: str, old: Any, new: Any) -> str:
+    if key == "defaults":
+        return "the launch defaults changed"
+    return "the exec.d programs changed ({} -> {})".format(", ".join(old), ", ".join(new))
+
+
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+    """Every way previous differs from wanted, in words ([] when they match or there is none). The
+    layer is written on every build all the same: a launch-only layer comes back without its
+    contents, and writing it costs nothing."""
+    return list(compare(previous, wanted.toml(), _describe).reasons)
+
+
+def env(wanted: Metadata) -> LayerEnv:
+    """Defaults for launch only: the build's own processes do not see them."""
+    out = LayerEnv()
+    for name, value in wanted.defaults.items():
+        out = out.default(name, value, Scope.LAUNCH)
+    return out
+
+
+def run(step: StepContext) -> None:
+    layer, wanted = step.layer(NAME), metadata(step.app_dir)
     layer.reset()
-    for name, value in defaults:
-        layer.write_env(name, value, "default", scope="launch")
-    target = os.path.join(layer.path, "exec.d", "web-concurrency")
+    env(wanted).write(layer)
+    target = os.path.join(layer.path, "exec.d", EXEC_D)
     try:
         os.makedirs(os.path.dirname(target))
         shutil.copyfile(WEB_CONCURRENCY_SCRIPT, target)
         os.chmod(target, 0o755)
     except OSError as e:
         raise layers_dir_error("write the layer {}".format(NAME), e)
-    layer.commit(TYPES, {"defaults": dict(defaults), "exec.d": ["web-concurrency"]})
+    layer.commit(TYPES, wanted.toml())

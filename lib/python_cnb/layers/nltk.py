@@ -5,14 +5,13 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 from .. import appfiles
+from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from ..log import Log
-from ..runner import Runner
-from . import compare
+from . import StepContext, compare
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -42,18 +41,17 @@ for name in sys.argv[3:]:
 """
 
 
-class BuildTools(NamedTuple):
-    """What a step runs with: the layer steps' shared context."""
-    python: str
-    env: Dict[str, str]
-    runner: Runner
-    log: Log
+class Metadata(NamedTuple):
+    """What the corpora layer is keyed on (its [metadata])."""
+    nltk_txt: str           # sha256 of nltk.txt
+    index_url: str
+    nltk_version: str
 
 
 class Corpora(NamedTuple):
     names: Tuple[str, ...]
     index_url: str          # "" for nltk's default index
-    metadata: Dict[str, str]
+    metadata: Metadata
 
 
 def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
@@ -64,66 +62,79 @@ def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
         raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
     names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
     index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
-    return Corpora(names, index_url, {"nltk_txt": hashlib.sha256(data).hexdigest(), "index_url": index_url,
-                                      "nltk_version": nltk_version})
+    return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), index_url, nltk_version))
 
 
-def step(layer: Layer, app_dir: str, dists: Sequence[Tuple[str, str]], tools: BuildTools) -> Dict[str, str]:
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
+    return list(compare(previous, wanted._asdict(), _describe).reasons)
+
+
+def env(layers_dir: str) -> LayerEnv:
+    """NLTK_DATA is this layer: for the build steps after it, later buildpacks and launch."""
+    return LayerEnv().override("NLTK_DATA", os.path.join(layers_dir, NAME))
+
+
+def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
     """Provide the corpora when nltk is installed; returns the env the rest of the build gets."""
+    layer, log = step.layer(NAME), step.log
     nltk_version = dict(dists).get("nltk")
-    if nltk_version is None or not os.path.isfile(os.path.join(app_dir, LIST)):
+    if nltk_version is None or not os.path.isfile(os.path.join(step.app_dir, LIST)):
         _forget(layer)
         if nltk_version is not None:
-            tools.log.header("NLTK corpora")
-            tools.log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
-        return {}
-    tools.log.header("NLTK corpora")
-    corpora = wanted(app_dir, nltk_version, tools.env)
+            log.header("NLTK corpora")
+            log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
+        return LayerEnv()
+    log.header("NLTK corpora")
+    corpora = wanted(step.app_dir, nltk_version, step.env)
     if not corpora.names:
         _forget(layer)
-        tools.log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
-        return {}
-    decision = compare(layer.previous_metadata(), corpora.metadata, _describe)
-    if decision.reuse and layer.has_contents():
-        layer.commit(TYPES, corpora.metadata)
-        tools.log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
+        log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
+        return LayerEnv()
+    previous = layer.previous_metadata()
+    found = reasons(previous, corpora.metadata)
+    if previous and not found and layer.has_contents():
+        layer.commit(TYPES, corpora.metadata._asdict())
+        log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
             ", ".join(corpora.names), nltk_version))
     else:
-        if decision.reason:
-            tools.log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
-        download(layer, corpora, tools)
-    return {"NLTK_DATA": layer.path}
+        if found:
+            log.info("Downloading the NLTK corpora again: {}".format("; ".join(found)))
+        download(step, corpora)
+    return env(step.layers_dir)
 
 
-def download(layer: Layer, corpora: Corpora, tools: BuildTools) -> None:
+def download(step: StepContext, corpora: Corpora) -> None:
+    assert step.python is not None
+    layer, log = step.layer(NAME), step.log
     layer.reset()
-    timer = tools.log.timer()
+    timer = log.timer()
     where = "the index at {}".format(corpora.index_url) if corpora.index_url else "nltk's default index"
-    tools.log.info("Downloading NLTK corpora from {}: {}".format(where, ", ".join(corpora.names)))
-    unknown = _ask(tools, _NOT_IN_INDEX, [corpora.index_url] + list(corpora.names), where)
+    log.info("Downloading NLTK corpora from {}: {}".format(where, ", ".join(corpora.names)))
+    unknown = _ask(step, _NOT_IN_INDEX, [corpora.index_url] + list(corpora.names), where)
     if unknown:
         raise BuildpackError("nltk.txt lists {}, which {} does not have.".format(
             _named(unknown), where), hint=_fix(unknown, where))
     url = ["-u", corpora.index_url] if corpora.index_url else []
     # -W: runpy's warning about nltk importing its own downloader is noise to the user.
-    code = tools.runner.run([tools.python, "-W", "ignore::RuntimeWarning:runpy", "-m", "nltk.downloader", "-e",
-                             "-d", layer.path] + url + ["--"]
-                            + list(corpora.names), tools.env)
-    failed = _ask(tools, _NOT_INSTALLED, [layer.path, corpora.index_url] + list(corpora.names), where)
+    code = step.runner.run([step.python.path, "-W", "ignore::RuntimeWarning:runpy", "-m", "nltk.downloader", "-e",
+                            "-d", layer.path] + url + ["--"] + list(corpora.names), step.env)
+    failed = _ask(step, _NOT_INSTALLED, [layer.path, corpora.index_url] + list(corpora.names), where)
     if code != 0 or failed:
         raise BuildpackError("NLTK could not download {} listed in nltk.txt; the downloader's output is "
                              "above.".format(_named(failed or list(corpora.names))),
                              hint="Check that {} and the packages it lists can be reached from the build, "
                                   "then build again.".format(where))
-    layer.write_env("NLTK_DATA", layer.path, "override")
-    layer.commit(TYPES, corpora.metadata)
-    tools.log.info("Downloaded {} NLTK {} in {}".format(
+    env(step.layers_dir).write(layer)
+    layer.commit(TYPES, corpora.metadata._asdict())
+    log.info("Downloaded {} NLTK {} in {}".format(
         len(corpora.names), "corpus" if len(corpora.names) == 1 else "corpora", timer.elapsed()))
 
 
-def _ask(tools: BuildTools, script: str, args: List[str], where: str) -> List[str]:
+def _ask(step: StepContext, script: str, args: List[str], where: str) -> List[str]:
     """The names a check script prints; its failure (nltk missing, the index unreadable) is an error."""
-    answer = tools.runner.capture([tools.python, "-c", script] + args, tools.env)
+    assert step.python is not None
+    answer = step.runner.capture([step.python.path, "-c", script] + args, step.env)
     if answer.returncode != 0:
         last = (answer.stderr.strip().splitlines() or ["exit {}".format(answer.returncode)])[-1]
         raise BuildpackError("NLTK could not read {}: {}".format(where, last),

@@ -13,10 +13,10 @@ hand: Django's collectstatic runs each build, so do bin/pre_compile and bin/post
 corpora are fetched with nltk, and a later buildpack may ask for python at build time (a plan
 entry with build = true, Paketo's convention)."""
 import os
-from typing import Any, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
 from ..cnb import tomlfile
-from ..cnb.layers import LayerTypes
+from ..cnb.layers import Layer, LayerTypes
 from ..django import collectstatic_disabled
 
 IMAGE_ONLY = LayerTypes(launch=True)
@@ -24,12 +24,21 @@ CACHED = LayerTypes(build=True, launch=True, cache=True)
 
 
 class Retention(NamedTuple):
-    """needs: why this build needs Python at hand on every build (empty: the image alone keeps it)."""
+    """needs: why this build needs the layer's contents at hand (empty: where the last build kept
+    them will do); types: how the layer is kept after this build."""
     needs: Tuple[str, ...]
+    types: LayerTypes
 
-    @property
-    def types(self) -> LayerTypes:
-        return CACHED if self.needs else IMAGE_ONLY
+    def needing(self, why: str) -> "Retention":
+        """Needed at hand by this build too, kept as before."""
+        return self._replace(needs=self.needs + (why,))
+
+    def keep(self, layer: Layer, metadata: Dict[str, Any]) -> None:
+        """A reused layer, as it is where it is: the restored cache, or the previous image."""
+        if layer.has_contents():
+            layer.commit(self.types, metadata)
+        else:
+            layer.keep_in_image(metadata)
 
 
 def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
@@ -43,7 +52,7 @@ def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
     if "nltk.txt" in names:
         needs.append("nltk.txt asks for NLTK corpora")
     needs += _later_buildpacks(plan_path)
-    return Retention(tuple(needs))
+    return Retention(tuple(needs), CACHED if needs else IMAGE_ONLY)
 
 
 def _later_buildpacks(plan_path: str) -> List[str]:

@@ -1,4 +1,4 @@
-"""The CPython runtime layer (build + launch + cache): the archive the catalog names, downloaded
+"""The CPython runtime layer (launch; build and cache too when retention.py says): the archive the catalog names, downloaded
 through the mirror, checked against its sha256 and unpacked, then the classic toolset (pip,
 setuptools, wheel at pinned versions) unpacked into it from checksummed wheels. Its bin/ and lib/
 reach PATH and LD_LIBRARY_PATH through the lifecycle, for later buildpacks and at launch."""
@@ -6,11 +6,12 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import Any, Dict, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, NamedTuple, Sequence
 
-from .. import wheels
+from .. import sbom, wheels
 from ..bytecode import compile_paths
 from ..catalog import Runtime
+from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..credentials import without_credentials
 from ..archive import UnpackLimits
@@ -18,7 +19,11 @@ from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
 from ..toolset import Toolset
-from . import Decision, StepContext, compare, rebuild
+from . import Decision, Python, StepContext, compare, rebuild
+from .retention import Retention
+
+if TYPE_CHECKING:  # runtime_choice imports this module
+    from ..runtime_choice import Choice
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -41,7 +46,7 @@ def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
                     tools["pip"], tools["setuptools"], tools["wheel"])
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
     """Every way previous differs from wanted, in words (() when they match or there is none). A
     new archive is a consequence of a new version, so that alone is said then."""
     def describe(key: str, old: object, new: object) -> str:
@@ -56,8 +61,43 @@ def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
     found = compare(previous, wanted._asdict(), describe).reasons
     archive = "the catalog's archive for Python {} changed".format(wanted.version)
     version_changed = previous.get("version") != wanted.version
-    return tuple(r for i, r in enumerate(found)
-                 if r != archive or (not version_changed and archive not in found[:i]))
+    return [r for i, r in enumerate(found) if r != archive or (not version_changed and archive not in found[:i])]
+
+
+def env(layers_dir: str) -> LayerEnv:
+    """The runtime for this build's processes: its bin/ and lib/ first on PATH and LD_LIBRARY_PATH
+    (the lifecycle does that by itself for later buildpacks and at launch, hence nothing is
+    written), no PYTHONHOME from the build's environment, unbuffered output, and no pycs written
+    by imports: they would differ from the cached runtime's and be exported anew (bytecode is
+    compiled on purpose, bytecode.py)."""
+    path = os.path.join(layers_dir, NAME)
+    return (LayerEnv()
+            .default("PATH", "/usr/bin:/bin", Scope.THIS_BUILD)
+            .prepend("PATH", os.path.join(path, "bin"), Scope.THIS_BUILD)
+            .prepend("LD_LIBRARY_PATH", os.path.join(path, "lib"), Scope.THIS_BUILD)
+            .unset("PYTHONHOME")
+            .override("PYTHONUNBUFFERED", "1", Scope.THIS_BUILD)
+            .override("PYTHONDONTWRITEBYTECODE", "1", Scope.THIS_BUILD)
+            .default("LANG", "C.UTF-8", Scope.THIS_BUILD))
+
+
+def run(step: StepContext, choice: "Choice", kept: Retention) -> StepContext:
+    """Reuse the runtime (where the last build kept it) or install the chosen one; the context the
+    later steps run in. kept: why this build needs it at hand, and where it is kept after."""
+    step.log.header("Python runtime")
+    layer, chosen = step.layer(NAME), choice.runtime
+    wanted = metadata(chosen, choice.toolset, step.target)
+    decision = decide(layer, wanted, kept.needs)
+    if decision.reuse:
+        kept.keep(layer, wanted._asdict())
+        step.log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
+    else:
+        if decision.reason:
+            step.log.info("Replacing the cached runtime: {}".format(decision.reason))
+        install(step, chosen, choice.toolset, wanted, kept.types)
+    sbom.write(step.layers_dir, NAME, sbom.runtime_components(chosen, choice.toolset), step.buildpack_version)
+    python = Python(python_in(layer.path), chosen.version, chosen.release)
+    return step._replace(python=python).with_env(env(step.layers_dir))
 
 
 def python_in(layer_path: str) -> str:
@@ -82,7 +122,7 @@ def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decisio
             "; ".join(needs)))
     if not os.path.exists(python_in(layer.path)):
         return rebuild("the cached runtime's files are missing")
-    damage = _damage(layer.path, wanted.version)
+    damage = _damage(layer, wanted.version)
     if damage:
         return rebuild("the cached runtime is damaged ({})".format(damage))
     return Decision(True)
@@ -97,12 +137,12 @@ _PROBE = ("import sys, os, encodings, json, zlib, hashlib, ssl, zipfile, email.p
           "sys.stdout.write('%d.%d.%d' % sys.version_info[:3] + (' lacks ' + ', '.join(gone) if gone else ''))")
 
 
-def _damage(layer_path: str, version: str) -> str:
+def _damage(layer: Layer, version: str) -> str:
     """'' when the cached interpreter starts, imports what installers need and is `version`;
     else what is wrong. About 30 ms: cheap enough for every build."""
-    env = build_env(layer_path, {"PATH": "/usr/bin:/bin"})
+    probe_env = env(layer.layers_dir).apply({"PATH": "/usr/bin:/bin"})
     try:
-        probe = subprocess.run([python_in(layer_path), "-I", "-B", "-c", _PROBE], env=env, stdout=subprocess.PIPE,
+        probe = subprocess.run([python_in(layer.path), "-I", "-B", "-c", _PROBE], env=probe_env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, universal_newlines=True, errors="replace", timeout=60)
     except (OSError, subprocess.SubprocessError) as e:
         return "it does not start: {}".format(getattr(e, "strerror", None) or type(e).__name__)
@@ -115,17 +155,6 @@ def _damage(layer_path: str, version: str) -> str:
     if lacks:
         return "it lacks {}".format(lacks)
     return ""
-
-
-def build_env(layer_path: str, env: Mapping[str, str]) -> Dict[str, str]:
-    """The environment for running this runtime during the build (the lifecycle only applies a
-    layer's bin/ and lib/ to later buildpacks)."""
-    out = dict(env)
-    out["PATH"] = os.path.join(layer_path, "bin") + os.pathsep + env.get("PATH", "/usr/bin:/bin")
-    lib = os.path.join(layer_path, "lib")
-    out["LD_LIBRARY_PATH"] = lib + (os.pathsep + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
-    out.pop("PYTHONHOME", None)
-    return out
 
 
 def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metadata,
@@ -144,13 +173,13 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
         extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
-    _check(layer.path, runtime, step.env, step.runner)
+    _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
     _install_toolset(step, layer.path, runtime, toolset)
     layer.commit(types, wanted._asdict())
     step.log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
 
 
-def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) -> None:
+def _check(path: str, runtime: Runtime, run_env: Mapping[str, str], runner: Runner) -> None:
     """The unpacked archive must run and be the version asked for; give it `python`."""
     bindir = os.path.join(path, "bin")
     python = python_in(path)
@@ -159,8 +188,7 @@ def _check(path: str, runtime: Runtime, env: Mapping[str, str], runner: Runner) 
                              hint="The catalog entry points at something that is not a CPython runtime.")
     if not os.path.exists(os.path.join(bindir, "python")):
         os.symlink(os.path.basename(python), os.path.join(bindir, "python"))
-    probe = runner.capture([python, "-B", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-                           build_env(path, env))
+    probe = runner.capture([python, "-B", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], run_env)
     if probe.returncode != 0 or probe.stdout.strip() != runtime.version:
         raise BuildpackError(
             "The archive for Python {} does not run as that version: {}".format(
@@ -189,8 +217,9 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
             step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
             wheels.remove_installed(prefix, wheel.project)
             installed += wheels.install(prefix, archive, wheel.project)
-    # The probes below must not write pycs into the layer: only what compile_paths writes belongs.
-    run_env = dict(build_env(path, step.env), PYTHONDONTWRITEBYTECODE="1")
+    # The probes below write no pycs into the layer (env sets PYTHONDONTWRITEBYTECODE): only what
+    # compile_paths writes belongs.
+    run_env = env(step.layers_dir).apply(step.env)
     # A file that does not compile (pip ignores these too) only costs its pyc; the probe below
     # is what must pass.
     compiling = log.timer()

@@ -3,8 +3,9 @@ layer of its own (the pins are installers.py's): they read and check the app's l
 time and never reach the image. The dependencies themselves are always installed by pip
 (layers/dependencies.py)."""
 import os
-from typing import Any, Dict, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
+from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
 from ..installers import Tool
@@ -37,9 +38,25 @@ def _describe(key: str, old: Any, new: Any) -> str:
     return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> Tuple[str, ...]:
-    """Every way previous differs from wanted, in words (() when they match or there is none)."""
-    return compare(previous, wanted._asdict(), _describe).reasons
+def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
+    return list(compare(previous, wanted._asdict(), _describe).reasons)
+
+
+def env(layers_dir: str, tool: Tool) -> LayerEnv:
+    """How the tool runs: from its layer (cache-only, so for this build alone), quietly, without
+    prompts, virtualenvs of its own or Pythons it would download."""
+    site = os.path.join(layers_dir, tool.name, "site")
+    return (LayerEnv()
+            .prepend("PYTHONPATH", site, Scope.THIS_BUILD)
+            .prepend("PATH", os.path.join(site, "bin"), Scope.THIS_BUILD)
+            .override("PIPENV_VERBOSITY", "-1", Scope.THIS_BUILD)
+            .override("PIPENV_IGNORE_VIRTUALENVS", "1", Scope.THIS_BUILD)
+            .override("PIPENV_YES", "1", Scope.THIS_BUILD)
+            .override("POETRY_VIRTUALENVS_CREATE", "false", Scope.THIS_BUILD)
+            .override("POETRY_NO_INTERACTION", "1", Scope.THIS_BUILD)
+            .override("UV_NO_MANAGED_PYTHON", "1", Scope.THIS_BUILD)
+            .override("UV_PYTHON_DOWNLOADS", "never", Scope.THIS_BUILD))
 
 
 def retain(step: StepContext, tool: Tool) -> None:
@@ -47,22 +64,23 @@ def retain(step: StepContext, tool: Tool) -> None:
     assert step.python is not None
     layer = step.layer(tool.name)
     wanted = metadata(tool, step.python.version)
-    if compare(layer.previous_metadata(), wanted._asdict(), _describe).reuse and layer.has_contents():
+    previous = layer.previous_metadata()
+    if previous and not reasons(previous, wanted) and layer.has_contents():
         layer.commit(TYPES, wanted._asdict())
 
 
-def ensure(step: StepContext, tool: Tool) -> Dict[str, str]:
-    """Install the tool unless the cached copy matches; returns the env to run it with."""
+def run(step: StepContext, tool: Tool) -> Dict[str, str]:
+    """Install the tool unless the cached copy matches; returns the environment to run it with."""
     assert step.python is not None
     layer, log = step.layer(tool.name), step.log
     wanted = metadata(tool, step.python.version)
     site = os.path.join(layer.path, "site")
-    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
-    if decision.reuse and os.path.isdir(site):
+    previous = layer.previous_metadata()
+    found = reasons(previous, wanted)
+    if previous and not found and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
-        log.info("Installing {} {}{}".format(tool.name, tool.version,
-                                             " ({})".format(decision.reason) if decision.reason else ""))
+        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
         timer = log.timer()
         layer.reset()
         code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
@@ -72,11 +90,4 @@ def ensure(step: StepContext, tool: Tool) -> Dict[str, str]:
                                  hint="Check the network or PIP_INDEX_URL, then build again.")
         layer.commit(TYPES, wanted._asdict())
         log.info("Installed {} in {}".format(tool.name, timer.elapsed()))
-    env = step.env
-    out = dict(env)
-    out["PYTHONPATH"] = site + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    out["PATH"] = os.path.join(site, "bin") + os.pathsep + env.get("PATH", "")
-    out.update({"PIPENV_VERBOSITY": "-1", "PIPENV_IGNORE_VIRTUALENVS": "1", "PIPENV_YES": "1",
-                "POETRY_VIRTUALENVS_CREATE": "false", "POETRY_NO_INTERACTION": "1",
-                "UV_NO_MANAGED_PYTHON": "1", "UV_PYTHON_DOWNLOADS": "never"})
-    return out
+    return env(step.layers_dir, tool).apply(step.env)
