@@ -6,7 +6,7 @@ import signal
 import sys
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
-from . import catalog, process, sbom, toolset
+from . import catalog, process, sbom, toolset, uv_install
 from .catalog import Runtime, Stack
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
@@ -61,6 +61,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     project = analyse(ctx.app_dir, ctx.env)
     for note in project.notes:
         log.warning(note)
+    requirements_installer = uv_install.chosen(ctx.env)
 
     log.header("Python version")
     stacks = _load_stacks(ctx, log)
@@ -90,7 +91,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     else:
         pip_cache.keep(step.layer(pip_cache.NAME),
                        pip_cache.key(target_key, chosen.version, tools_for_runtime.versions()["pip"]), log)
-        _dependencies(step, project)
+        _dependencies(step, project, requirements_installer)
         dists = dependencies.distributions(deps_layer.path)
         sbom.write(ctx.layers_dir, dependencies.NAME, sbom.distribution_components(dists), version)
         installed = [name for name, _ in dists]
@@ -183,12 +184,12 @@ def _warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log
             hint="Ask for {}.{} to always get the newest patch.".format(chosen.release[0], chosen.release[1]))
 
 
-def _dependencies(step: StepContext, project: Project) -> None:
+def _dependencies(step: StepContext, project: Project, chosen: uv_install.RequirementsInstaller) -> None:
     assert step.python is not None and project.installer is not None
     layer, log, python = step.layer(dependencies.NAME), step.log, step.python
-    wanted = dependencies.metadata(project, python.version, step.target)
+    wanted = dependencies.metadata(project, python.version, step.target, chosen)
     decision = dependencies.decide(layer, wanted)
-    tool = project.installer.tool
+    tool = uv_install.tool_for(project.installer, chosen, python.release, log) or project.installer.tool
     if decision.reuse:
         layer.commit(dependencies.TYPES, wanted._asdict())
         if tool:
