@@ -114,7 +114,7 @@ def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default
         elif key in ("no-index", "require-hashes", "pre"):
             if is_true(value):
                 flags += ["--prerelease", "allow"] if key == "pre" else ["--" + key]
-        elif key == "timeout":
+        elif key in ("timeout", "default-timeout"):
             out["UV_HTTP_TIMEOUT"] = value.strip()
         elif key == "client-cert":
             out["SSL_CLIENT_CERT"] = value.strip()
