@@ -15,6 +15,7 @@ Why the name: Google's buildpacks call the same choice GOOGLE_PYTHON_PACKAGE_MAN
 for requirements.txt); BP_ is the prefix Paketo's and this buildpack's settings use."""
 import glob
 import os
+import re
 import tempfile
 from enum import Enum
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
@@ -129,6 +130,22 @@ def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default
     return UvSettings({k: v for k, v in out.items() if not (k.startswith("UV_") and env.get(k))}, flags, ignored)
 
 
+_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.I)
+
+
+def refuse_editable_vcs(app_dir: str, files: Sequence[str]) -> None:
+    """uv installs no editable VCS requirement (pip checks those out into the layer's src/):
+    say so, with the line, before uv runs."""
+    for name in files:
+        for number, text in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
+            for option, value in requirements.parse_line(number, text, name).options:
+                if option == "--editable" and _VCS.match(value):
+                    raise BuildpackError(
+                        "{}, line {}: uv cannot install an editable VCS requirement (-e {}).".format(name, number, value),
+                        hint="Install it without -e (uv then builds it into the layer), or build with pip ({}=pip), "
+                             "which checks it out into the layer's src/.".format(SETTING))
+
+
 def uses_hashes(app_dir: str, files: Sequence[str]) -> bool:
     """Whether pip would install in hash-checking mode: a requirement with --hash, or a
     --require-hashes line, in the requirements file or one it includes."""
@@ -193,7 +210,9 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
     for setting in uv_settings.ignored:
         log.warning("pip's setting {} has no uv equivalent; uv ignores it.".format(setting),
                     hint="Unset it, or build with pip ({}=pip).".format(SETTING))
-    hashes = uses_hashes(step.app_dir, requirements.parse(step.app_dir, install.requirement_file).files)
+    files = requirements.parse(step.app_dir, install.requirement_file).files
+    refuse_editable_vcs(step.app_dir, files)
+    hashes = uses_hashes(step.app_dir, files)
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         constraints = os.path.join(tmp, "runtime-constraints.txt")
         with open(constraints, "w", encoding="utf-8") as f:
@@ -206,7 +225,29 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
                              hint="Fix {} (a missing package, a version that does not exist, a package needing "
                                   "system libraries, or a pip, setuptools or wheel version other than the "
                                   "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING))
-    # uv's lock for concurrent installs into the prefix: not part of what pip would leave.
-    lock = os.path.join(install.layer_path, ".lock")
+    drop_bookkeeping(install.layer_path)
+
+
+# What uv leaves for its own later runs and pip does not: the prefix's lock, and in a local
+# package's .dist-info its source's mtimes (uv_cache.json: a checkout's mtimes would make the
+# layer differ from one build to the next) and build settings (uv_build.json).
+_UV_FILES = ("uv_cache.json", "uv_build.json")
+
+
+def drop_bookkeeping(layer_path: str) -> None:
+    lock = os.path.join(layer_path, ".lock")
     if os.path.isfile(lock):
         os.remove(lock)
+    for dist_info in glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages", "*.dist-info")):
+        found = [name for name in _UV_FILES if os.path.isfile(os.path.join(dist_info, name))]
+        if not found:
+            continue
+        for name in found:
+            os.remove(os.path.join(dist_info, name))
+        record = os.path.join(dist_info, "RECORD")
+        if os.path.isfile(record):
+            dropped = tuple("{}/{},".format(os.path.basename(dist_info), name) for name in found)
+            with open(record, encoding="utf-8", newline="") as f:
+                lines = f.readlines()
+            with open(record, "w", encoding="utf-8", newline="") as f:
+                f.writelines(line for line in lines if not line.startswith(dropped))

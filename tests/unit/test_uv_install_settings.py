@@ -268,3 +268,34 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     out = io.StringIO()
     Log(out).detail("error: Failed to fetch: `https://builder:s3cret@pypi.example.test/simple/nosuchpackage/`")
     assert out.getvalue() == "      error: Failed to fetch: `https://****@pypi.example.test/simple/nosuchpackage/`\n"
+
+
+def test_uvs_own_bookkeeping_leaves_the_layer_and_its_record(tmp_path):
+    layer = str(tmp_path / "dependencies")
+    dist_info = os.path.join(layer, "lib", "python3.12", "site-packages", "localpkg-0.1.0.dist-info")
+    write_file(os.path.join(dist_info, "uv_cache.json"), '{"timestamp":{"secs_since_epoch":1795920224}}')
+    write_file(os.path.join(dist_info, "uv_build.json"), "{}")
+    write_file(os.path.join(dist_info, "METADATA"), "Name: localpkg\n")
+    write_file(os.path.join(dist_info, "RECORD"),
+               "localpkg-0.1.0.dist-info/METADATA,sha256=abc,15\r\nlocalpkg-0.1.0.dist-info/uv_cache.json,sha256=def,45\r\n"
+               "localpkg-0.1.0.dist-info/uv_build.json,sha256=ghi,2\r\nlocalpkg-0.1.0.dist-info/RECORD,,\r\n")
+    write_file(os.path.join(layer, ".lock"), "")
+    uv_install.drop_bookkeeping(layer)
+    assert sorted(os.listdir(dist_info)) == ["METADATA", "RECORD"]
+    assert not os.path.exists(os.path.join(layer, ".lock"))
+    with open(os.path.join(dist_info, "RECORD"), newline="") as f:
+        assert f.read() == "localpkg-0.1.0.dist-info/METADATA,sha256=abc,15\r\nlocalpkg-0.1.0.dist-info/RECORD,,\r\n"
+
+
+def test_an_editable_vcs_requirement_is_refused_with_its_line_before_uv_runs(tmp_path):
+    app = str(tmp_path)
+    write_file(os.path.join(app, "requirements.txt"), "six==1.16.0\n-r more.txt\n")
+    write_file(os.path.join(app, "more.txt"), "-e ./localpkg\ngitpkg @ git+https://example.test/gitpkg\n"
+                                             "--editable=git+https://example.test/repo#egg=repo\n")
+    uv_install.refuse_editable_vcs(app, ["requirements.txt"])  # a local editable and a non-editable VCS are fine
+    with pytest.raises(BuildpackError) as e:
+        uv_install.refuse_editable_vcs(app, ["requirements.txt", "more.txt"])
+    assert str(e.value) == (
+        "more.txt, line 3: uv cannot install an editable VCS requirement (-e git+https://example.test/repo#egg=repo).\n"
+        "Install it without -e (uv then builds it into the layer), or build with pip (BP_PYTHON_PACKAGE_MANAGER=pip), "
+        "which checks it out into the layer's src/.")
