@@ -7,6 +7,7 @@ import http.server
 import os
 import re
 import signal
+import socketserver
 import subprocess
 import threading
 
@@ -31,6 +32,11 @@ def serve_and_get(p, command):
 
 def normalized(name):
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """http.server.ThreadingHTTPServer, which Python 3.6 lacks: uv fetches in parallel."""
+    daemon_threads = True
 
 
 class Index:
@@ -67,7 +73,7 @@ class Index:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = "http://builder:s3cr3t-t0ken@127.0.0.1:{}/simple".format(self.httpd.server_address[1])
 
