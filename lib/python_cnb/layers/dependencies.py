@@ -1,6 +1,7 @@
 """The app's dependencies (launch; build and cache too when retention.py says), installed with pip into a user base
 (PYTHONUSERBASE = this layer): its bin/ reaches PATH through the lifecycle and Python finds its
-site-packages by itself.
+site-packages by itself. A requirements.txt app with BP_PYTHON_PACKAGE_MANAGER=uv gets the same
+layout from `uv pip install --prefix` (uv_install.py); the choice keys the layer.
 
 Keyed on the sha256 of every input file, of each local package (local_packages.py: an editable
 one's project files, another's tree, a git+file repository's commit), the Python version, the
@@ -12,15 +13,16 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements, sbom
+from .. import appfiles, local_packages, requirements, sbom, uv_install
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from ..installers import Installer, Lock
+from ..installers import UV_TOOL, Installer, Lock
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
+from ..uv_install import RequirementsInstaller
 from . import Decision, Python, StepContext, compare, rebuild, tools
 from .retention import Retention
 
@@ -61,14 +63,17 @@ class Metadata(NamedTuple):
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
 
 
-def metadata(project: Project, python_version: str, target: str) -> Metadata:
+def metadata(project: Project, python_version: str, target: str,
+             chosen: RequirementsInstaller = RequirementsInstaller.PIP) -> Metadata:
+    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
     assert project.installer is not None
-    return Metadata(project.installer.value, python_version, target, inputs)
+    installer = chosen.key if project.installer == Installer.PIP else project.installer.value
+    return Metadata(installer, python_version, target, inputs)
 
 
 def local_sources(project: Project) -> List[LocalSource]:
@@ -134,21 +139,22 @@ class Plan(NamedTuple):
     wanted: Metadata
     decision: Decision
     in_image: Optional[List[Tuple[str, str]]] = None
+    chosen: RequirementsInstaller = RequirementsInstaller.PIP  # BP_PYTHON_PACKAGE_MANAGER
 
 
 def plan(step: StepContext, project: Project, python_version: str, kept: Retention) -> Optional[Plan]:
     """None when the app has nothing to install."""
     if project.installer is None:
         return None
-    layer = step.layer(NAME)
-    wanted = metadata(project, python_version, step.target)
+    layer, chosen = step.layer(NAME), uv_install.chosen(step.env)
+    wanted = metadata(project, python_version, step.target, chosen)
     decision = decide(layer, wanted, kept.needs)
     if not decision.reuse or layer.has_contents():
-        return Plan(wanted, decision)
+        return Plan(wanted, decision, None, chosen)
     listed = sbom.read_distributions(step.layers_dir, NAME)
     if listed is None:
-        return Plan(wanted, rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing"))
-    return Plan(wanted, decision, listed)
+        return Plan(wanted, rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing"), None, chosen)
+    return Plan(wanted, decision, listed, chosen)
 
 
 def site_packages(layer_path: str) -> Optional[str]:
@@ -206,7 +212,7 @@ def run(step: StepContext, project: Project, kept: Retention, planned: Optional[
         return []
     layer, log, python = step.layer(NAME), step.log, step.python
     wanted, decision = planned.wanted, planned.decision
-    tool = project.installer.tool
+    tool = uv_install.tool_for(project.installer, planned.chosen, python.release, log) or project.installer.tool
     if decision.reuse:
         kept.keep(layer, wanted._asdict())
         if tool:
@@ -239,7 +245,12 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
     vendor = vendored_packages(project)
     offline = ["--no-index", "--find-links", vendor] if vendor else []
     offline_note = ", offline from {}/".format(vendor) if vendor else ""
-    if project.installer == Installer.PIP:
+    if project.installer == Installer.PIP and wanted.installer == RequirementsInstaller.UV.key:
+        step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
+            UV_TOOL.version, project.dependency_inputs[0], uv_install.SETTING, offline_note))
+        uv_install.run(step, uv_install.Install(tools.executable(step, UV_TOOL), step.python.path, layer.path,
+                                                project.dependency_inputs[0], vendor), SYSTEM_CA_BUNDLE)
+    elif project.installer == Installer.PIP:
         step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
         _pip(step, offline + ["--requirement", project.dependency_inputs[0]], project)
     elif project.installer == Installer.PIP_PROJECT:

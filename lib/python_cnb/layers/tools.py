@@ -1,7 +1,7 @@
 """Package-manager tools (pipenv, poetry, uv) at pinned versions, each in a build-only cached
 layer of its own (the pins are installers.py's): they read and check the app's lock file at build
-time and never reach the image. The dependencies themselves are always installed by pip
-(layers/dependencies.py)."""
+time and never reach the image. The dependencies themselves are installed by pip
+(layers/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
 import os
 from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
@@ -67,6 +67,11 @@ def retain(step: StepContext, tool: Tool) -> None:
     previous = layer.previous_metadata()
     if previous and not reasons(previous, wanted) and layer.has_contents():
         layer.commit(TYPES, wanted._asdict())
+
+
+def executable(step: StepContext, tool: Tool) -> str:
+    """The tool's own program (uv is one binary: run it directly, with no PYTHONPATH to leak)."""
+    return os.path.join(step.layer(tool.name).path, "site", "bin", tool.name)
 
 
 def run(step: StepContext, tool: Tool) -> Dict[str, str]:

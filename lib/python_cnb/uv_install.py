@@ -1,0 +1,253 @@
+"""The opt-in uv installer for requirements.txt apps: BP_PYTHON_PACKAGE_MANAGER=uv makes
+`uv pip install` (uv pinned in installers.py, kept in its build-only tools layer) install into the
+same dependencies layer pip would, with the same rules:
+
+- the layer's layout is pip's: `--prefix <layer>` writes lib/pythonX.Y/site-packages and bin/
+  (the user scheme's paths on POSIX), scripts run the runtime's python;
+- pip's settings (PIP_* variables and pip.conf files, pip_settings.py) map to uv's, index URLs
+  through the environment so credentials never reach a command line, and the log masks them;
+- a requirement with --hash turns on hash-checking for all, as in pip: `--require-hashes`;
+- the runtime's own distributions (pip, setuptools, wheel) constrain the install: pip --user
+  counts them as installed, uv --prefix sees only the layer, and would otherwise put a newer
+  setuptools (without pkg_resources) in front of the runtime's.
+
+Why the name: Google's buildpacks call the same choice GOOGLE_PYTHON_PACKAGE_MANAGER (pip | uv,
+for requirements.txt); BP_ is the prefix Paketo's and this buildpack's settings use."""
+import glob
+import os
+import re
+import tempfile
+from enum import Enum
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+from . import pip_settings, requirements
+from .errors import BuildpackError
+from .installers import UV_TOOL, Installer, Tool
+from .layers import StepContext
+from .log import Log
+from .pip_settings import Setting, is_true
+
+SETTING = "BP_PYTHON_PACKAGE_MANAGER"
+
+
+class RequirementsInstaller(str, Enum):
+    """What installs a requirements.txt app's dependencies."""
+    PIP = "pip"
+    UV = "uv"
+
+    @property
+    def key(self) -> str:
+        """dependencies.toml's installer value ("uv-pip": not "uv", which is a uv.lock app)."""
+        return "uv-pip" if self is RequirementsInstaller.UV else "pip"
+
+
+def chosen(env: Mapping[str, str]) -> RequirementsInstaller:
+    value = env.get(SETTING, "").strip()
+    if not value:
+        return RequirementsInstaller.PIP
+    try:
+        return RequirementsInstaller(value)
+    except ValueError:
+        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(SETTING, value),
+                             hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
+                                  "it.".format(SETTING))
+
+
+def tool_for(installer: Installer, chosen: RequirementsInstaller, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
+    """uv, when it is chosen for a requirements.txt app (None otherwise, with a warning when it
+    was chosen for an app it does not apply to)."""
+    if chosen is not RequirementsInstaller.UV:
+        return None
+    if installer != Installer.PIP:
+        log.warning("{}=uv applies to requirements.txt apps only; this app installs from {} as before.".format(
+            SETTING, installer.lock.file if installer.lock else installer.manifest))
+        return None
+    if tuple(release[:2]) < UV_TOOL.min_python:
+        raise BuildpackError("{}=uv needs Python {}.{} or newer (uv {} supports no older); this app uses Python {}.".format(
+            SETTING, UV_TOOL.min_python[0], UV_TOOL.min_python[1], UV_TOOL.version, ".".join(str(p) for p in release)),
+            hint="Ask for a newer Python, or unset {} to install with pip.".format(SETTING))
+    return UV_TOOL
+
+
+# pip settings that mean nothing for an install into a layer by uv (the buildpack sets most of them).
+_NOT_APPLICABLE = frozenset((
+    "cache-dir", "no-cache-dir", "no-input", "disable-pip-version-check", "root-user-action", "progress-bar",
+    "no-warn-script-location", "no-compile", "compile", "user", "target", "prefix", "src", "quiet", "verbose",
+    "no-color", "log", "no-python-version-warning", "exists-action", "upgrade", "upgrade-strategy", "force-reinstall",
+    "ignore-installed", "warn-script-location",
+))
+
+
+class UvSettings(NamedTuple):
+    env: Dict[str, str]    # UV_* and TLS variables to add
+    flags: List[str]       # command-line flags (no credentials can be in them)
+    ignored: List[str]     # pip settings uv has no equivalent for, with their source
+
+
+def _each(value: str) -> List[str]:
+    return value.split()
+
+
+def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default: str) -> UvSettings:
+    """uv's equivalents of pip's effective settings. A UV_* variable the user set wins over the
+    pip setting it would come from."""
+    out = {}  # type: Dict[str, str]
+    flags = []  # type: List[str]
+    ignored = []  # type: List[str]
+    for key in sorted(settings):
+        value, source = settings[key]
+        if key == "index-url":
+            out["UV_INDEX_URL"] = value.strip()
+        elif key == "extra-index-url":
+            out["UV_EXTRA_INDEX_URL"] = " ".join(_each(value))
+        elif key == "find-links":
+            for link in _each(value):
+                flags += ["--find-links", link]
+        elif key == "trusted-host":
+            for host in _each(value):
+                flags += ["--allow-insecure-host", host]
+        elif key in ("only-binary", "no-binary"):
+            for name in value.replace(",", " ").split():
+                flags += ["--" + key, name]
+        elif key == "constraint":
+            for path in _each(value):
+                flags += ["--constraints", path]
+        elif key in ("no-index", "require-hashes", "pre"):
+            if is_true(value):
+                flags += ["--prerelease", "allow"] if key == "pre" else ["--" + key]
+        elif key in ("timeout", "default-timeout"):
+            out["UV_HTTP_TIMEOUT"] = value.strip()
+        elif key == "client-cert":
+            out["SSL_CLIENT_CERT"] = value.strip()
+        elif key == "proxy":
+            out["HTTPS_PROXY"] = out["HTTP_PROXY"] = value.strip()
+        elif key == "cert":
+            # PIP_CERT is the build image's bundle unless the user chose one; uv reads SSL_CERT_FILE.
+            if value.strip() != ca_default or not env.get("SSL_CERT_FILE"):
+                out["SSL_CERT_FILE"] = value.strip()
+        elif key not in _NOT_APPLICABLE:
+            ignored.append("{} (from {})".format(key, source))
+    return UvSettings({k: v for k, v in out.items() if not (k.startswith("UV_") and env.get(k))}, flags, ignored)
+
+
+_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.I)
+
+
+def refuse_editable_vcs(app_dir: str, files: Sequence[str]) -> None:
+    """uv installs no editable VCS requirement (pip checks those out into the layer's src/):
+    say so, with the line, before uv runs."""
+    for name in files:
+        for number, text in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
+            for option, value in requirements.parse_line(number, text, name).options:
+                if option == "--editable" and _VCS.match(value):
+                    raise BuildpackError(
+                        "{}, line {}: uv cannot install an editable VCS requirement (-e {}).".format(name, number, value),
+                        hint="Install it without -e (uv then builds it into the layer), or build with pip ({}=pip), "
+                             "which checks it out into the layer's src/.".format(SETTING))
+
+
+def uses_hashes(app_dir: str, files: Sequence[str]) -> bool:
+    """Whether pip would install in hash-checking mode: a requirement with --hash, or a
+    --require-hashes line, in the requirements file or one it includes."""
+    for name in files:
+        for number, line in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
+            words = line.split()
+            if "--require-hashes" in words or any(w.startswith("--hash") for w in words):
+                return True
+    return False
+
+
+def runtime_constraints(runtime_prefix: str) -> str:
+    """`name==version` of each distribution the runtime carries (pip, setuptools, wheel)."""
+    lines = []
+    for path in sorted(glob.glob(os.path.join(runtime_prefix, "lib", "python*", "site-packages", "*.dist-info"))):
+        name, _, version = os.path.basename(path)[:-len(".dist-info")].partition("-")
+        if name and version:
+            lines.append("{}=={}\n".format(name, version))
+    return "".join(lines)
+
+
+def environment(env: Mapping[str, str], cache_dir: str, uv_settings: UvSettings) -> Dict[str, str]:
+    """The build's environment, for uv: its cache, no interpreter of its own, no progress bars,
+    copies (not links into the cache) in the layer, pip's index strategy (every index, best
+    version) unless the user chose uv's own."""
+    out = dict(env)
+    out.update(uv_settings.env)
+    out.update({"UV_CACHE_DIR": cache_dir, "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1",
+                "UV_PYTHON_DOWNLOADS": "never", "UV_NO_MANAGED_PYTHON": "1"})
+    out.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
+    # The buildpack compiles bytecode itself, reproducibly (bytecode.py); uv's would be kept as is.
+    for name in ("UV_COMPILE_BYTECODE", "UV_SYSTEM_PYTHON", "VIRTUAL_ENV", "PYTHONPATH"):
+        out.pop(name, None)
+    return out
+
+
+class Install(NamedTuple):
+    """One `uv pip install` into the dependencies layer."""
+    uv: str                    # the uv executable
+    python: str                # the runtime's interpreter: what the layer is for
+    layer_path: str
+    requirement_file: str      # app-relative
+    vendor: Optional[str] = None  # vendor/ or wheels/: install from it alone
+
+
+def command(install: Install, constraints: str, hashes: bool, uv_settings: UvSettings) -> List[str]:
+    cmd = [install.uv, "pip", "install", "--python", install.python, "--prefix", install.layer_path,
+           "--constraints", constraints]
+    if hashes and "--require-hashes" not in uv_settings.flags:
+        cmd.append("--require-hashes")
+    cmd += uv_settings.flags
+    if install.vendor:
+        cmd += ([] if "--no-index" in uv_settings.flags else ["--no-index"]) + ["--find-links", install.vendor]
+    return cmd + ["--requirements", install.requirement_file]
+
+
+def run(step: StepContext, install: Install, ca_default: str) -> None:
+    """Install with uv, as layers/dependencies.py does with pip; raises BuildpackError if uv fails."""
+    env, log = step.env, step.log
+    runtime_prefix = os.path.dirname(os.path.dirname(install.python))
+    uv_settings = from_pip(pip_settings.effective(env, runtime_prefix), env, ca_default)
+    for setting in uv_settings.ignored:
+        log.warning("pip's setting {} has no uv equivalent; uv ignores it.".format(setting),
+                    hint="Unset it, or build with pip ({}=pip).".format(SETTING))
+    files = requirements.parse(step.app_dir, install.requirement_file).files
+    refuse_editable_vcs(step.app_dir, files)
+    hashes = uses_hashes(step.app_dir, files)
+    with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
+        constraints = os.path.join(tmp, "runtime-constraints.txt")
+        with open(constraints, "w", encoding="utf-8") as f:
+            f.write(runtime_constraints(runtime_prefix))
+        code = step.runner.run(command(install, constraints, hashes, uv_settings),
+                               environment(env, os.path.join(env["PIP_CACHE_DIR"], "uv"), uv_settings),
+                               cwd=step.app_dir)
+    if code != 0:
+        raise BuildpackError("uv could not install the dependencies (exit {}); its output is above.".format(code),
+                             hint="Fix {} (a missing package, a version that does not exist, a package needing "
+                                  "system libraries, or a pip, setuptools or wheel version other than the "
+                                  "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING))
+    drop_bookkeeping(install.layer_path)
+
+
+# What uv leaves for its own later runs and pip does not: the prefix's lock, and in a local
+# package's .dist-info its source's mtimes (uv_cache.json: a checkout's mtimes would make the
+# layer differ from one build to the next) and build settings (uv_build.json).
+_UV_FILES = ("uv_cache.json", "uv_build.json")
+
+
+def drop_bookkeeping(layer_path: str) -> None:
+    lock = os.path.join(layer_path, ".lock")
+    if os.path.isfile(lock):
+        os.remove(lock)
+    for dist_info in glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages", "*.dist-info")):
+        found = [name for name in _UV_FILES if os.path.isfile(os.path.join(dist_info, name))]
+        if not found:
+            continue
+        for name in found:
+            os.remove(os.path.join(dist_info, name))
+        record = os.path.join(dist_info, "RECORD")
+        if os.path.isfile(record):
+            dropped = tuple("{}/{},".format(os.path.basename(dist_info), name) for name in found)
+            with open(record, encoding="utf-8", newline="") as f:
+                lines = f.readlines()
+            with open(record, "w", encoding="utf-8", newline="") as f:
+                f.writelines(line for line in lines if not line.startswith(dropped))
