@@ -173,12 +173,16 @@ bs_mirrored_url() {
     printf '%s://%s%s%s\n' "$scheme" "$authority" "$new" "$query"
 }
 
-# The archive to bootstrap from: "url sha256". From BP_PYTHON_RUNTIME_CATALOG when set (a gzip
-# runtime of Python 3.6+ for this arch with a sha256: the catalog's default version if it has
-# one, else the last listed), else from stacks/bootstrap.txt.
+# The archive to bootstrap from: "url sha256". From a runtime catalog (a gzip runtime of Python
+# 3.6+ for this arch with a sha256: the catalog's default version if it has one, else the last
+# listed): BP_PYTHON_RUNTIME_CATALOG when set, else an offline buildpack's own (its archives are
+# inside it: nothing to fetch, nothing more to carry); else from stacks/bootstrap.txt.
 bs_pin() {
     arch=$(bs_arch)
-    catalog=$(bs_setting BP_PYTHON_RUNTIME_CATALOG)
+    catalog=$(bs_setting BP_PYTHON_RUNTIME_CATALOG) named="BP_PYTHON_RUNTIME_CATALOG ($catalog)"
+    if [ -z "$catalog" ] && [ -f "$BS_BUILDPACK/stacks/offline.yaml" ]; then
+        catalog=$BS_BUILDPACK/stacks/offline.yaml named="The offline buildpack's catalog ($catalog)"
+    fi
     if [ -z "$catalog" ]; then
         while read -r a url sha; do
             [ "$a" != "$arch" ] || { echo "$url $sha"; return; }
@@ -210,7 +214,7 @@ bs_pin() {
             esac
         done
         pick
-        [ -n "${best:-$picked}" ] || bs_fail "BP_PYTHON_RUNTIME_CATALOG ($catalog) offers no runtime python-cnb can run on: a .tar.gz of Python 3.6 or newer for $arch, with its sha256." \
+        [ -n "${best:-$picked}" ] || bs_fail "$named offers no runtime python-cnb can run on: a .tar.gz of Python 3.6 or newer for $arch, with its sha256." \
             "Add such a runtime to the catalog, or build on an image with python3 3.6 or newer on its PATH."
         echo "${best:-$picked}"
     }

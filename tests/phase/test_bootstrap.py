@@ -181,6 +181,23 @@ def test_the_archive_carried_in_the_buildpack_needs_no_downloader(phase, mirror,
         os.path.join(p.layers, "bootstrap-python", "bin", "python3")), result.stdout
 
 
+def test_an_offline_buildpack_bootstraps_from_its_own_runtime_archives(phase, mirror, tmp_path):
+    """tools/offline_package.py's layout: stacks/offline.yaml naming file:// archives inside it."""
+    p = phase("no_run_command")
+    p.unset_env("BP_PYTHON_RUNTIME_CATALOG")
+    _, sha = mirror_entry(mirror)
+    offline = os.path.join(str(tmp_path), "buildpack")
+    os.makedirs(os.path.join(offline, "stacks"))
+    os.symlink(os.path.join(ROOT, "bin"), os.path.join(offline, "bin"))
+    archive = os.path.join(CACHE, "runtimes", "python-3.12.1.tar.gz")
+    with open(os.path.join(offline, "stacks", "offline.yaml"), "w") as f:
+        f.write('name: Debian-12\ndefault_version: 3.12.1\nruntimes:\n'
+                '  - {{version: 3.12.1, arch: amd64, url: "file://{}", sha256: {}}}\n'.format(archive, sha))
+    result = sh(p, BOOTSTRAP, toolbox(tmp_path, ("curl", "wget")), buildpack=offline)
+    assert result.stdout == header("file://" + archive) + "BOOTSTRAP_PYTHON={}\n".format(
+        os.path.join(p.layers, "bootstrap-python", "bin", "python3")), result.stdout
+
+
 def test_a_cached_interpreter_that_does_not_start_is_replaced(phase, mirror, tmp_path):
     p = phase("no_run_command")
     url, sha = mirror_entry(mirror)

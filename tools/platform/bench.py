@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: figures, not tests. Printed as a table and written to build/bench/results.json.
 
-- bin/detect wall time against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
+- bin/detect (POSIX sh) wall time against a bare `python3 -I -S -c pass` (interleaved runs)
 - cold `pack build` of the demo app against a no-change rebuild, and bin/build's own time in each;
   the same two builds with a floor builder whose buildpack writes one launch layer and a process
 - the app image's size and our layers' sizes
