@@ -251,6 +251,18 @@ bs_interpreter() {
     done
 }
 
+# The lib needs the interpreter and its standard library only: the rest of an archive (the test
+# suite, IDLE, Tk, headers, pip) would cost every later build its restore and export.
+bs_prune() {
+    root=${1%/bin/python3}
+    for lib in "$root"/lib/python3.*; do
+        rm -rf "$lib/test" "$lib/idlelib" "$lib/tkinter" "$lib/turtledemo" "$lib/ensurepip" "$lib/lib2to3" \
+            "$lib/pydoc_data" "$lib/site-packages" "$lib"/config-*/*.a
+    done
+    rm -rf "$root/include" "$root/share" "$root/lib/pkgconfig" "$root"/lib/*.a "$root"/lib/tcl* "$root"/lib/tk* \
+        "$root"/lib/itcl* "$root"/lib/libtcl* "$root"/lib/libtk*
+}
+
 # Whether an interpreter starts and is 3.6 or newer; classic archives need their lib/ found.
 bs_usable() {
     [ -n "$1" ] && LD_LIBRARY_PATH="${1%/bin/python3}/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
@@ -310,6 +322,7 @@ bs_bootstrap() {
         || bs_fail "Could not unpack the bootstrap interpreter's archive $shown_url into $layer." \
             "Check the disk space and the layers directory (CNB_LAYERS_DIR), then build again."
     BOOTSTRAP_PYTHON=$(bs_interpreter "$layer")
+    [ -z "$BOOTSTRAP_PYTHON" ] || bs_prune "$BOOTSTRAP_PYTHON"
     bs_usable "$BOOTSTRAP_PYTHON" || bs_fail "The bootstrap interpreter from $shown_url does not start on this build image." \
         "Use a catalog runtime built for this image's distro and arch, or build on an image with python3 3.6 or newer."
     rm -f "$archive"

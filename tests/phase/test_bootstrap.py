@@ -73,6 +73,10 @@ def test_build_runs_the_lib_on_a_bootstrap_interpreter_and_reuses_it(phase, mirr
     assert first.stdout.startswith(header(url) + "\n[python-cnb 0.1.0]\n"), first.stdout
     assert p.read("bootstrap-python.toml") == layer_toml(url, sha)
     assert os.path.isfile(os.path.join(p.layers, "bootstrap-python", "bin", "python3"))
+    kept = os.listdir(os.path.join(p.layers, "bootstrap-python", "lib", "python3.12"))
+    assert "os.py" in kept and "json" in kept
+    assert not {"idlelib", "ensurepip", "lib2to3", "site-packages", "pydoc_data"} & set(kept)
+    assert sorted(os.listdir(os.path.join(p.layers, "bootstrap-python"))) == ["bin", "lib"]
     assert "Using Python 3.12.1" in first.stdout
     again = subprocess.run([os.path.join(ROOT, "bin", "build")], cwd=p.app, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
