@@ -1,17 +1,16 @@
 # Sourced by bin/build (POSIX sh) when the build image has no python3 3.6 or newer: finds or
 # installs an interpreter to run the lib on, and leaves its path in BOOTSTRAP_PYTHON.
 #
-# Where it comes from, in order: the `bootstrap-python` layer of an earlier build (a cache-only
-# layer keyed on the archive's url and sha256); the archive carried in the buildpack
-# (bootstrap/<sha256>.tar.gz, put there by tools/platform/carry-bootstrap.sh); a download with
-# the image's curl or wget (file:// needs neither), BP_DEPENDENCY_MIRROR* applied as
-# lib/python_cnb/mirror.py applies them. Which archive: a runtime of BP_PYTHON_RUNTIME_CATALOG when
-# it is set (air-gapped sites: nothing outside their catalog is fetched), else stacks/bootstrap.txt
-# (a python-build-standalone build per arch). Every archive is sha256-checked before it is
-# unpacked, and the layer's TOML is written last: a failed or killed build leaves no layer a
-# later build would trust. Functions are prefixed bs_; the tests call them one by one.
-
-BS_ISSUES='https://github.com/python-cnb/python-cnb/issues'
+# Which archive (bs_pin): a runtime of BP_PYTHON_RUNTIME_CATALOG when it is set (air-gapped
+# sites: nothing outside their catalog is fetched), else of an offline buildpack's own catalog,
+# else stacks/bootstrap.txt's python-build-standalone build for the arch. From where, in order:
+# the `bootstrap-python` layer of an earlier build (cache only, keyed on the archive's url and
+# sha256); the archive carried in the buildpack (bootstrap/<sha256>.tar.gz, put there by
+# tools/platform/carry-bootstrap.sh); a download with the image's curl, else wget (file:// needs
+# neither), BP_DEPENDENCY_MIRROR* applied as lib/python_cnb/mirror.py applies them. Every archive
+# is sha256-checked before it is unpacked, and the layer's TOML is written last: a failed or
+# killed build leaves no layer a later build would trust. The functions (bs_*) are small so the
+# phase tests can run them one by one.
 
 # An [Error] block as the lib renders one, then exit 1 (a build failure the user can fix).
 bs_fail() {
@@ -43,15 +42,20 @@ bs_arch() {
     esac
 }
 
-# Percent-decoding, as urllib.parse.unquote does for skip-path.
+# Percent-decoding, as urllib.parse.unquote does for skip-path (a % not followed by two hex
+# digits stays as it is).
 bs_unquote() {
     rest=$1 out=
     while :; do
         case $rest in
-        *%[0-9A-Fa-f][0-9A-Fa-f]*)
-            out=$out${rest%%%*} rest=${rest#*%}
-            hex=${rest%"${rest#??}"} rest=${rest#??}
-            out=$out$(printf "\\$(printf %o "0x$hex")") ;;
+        *%*)
+            out=$out${rest%%\%*} rest=${rest#*%}
+            case $rest in
+            [0-9A-Fa-f][0-9A-Fa-f]*)
+                hex=${rest%"${rest#??}"} rest=${rest#??}
+                out=$out$(printf "\\$(printf %o "0x$hex")") ;;
+            *) out=$out% ;;
+            esac ;;
         *) printf '%s' "$out$rest"; return ;;
         esac
     done

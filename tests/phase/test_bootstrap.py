@@ -317,6 +317,8 @@ MIRROR_CASES = [
     (URL, {"BP_DEPENDENCY_MIRROR": "https://mirror.example.org/m,skip-path=/astral-sh"}),
     (URL, {"BP_DEPENDENCY_MIRROR": "https://mirror.example.org/m, skip-path=%2Fastral-sh%2Fpython-build-standalone"}),
     (URL, {"BP_DEPENDENCY_MIRROR": "https://mirror.example.org/m,skip-path=/nomatch"}),
+    (URL, {"BP_DEPENDENCY_MIRROR": "https://mirror.example.org/m,skip-path=/astral%zz%2Fx%4"}),
+    (URL.replace("/astral-sh/", "/a%zz/x%4/"), {"BP_DEPENDENCY_MIRROR": "https://m.example.org/m,skip-path=/a%zz/x%4"}),
     (URL, {"BP_DEPENDENCY_MIRROR_GITHUB_COM": "https://gh.example.org/{originalHost}",
            "BP_DEPENDENCY_MIRROR": "https://all.example.org"}),
     (URL, {"BP_DEPENDENCY_MIRROR_EXAMPLE_ORG": "https://other.example.org",
