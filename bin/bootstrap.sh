@@ -301,6 +301,7 @@ bs_bootstrap() {
         BOOTSTRAP_PYTHON=$(bs_interpreter "$layer")
         if bs_usable "$BOOTSTRAP_PYTHON"; then
             printf '  Reusing it from the cache\n'
+            bs_commit  # the lifecycle restores the TOML without its types: without them, no cache
             return
         fi
         printf '  Reinstalling it: the cached interpreter does not start\n'
@@ -330,6 +331,11 @@ bs_bootstrap() {
     bs_usable "$BOOTSTRAP_PYTHON" || bs_fail "The bootstrap interpreter from $shown_url does not start on this build image." \
         "Use a catalog runtime built for this image's distro and arch, or build on an image with python3 3.6 or newer."
     rm -f "$archive"
+    bs_commit
+}
+
+# The layer's TOML: only now does the lifecycle trust (and cache) what the layer holds.
+bs_commit() {
     printf '[types]\ncache = true\n\n[metadata]\nurl = "%s"\nsha256 = "%s"\n' "$url_key" "$sha" >"$layer.toml" \
         || bs_fail "Could not write $layer.toml." "The platform must give the buildpack a writable CNB_LAYERS_DIR."
 }

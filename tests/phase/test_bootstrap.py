@@ -221,6 +221,7 @@ def test_a_layer_toml_as_the_lifecycle_restores_it_is_recognised(phase, mirror, 
     result = sh(p, BOOTSTRAP, toolbox(tmp_path))
     assert result.stdout.endswith("  Reusing it from the cache\nBOOTSTRAP_PYTHON={}\n".format(
         os.path.join(p.layers, "bootstrap-python", "bin", "python3"))), result.stdout
+    assert p.read("bootstrap-python.toml") == layer_toml(url, sha)  # its types back, or no cache next time
 
 
 @pytest.mark.parametrize("arch,expected", [("amd64", "amd64"), ("arm64", "arm64"), ("", "amd64")])
