@@ -35,13 +35,15 @@ def builds(pack):
         assert cold.returncode == 0, cold.stdout
         again = pack.build(app, image(kind), builder=builder)
         assert again.returncode == 0, again.stdout
-        out[kind] = (cold, again)
+        third = pack.build(app, image(kind), builder=builder)  # the cache layer survives reuse too
+        assert third.returncode == 0, third.stdout
+        out[kind] = (cold, again, third)
     return out
 
 
 @pytest.mark.parametrize("kind", list(BUILDERS))
 def test_the_flask_fixture_builds_and_serves(builds, kind):
-    cold, again = builds[kind]
+    cold, again, third = builds[kind]
     status, body, _, _ = serve(image(kind))
     assert (status, body) == (200, "hello from the flask fixture\n")
     if kind == "default":  # the build image's python3 runs the lib: no bootstrap
@@ -53,13 +55,15 @@ def test_the_flask_fixture_builds_and_serves(builds, kind):
     carried = "  Unpacking it from the buildpack" in cold.stdout
     assert carried == (kind == "no-downloader"), cold.stdout
     assert "  Reusing it from the cache" in again.stdout, again.stdout
+    assert "  Reusing it from the cache" in third.stdout, third.stdout
     assert "Reusing dependencies" in again.stdout
 
 
 def test_the_bootstrap_overhead_is_written_down(builds):
     """Each builder's cold and no-change pack build times, and the difference to the default
     builder's: what the bootstrap costs."""
-    out = {kind: {"cold": round(c.seconds, 2), "no change": round(a.seconds, 2)} for kind, (c, a) in builds.items()}
+    out = {kind: {"cold": round(c.seconds, 2), "no change": round(min(a.seconds, t.seconds), 2)}
+           for kind, (c, a, t) in builds.items()}
     for kind in ("no-python3", "no-downloader"):
         out[kind + " overhead"] = {k: round(out[kind][k] - out["default"][k], 2) for k in ("cold", "no change")}
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
