@@ -284,27 +284,6 @@ def test_detect_never_opens_app_files(phase):
     assert (result.returncode, result.stdout) == (0, "Python app: found runtime.txt\n")
 
 
-@pytest.mark.parametrize("plan_name", ["detect-plan.toml", "d\u00e9tect-plan.toml"], ids=["ascii", "non-ascii"])
-def test_detect_reports_an_unexpected_error_as_internal(phase, plan_name):
-    p = phase("no_run_command")
-    plan = os.path.join(p.root, plan_name)
-    os.mkdir(plan)  # the plan path is a directory: nothing an app can cause
-    result = run(p, "detect", timeout=20, env={"CNB_BUILD_PLAN_PATH": plan})
-    assert result.returncode == 70, result.stdout
-    if plan_name != "detect-plan.toml":  # the path's characters as the interpreter's locale shows them
-        assert result.stdout.startswith("\n[Error] Internal buildpack error in bin/detect (IsADirectoryError: ")
-        assert "Traceback" not in result.stdout
-        return
-    version = ".".join(str(v) for v in sys.version_info[:3])
-    assert result.stdout == (
-        "\n[Error] Internal buildpack error in bin/detect (IsADirectoryError: [Errno 21] Is a directory: '{plan}').\n"
-        "  This is a bug in python-cnb, not in your app. Please report it at "
-        "https://github.com/python-cnb/python-cnb/issues with these lines:\n"
-        "    python-cnb 0.1.0, bin/detect, Python {version} on linux\n"
-        "    IsADirectoryError: [Errno 21] Is a directory: '{plan}'\n"
-        "  Build with BP_LOG_LEVEL=DEBUG to add the traceback to the report.\n".format(plan=plan, version=version))
-
-
 def broken_buildpack(tmp_path):
     """A copy of the buildpack whose buildpack.toml is garbled: a packaging bug, not the app's."""
     copy = str(tmp_path / "buildpack")

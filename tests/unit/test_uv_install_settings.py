@@ -199,6 +199,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
         if cmd[1:3] == ["pip", "install"]:
             layer = cmd[cmd.index("--prefix") + 1]
             os.makedirs(os.path.join(layer, "lib", "python3.12", "site-packages", "six-1.16.0.dist-info"))
+            write_file(os.path.join(layer, "lib", "python3.12", "site-packages", "six.py"), "")
             write_file(os.path.join(layer, ".lock"), "")
             with open(cmd[cmd.index("--constraints") + 1]) as f:
                 seen_constraints.append(f.read())

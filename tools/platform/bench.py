@@ -2,7 +2,7 @@
 """make bench: figures, not tests. One table (what, ours, reference, ratio, goal) printed and
 written with every raw figure to build/bench/results.json. Medians of ROUNDS runs.
 
-- bin/detect against a bare `python3 -I -S -c pass` (same interpreter, interleaved runs)
+- bin/detect (POSIX sh) against a bare `python3 -I -S -c pass` (interleaved runs)
 - cold and no-change `pack build` of examples/flask-hello, daemon mode (our default builder) and
   publish mode (the newest-lifecycle builder, to the project's registry), each against the floor:
   the same builds with a buildpack that writes one launch layer and a process

@@ -5,12 +5,14 @@
 # `make package` published to the project's registry (what `make platform` uses), else the repo
 # staged as a directory (quick local work).
 # BUILDER_RUN_IMAGE names the run image by another reference (the registry's, for publish mode);
+# BUILDER_BUILD_IMAGE another build image (no-python3.sh's, without python3);
 # BUILDPACK_ID another buildpack than ours (make bench's floor).
 #   [BUILDPACK_URI=docker://...] [BUILDER_RUN_IMAGE=...] builder.sh [NAME [LIFECYCLE_TARBALL]]
 source "$(dirname "$0")/common.sh"
 name=${1:-$BUILDER}
 lifecycle=${2:-$LIFECYCLE_TARBALL}
 run_image=${BUILDER_RUN_IMAGE:-$RUN_IMAGE}
+build_image=${BUILDER_BUILD_IMAGE:-$BUILD_IMAGE}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
 source=${BUILDPACK_URI:-}
@@ -37,11 +39,11 @@ id = "${BUILDPACK_ID:-python-cnb/python}"
 
 [stack]
 id = "$STACK_ID"
-build-image = "$BUILD_IMAGE"
+build-image = "$build_image"
 run-image = "$run_image"
 
 [build]
-image = "$BUILD_IMAGE"
+image = "$build_image"
 
 [[run.images]]
 image = "$run_image"

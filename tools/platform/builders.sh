@@ -2,6 +2,7 @@
 # Both builders, with the buildpack as `make package` published it to the registry:
 # - $BUILDER: lifecycle $LIFECYCLE_VERSION (kpack's), for daemon-mode `pack build` and the kpack runs;
 # - $NEWEST_BUILDER: lifecycle $NEWEST_LIFECYCLE_VERSION, run image from the registry, for `pack build --publish`;
+# - $NO_PYTHON3_BUILDER and $NO_DOWNLOADER_BUILDER: build images without python3 (no-python3.sh);
 # and $LIFECYCLE_IMAGE, the lifecycle alone (what pack's untrusted flow runs).
 source "$(dirname "$0")/common.sh"
 
@@ -22,3 +23,4 @@ ref=$("$PLATFORM_DIR/package.sh")
 export BUILDPACK_URI=docker://$ref
 "$PLATFORM_DIR/builder.sh" "$BUILDER" "$LIFECYCLE_TARBALL"
 BUILDER_RUN_IMAGE=$REGISTRY_RUN_IMAGE "$PLATFORM_DIR/builder.sh" "$NEWEST_BUILDER" "$NEWEST_LIFECYCLE_TARBALL"
+"$PLATFORM_DIR/no-python3.sh"
