@@ -10,7 +10,7 @@ command -v go >/dev/null || die "Go is needed to build kpack's programs (apt-get
 mkdir -p "$CACHE/bin"
 
 # Always built: Go's build cache makes an unchanged program a link, and a changed main.go is never stale.
-(cd "$PLATFORM_DIR/kpack-pod" && go build -trimpath -o "$KPACK_POD.tmp" .) || die "could not build tools/platform/kpack-pod"
+(cd "$PLATFORM_DIR/kpack-pod" && go build -trimpath -ldflags "-s -w" -o "$KPACK_POD.tmp" .) || die "could not build tools/platform/kpack-pod"
 mv "$KPACK_POD.tmp" "$KPACK_POD"
 
 if [ ! -x "$KPACK_CMD_DIR/rebase" ]; then

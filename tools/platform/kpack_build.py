@@ -77,7 +77,7 @@ class Kubelet:
         shutil.rmtree(pod_dir, ignore_errors=True)
         volumes = {v["name"]: self._volume(v, os.path.join(pod_dir, "volumes", v["name"]), spec)
                    for v in spec.get("volumes", [])}
-        runs = []  # type: List[ContainerRun]
+        runs: List[ContainerRun] = []
         termination = {}
         started = time.monotonic()
         for container in spec["initContainers"] + spec["containers"]:
@@ -200,7 +200,7 @@ class KpackImage:
         self.kubelet = Kubelet(secrets, os.path.join(scratch, "pods"))
         self.blobs = os.path.join(scratch, "blobs")
         self.builds = 0
-        self.latest = None  # type: Optional[dict]
+        self.latest: Optional[dict] = None
         self.blob_url = ""
 
     def build(self, app_dir: str, run_image: str = "") -> PodRun:
