@@ -78,7 +78,7 @@ class Kubelet:
         volumes = {v["name"]: self._volume(v, os.path.join(pod_dir, "volumes", v["name"]), spec)
                    for v in spec.get("volumes", [])}
         runs: List[ContainerRun] = []
-        termination = {}
+        termination: Dict[str, str] = {}
         started = time.monotonic()
         for container in spec["initContainers"] + spec["containers"]:
             message = os.path.join(pod_dir, "termination", container["name"])
@@ -150,7 +150,9 @@ def docker_run(spec: dict, container: dict, volumes: Dict[str, str], name: str, 
     for env in container.get("env", []):
         cmd += ["--env", "{}={}".format(env["name"], env.get("value", ""))]
     for mount in container.get("volumeMounts", []):
-        source = os.path.join(volumes[mount["name"]], mount.get("subPath", ""))
+        source = volumes[mount["name"]]
+        if mount.get("subPath"):
+            source = os.path.join(source, mount["subPath"])
         read_only = mount.get("readOnly") or "secret" in next(v for v in spec["volumes"] if v["name"] == mount["name"])
         cmd += ["--volume", "{}:{}{}".format(source, mount["mountPath"], ":ro" if read_only else "")]
     if container.get("terminationMessagePath"):
