@@ -32,10 +32,11 @@ type list []string
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
-// The project's registry needs no credentials: every look-up is anonymous.
-type anonymous struct{}
+// Registry credentials as the host's docker config holds them (the project's registry needs none);
+// kpack's own factory reads them from the service account's secrets in the cluster.
+type hostKeychain struct{}
 
-func (anonymous) KeychainForSecretRef(context.Context, registry.SecretRef) (authn.Keychain, error) {
+func (hostKeychain) KeychainForSecretRef(context.Context, registry.SecretRef) (authn.Keychain, error) {
 	return authn.NewMultiKeychain(authn.DefaultKeychain), nil
 }
 
@@ -97,7 +98,7 @@ func main() {
 		K8sClient: k8sfake.NewSimpleClientset(&corev1.ServiceAccount{
 			ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: namespace},
 		}),
-		KeychainFactory: anonymous{},
+		KeychainFactory: hostKeychain{},
 		ImageFetcher:    &registry.Client{},
 	}
 	pod, err := generator.Generate(context.Background(), build)
