@@ -21,6 +21,15 @@ LIFECYCLE_STEPS = {"analyze": "analyzer", "detect": "detector", "restore": "rest
 REBASED_RUN_IMAGE = "{}/run:bookworm-rebased".format(REPO)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def pulled_images_removed():
+    """The app images the engine pulled by digest to serve them, removed at the end."""
+    yield
+    pulled = run(["docker", "images", "-q", "--filter", "reference={}/app".format(REPO)]).stdout.split()
+    if pulled:
+        run(["docker", "rmi", "-f"] + sorted(set(pulled)))
+
+
 def kpack_image(tag: str, mirror: str, scratch: str, env: Optional[dict] = None) -> KpackImage:
     """A kpack Image with no build yet: the runtime catalog bound as a Secret (a service
     binding), named by the Image's env."""
