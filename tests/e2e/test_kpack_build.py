@@ -22,6 +22,16 @@ REBASED_RUN_IMAGE = "{}/run:bookworm-rebased".format(REPO)
 
 
 @pytest.fixture(scope="module", autouse=True)
+def kpack_platform():
+    """What tools/platform/kpack.sh sets up, or the reason it is missing."""
+    if not os.path.exists(SETTINGS["KPACK_POD"]):
+        pytest.fail("kpack-pod is not built at {}. Run `make platform`.".format(SETTINGS["KPACK_POD"]), pytrace=False)
+    for image in (SETTINGS["KPACK_BUILD_INIT_IMAGE"], SETTINGS["KPACK_COMPLETION_IMAGE"], SETTINGS["KPACK_REBASE_IMAGE"]):
+        if run(["docker", "image", "inspect", image]).returncode != 0:
+            pytest.fail("kpack's image {} is missing. Run `make platform`.".format(image), pytrace=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
 def pulled_images_removed():
     """The app images the engine pulled by digest to serve them, removed at the end."""
     yield
