@@ -12,6 +12,7 @@ platform:
 	$(P)/tools.sh >/dev/null
 	$(P)/stack.sh
 	$(P)/builders.sh
+	$(P)/kpack.sh
 
 # End-to-end: pack build through the lifecycle on the engine, then docker run and HTTP.
 test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok

@@ -65,7 +65,8 @@ class Apps:
         return result
 
 
-# (image, cold|again, seconds, exit code) of every pack build, written to build/e2e-timings.json.
+# (image, cold|again|rebase, seconds, exit code) of every build (pack's, or kpack's pod), written to
+# build/e2e-timings.json.
 BUILD_TIMES = []  # type: list
 
 
@@ -79,7 +80,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_terminal_summary(terminalreporter):
     if BUILD_TIMES:
-        terminalreporter.write_line("pack build wall times (build/e2e-timings.json):")
+        terminalreporter.write_line("build wall times (build/e2e-timings.json):")
         for image, kind, seconds, code in BUILD_TIMES:
             terminalreporter.write_line("  {:6.1f}s  {:5}  {}{}".format(seconds, kind, image, "" if code == 0 else " (exit {})".format(code)))
 

@@ -1,6 +1,7 @@
 """The local platform as the tests, `make bench` and `make demo` use it: settings.env's values (read
 through bash, as the shell scripts read them), a free loopback port, the loopback runtime mirror
 mounted into builds, and `pack build` with our builder."""
+import json
 import os
 import socket
 import subprocess
@@ -8,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 PLATFORM_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(PLATFORM_DIR))
@@ -41,16 +42,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+MANIFEST_TYPES = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+
+
+def _registry_url(image: str, kind: str, ref: str) -> str:
+    """The registry API's URL for a blob or manifest of an image of the project's registry."""
+    name = image[len(SETTINGS["REGISTRY"]) + 1:].partition("@")[0].partition(":")[0]
+    return "http://{}/v2/{}/{}/{}".format(SETTINGS["REGISTRY_ADDR"], name, kind, ref)
+
+
+def _reference(image: str) -> str:
+    """The tag or digest an image reference names (latest when it names neither)."""
+    rest = image[len(SETTINGS["REGISTRY"]) + 1:]
+    if "@" in rest:
+        return rest.partition("@")[2]
+    return rest.partition(":")[2] or "latest"
+
+
+def registry_digest(image: str) -> str:
+    """The manifest digest a tag of the project's registry points at."""
+    request = urllib.request.Request(_registry_url(image, "manifests", _reference(image)), method="HEAD",
+                                     headers={"Accept": MANIFEST_TYPES})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return r.headers["Docker-Content-Digest"]
+
+
+def registry_image(image: str) -> Tuple[dict, dict]:
+    """An image's manifest and config as the project's registry serves them."""
+    request = urllib.request.Request(_registry_url(image, "manifests", _reference(image)), headers={"Accept": MANIFEST_TYPES})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        manifest = json.load(r)
+    with urllib.request.urlopen(_registry_url(image, "blobs", manifest["config"]["digest"]), timeout=10) as r:
+        return manifest, json.load(r)
+
+
 def delete_from_registry(image: str) -> None:
     """Remove a tag's manifest from the project's registry (a publish-mode build is then a first one)."""
-    name, _, tag = image[len(SETTINGS["REGISTRY"]) + 1:].partition(":")
-    base = "http://{}/v2/{}/manifests/".format(SETTINGS["REGISTRY_ADDR"], name)
-    accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
     try:
-        with urllib.request.urlopen(urllib.request.Request(base + (tag or "latest"), method="HEAD",
-                                                           headers={"Accept": accept}), timeout=10) as r:
-            digest = r.headers["Docker-Content-Digest"]
-        urllib.request.urlopen(urllib.request.Request(base + digest, method="DELETE"), timeout=10).close()
+        digest = registry_digest(image)
+        urllib.request.urlopen(urllib.request.Request(_registry_url(image, "manifests", digest), method="DELETE"),
+                               timeout=10).close()
     except urllib.error.HTTPError as e:
         if e.code != 404:  # 404: not there, nothing to delete
             raise
