@@ -18,6 +18,9 @@ def tree(root):
                        "pkg/data.txt": "not python\n", "other/z.py": "Z = (1, 2)\n" * 500}.items():
         write_file(os.path.join(root, name), text)
     os.symlink(os.path.join(root, "other"), os.path.join(root, "pkg", "linked"))
+    for dirpath, _, filenames in os.walk(root):  # Python < 3.7 writes the source's mtime in a pyc
+        for name in filenames:
+            os.utime(os.path.join(dirpath, name), (1, 1))
 
 
 def test_sources_are_what_compileall_would_find_sorted(tmp_path):

@@ -9,7 +9,10 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
 - the cold runtime step split from the build log's timestamps: download, unpack, toolset
   (pip, setuptools, wheel unpacked, byte-compiled and checked)
 - our launch layers against the slug heroku-buildpack-python v242 ships for a small Flask app
-- container start to the first HTTP 200"""
+- container start to the first HTTP 200
+- cold builds of the Flask and Django 4.0-era fixtures with each installer (pip, and uv by
+  BP_PYTHON_PACKAGE_MANAGER=uv): pack build wall time and the dependencies step from the log
+- the bootstrap's cost: the same Flask app through the builder whose build image has no python3"""
 import json
 import os
 import re
@@ -27,6 +30,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 from localplatform import SETTINGS, Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+INSTALLER_APPS = {"flask": "flask_default_process", "django40": "django40_heroku_era"}
+INSTALLERS = {"pip": {}, "uv": {"BP_PYTHON_PACKAGE_MANAGER": "uv"}}
+_INSTALLED = re.compile(r"  Installed \d+ distributions in ([0-9.]+)s")
+_TOOL_INSTALLED = re.compile(r"  Installed uv in ([0-9.]+)s")
 FLOOR_BUILDER = "localhost/python-cnb-bench/builder:floor"
 FLOOR_PUBLISH_BUILDER = "localhost/python-cnb-bench/builder:floor-publish"
 APP_IMAGE = "localhost/python-cnb-bench/flask-hello"
@@ -122,6 +129,28 @@ def rounds(pack: Pack, app: str, image: str, extra: List[str]) -> Dict[str, List
     return out
 
 
+def installers(mirror_dir: str, work: str) -> Dict[str, List[dict]]:
+    """Cold builds of each app with each installer, interleaved, ROUNDS rounds."""
+    out = {}  # type: Dict[str, List[dict]]
+    pack = Pack(mirror_dir)
+    for n in range(ROUNDS):
+        for app, fixture in INSTALLER_APPS.items():
+            for installer, env in INSTALLERS.items():
+                app_dir = os.path.join(work, "{}-{}-{}".format(app, installer, n))
+                shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "apps", fixture), app_dir)
+                image = "localhost/python-cnb-bench/{}-{}".format(app, installer)
+                built = pack.build(app_dir, image, env, fresh=True)
+                if built.returncode != 0:
+                    sys.exit("bench: {} with {} failed:\n{}".format(app, installer, built.stdout[-3000:]))
+                tool = _TOOL_INSTALLED.search(built.stdout)
+                install = _INSTALLED.search(built.stdout)
+                out.setdefault("{} {}".format(app, installer), []).append({
+                    "pack_build_s": built.seconds, "tool_s": float(tool.group(1)) if tool else 0.0,
+                    "dependencies_s": (float(install.group(1)) if install else 0.0) + (float(tool.group(1)) if tool else 0.0)})
+                run(["docker", "image", "rm", "-f", image])
+    return out
+
+
 def median(runs: List[dict], key: str, sub: str = "") -> Optional[float]:
     values = [(r[sub] if sub else r).get(key) for r in runs]
     values = [v for v in values if v is not None]
@@ -181,6 +210,18 @@ def table(results: dict) -> List[Row]:
         "v242 slug {:.1f} MB".format(V242_FLASK_SLUG_BYTES / 1e6), launch / V242_FLASK_SLUG_BYTES, "< v242",
         launch < V242_FLASK_SLUG_BYTES))
     rows.append(Row("container start to first HTTP 200", "{:.2f} s".format(results["start_to_first_200_s"])))
+    for app in INSTALLER_APPS:
+        pip_runs, uv_runs = results["installers"]["{} pip".format(app)], results["installers"]["{} uv".format(app)]
+        pip_s, uv_s = median(pip_runs, "pack_build_s"), median(uv_runs, "pack_build_s")
+        rows.append(Row("cold {} with uv (dependencies step {:.1f} s, uv itself {:.1f} s)".format(
+            app, median(uv_runs, "dependencies_s") or 0, median(uv_runs, "tool_s") or 0), "{:.1f} s".format(uv_s),
+            "pip {:.1f} s (dependencies step {:.1f} s)".format(pip_s, median(pip_runs, "dependencies_s") or 0),
+            uv_s / pip_s))
+    boot = results["bootstrap"]
+    for kind in ("cold", "no_change"):
+        ours, base = median(boot[kind], "pack_build_s"), median(results["builds"]["daemon"]["ours"][kind], "pack_build_s")
+        rows.append(Row("{} pack build, build image without python3 (bootstrap)".format(kind.replace("_", "-")),
+                        "{:.1f} s".format(ours), "with python3 {:.1f} s".format(base), ours / base))
     return rows
 
 
@@ -210,6 +251,9 @@ def main() -> None:
             results["builds"][mode] = {
                 "ours": rounds(Pack(mirror.mount_dir, builder), app, image, extra),
                 "floor": rounds(Pack(mirror.mount_dir, floor), app, image + "-floor", extra)}
+        boot = rounds(Pack(mirror.mount_dir, SETTINGS["NO_PYTHON3_BUILDER"]), app, APP_IMAGE + "-no-python3", [])
+        results["bootstrap"] = boot
+        results["installers"] = installers(mirror.mount_dir, work)
     size = int(run(["docker", "image", "inspect", APP_IMAGE, "--format", "{{.Size}}"]).stdout.strip())
     results["sizes"] = {"image_bytes": size, "layers_bytes": layer_sizes(APP_IMAGE),
                         "v242_flask_slug_bytes": V242_FLASK_SLUG_BYTES}
