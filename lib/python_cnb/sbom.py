@@ -6,6 +6,7 @@ import os
 import urllib.parse
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .appfiles import open_regular
 from .catalog import Runtime
 from .credentials import without_credentials
 from .toolset import Toolset
@@ -50,12 +51,20 @@ def write(layers_dir: str, layer_name: str, components: List[Dict[str, object]],
         f.write("\n")
 
 
+# An SBOM this buildpack writes lists an app's distributions: a few hundred KB at most.
+_READ_LIMIT = 16 << 20
+
+
 def read_distributions(layers_dir: str, layer_name: str) -> Optional[List[Tuple[str, str]]]:
     """(name, version) of each library in a layer's SBOM as write() wrote it (the lifecycle
-    brings it back with a layer kept in the image only); None when it is missing or not ours."""
+    brings it back with a layer kept in the image only); None when it is missing, not a regular
+    file (a FIFO is never read: it would hang the build), too large or not ours."""
     try:
-        with open(os.path.join(layers_dir, layer_name + ".sbom.cdx.json"), encoding="utf-8") as f:
-            document = json.load(f)
+        with open_regular(os.path.join(layers_dir, layer_name + ".sbom.cdx.json")) as f:
+            data = f.read(_READ_LIMIT + 1)
+        if len(data) > _READ_LIMIT:
+            return None
+        document = json.loads(data.decode("utf-8"))
         found = [(c["name"], c["version"]) for c in document["components"] if c.get("type") == "library"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

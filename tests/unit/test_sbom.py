@@ -1,4 +1,5 @@
 import json
+import os
 
 from python_cnb import sbom
 from python_cnb.catalog import Runtime
@@ -32,3 +33,15 @@ def test_the_runtime_sbom_never_carries_url_credentials(tmp_path):
     component = sbom.runtime_components(runtime, TOOLS)[0]
     assert component["purl"] == "pkg:generic/cpython@3.12.2?download_url=https%3A%2F%2Fmirror.test%2Fcpython.tar.gz"
     assert "hashes" not in component
+
+
+def test_a_kept_layers_sbom_gives_back_its_distributions_and_nothing_else_does(tmp_path):
+    layers = str(tmp_path)
+    sbom.write(layers, "dependencies", sbom.distribution_components([("flask", "3.0.3"), ("gunicorn", "23.0.0")]),
+               "0.1.0")
+    assert sbom.read_distributions(layers, "dependencies") == [("flask", "3.0.3"), ("gunicorn", "23.0.0")]
+    assert sbom.read_distributions(layers, "missing") is None
+    (tmp_path / "garbled.sbom.cdx.json").write_text('{"components": [{"type": "library", "name": 1}]')
+    assert sbom.read_distributions(layers, "garbled") is None
+    os.mkfifo(str(tmp_path / "fifo.sbom.cdx.json"))  # never opened for a blocking read
+    assert sbom.read_distributions(layers, "fifo") is None

@@ -1,7 +1,8 @@
-"""The CPython runtime layer (launch; build and cache too when retention.py says): the archive the catalog names, downloaded
-through the mirror, checked against its sha256 and unpacked, then the classic toolset (pip,
-setuptools, wheel at pinned versions) unpacked into it from checksummed wheels. Its bin/ and lib/
-reach PATH and LD_LIBRARY_PATH through the lifecycle, for later buildpacks and at launch."""
+"""The CPython runtime layer: the archive the catalog names, downloaded through the mirror, checked
+against its sha256 and unpacked, then the classic toolset (pip, setuptools, wheel at pinned
+versions) unpacked into it from checksummed wheels. A launch layer, kept in the cache and given to
+later buildpacks too when retention.py says a build needs it at hand; its bin/ and lib/ reach PATH
+and LD_LIBRARY_PATH through the lifecycle."""
 import os
 import subprocess
 import tempfile
@@ -47,7 +48,7 @@ def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
 
 
 def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words (() when they match or there is none). A
+    """Every way previous differs from wanted, in words ([] when they match or there is none). A
     new archive is a consequence of a new version, so that alone is said then."""
     def describe(key: str, old: object, new: object) -> str:
         if key == "version":
