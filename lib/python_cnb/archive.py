@@ -12,6 +12,7 @@ import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set
 
 from .errors import BuildpackError
+from .filewrites import Writes
 
 LIMIT_VARIABLE = "BP_UNPACK_LIMIT_MB"
 DEFAULT_LIMIT_MB = 2048
@@ -103,39 +104,74 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
     root = os.path.realpath(dest)
     total = members = 0
     links = set()  # type: Set[str]
-    while True:
-        try:
-            member = tar.next()
-        except Exception as e:
-            raise _not_readable(archive, e)
-        if member is None:
-            break
-        members += 1
-        if members > limits.max_members:
-            raise _too_big(archive, "more than {} entries".format(limits.max_members))
-        if member.isreg():
-            total += member.size
-            if total > limits.max_bytes:
-                raise _too_big(archive, "more than {} MB of contents".format(limits.max_bytes >> 20))
-        name = _checked_name(member, _Unpacked(root, links), archive)
-        if name is None:
-            continue
-        if member.issym():
-            links.add(name)
-        member.name = name
-        member.mode &= 0o777  # no setuid, setgid or sticky bits
-        member.uid = member.gid = 0
-        member.uname = member.gname = ""
-        try:
-            tar.extract(member, root, set_attrs=not member.issym(), **_TAR_FILTER)
-        except OSError as e:
-            if e.errno in _WRITE_ERRNOS:
-                raise BuildpackError("Could not unpack {}: {}.".format(archive, e.strerror),
-                                     hint="Free space on the build machine's disk (the layers volume), "
-                                          "then build again.")
-            raise _not_readable(archive, e)
-        except Exception as e:  # a truncated body, a broken stream, a link to nothing
-            raise _not_readable(archive, e)
+    try:
+        with Writes() as writes:
+            while True:
+                try:
+                    member = tar.next()
+                except Exception as e:
+                    raise _not_readable(archive, e)
+                if member is None:
+                    break
+                members += 1
+                if members > limits.max_members:
+                    raise _too_big(archive, "more than {} entries".format(limits.max_members))
+                if member.isreg():
+                    total += member.size
+                    if total > limits.max_bytes:
+                        raise _too_big(archive, "more than {} MB of contents".format(limits.max_bytes >> 20))
+                unpacked = _Unpacked(root, links)
+                name = _checked_name(member, unpacked, archive)
+                if name is None:
+                    continue
+                member.name = name
+                member.mode &= 0o777  # no setuid, setgid or sticky bits
+                member.uid = member.gid = 0
+                member.uname = member.gname = ""
+                where = os.path.relpath(os.path.normpath(os.path.join(root, name)), root)
+                if any(writes.pending(os.path.join(root, p)) for p in _self_and_parents(where)):
+                    writes.drain()  # a second entry for the path, or one inside it: as if one at a time
+                if member.isreg() and not unpacked.through_link(name):
+                    _write_file(tar, member, root, writes, archive)
+                    continue
+                if member.issym() or member.islnk():
+                    writes.drain()  # a hard link's target is written; a symlink replaces what is there
+                if member.issym():
+                    links.add(name)
+                _extract_member(tar, member, root, archive)
+    except OSError as e:  # a worker's write failed
+        raise _write_failed(archive, e)
+
+
+def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes: Writes, archive: str) -> None:
+    """A regular file on a path no link goes through: its bytes read here, written by writes."""
+    path = os.path.normpath(os.path.join(root, member.name))
+    try:
+        source = tar.extractfile(member)
+        data = source.read() if source is not None else b""
+    except Exception as e:  # a truncated body, a broken stream
+        raise _not_readable(archive, e)
+    try:
+        writes.make_dirs(os.path.dirname(path))
+    except OSError as e:
+        raise _write_failed(archive, e)
+    writes.write(path, data, member.mode, member.mtime)
+
+
+def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, archive: str) -> None:
+    try:
+        tar.extract(member, root, set_attrs=not member.issym(), **_TAR_FILTER)
+    except OSError as e:
+        raise _write_failed(archive, e)
+    except Exception as e:  # a truncated body, a broken stream, a link to nothing
+        raise _not_readable(archive, e)
+
+
+def _write_failed(archive: str, e: OSError) -> BuildpackError:
+    if e.errno in _WRITE_ERRNOS:
+        return BuildpackError("Could not unpack {}: {}.".format(archive, e.strerror),
+                              hint="Free space on the build machine's disk (the layers volume), then build again.")
+    return _not_readable(archive, e)
 
 
 class _Unpacked(NamedTuple):
@@ -149,9 +185,16 @@ class _Unpacked(NamedTuple):
         path = os.path.join(self.root, name)
         lexical = os.path.normpath(path)
         # "link/../x" goes where the link points, then up: only realpath knows
-        through_link = ".." in name.split(os.sep) or any(
+        return os.path.realpath(path) if self.through_link(name) else lexical
+
+    def through_link(self, name: str) -> bool:
+        """Whether name, or a directory it is in, may be a link unpacked earlier."""
+        if not self.links:
+            return False
+        # "link/../x" goes where the link points, then up: only realpath knows
+        lexical = os.path.normpath(os.path.join(self.root, name))
+        return ".." in name.split(os.sep) or any(
             p in self.links for p in _self_and_parents(os.path.relpath(lexical, self.root)))
-        return os.path.realpath(path) if self.links and through_link else lexical
 
 
 def _self_and_parents(name: str) -> List[str]:

@@ -13,6 +13,7 @@ import zipfile
 from typing import Dict, List, Optional, Tuple
 
 from .errors import BuildpackError
+from .filewrites import Writes
 
 _VERSIONED_SCRIPT = re.compile(r"^(pip|easy_install-)\d+\.\d+$")
 SCRIPT = """#!{python}
@@ -75,14 +76,17 @@ def install(prefix: Prefix, wheel_path: str, project: str) -> List[str]:
     written = {}  # type: Dict[str, str]  # path -> RECORD hash
     top_level = set()
     try:
-        with zipfile.ZipFile(wheel_path) as archive:
+        with zipfile.ZipFile(wheel_path) as archive, Writes() as writes:
             dist_info = _dist_info(archive, project)
             for info in archive.infolist():
                 if info.filename.endswith("/"):
                     continue
                 target = _target(prefix, info.filename, dist_info)
                 data = archive.read(info)
-                _write(target, data, executable=bool((info.external_attr >> 16) & stat.S_IXUSR))
+                writes.make_dirs(os.path.dirname(target))
+                if os.path.islink(target):  # writing would follow it
+                    os.remove(target)
+                writes.write(target, data, _mode(executable=bool((info.external_attr >> 16) & stat.S_IXUSR)))
                 written[target] = _hash(data)
                 rel = os.path.relpath(target, prefix.site_packages)
                 if not rel.startswith(".."):
@@ -157,7 +161,11 @@ def _write(path: str, data: bytes, executable: bool) -> None:
         os.remove(path)
     with open(path, "wb") as f:
         f.write(data)
-    os.chmod(path, 0o755 if executable else 0o644)
+    os.chmod(path, _mode(executable))
+
+
+def _mode(executable: bool) -> int:
+    return 0o755 if executable else 0o644
 
 
 def _hash(data: bytes) -> str:

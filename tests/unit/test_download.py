@@ -1,4 +1,5 @@
 import base64
+import errno
 import hashlib
 import http.server
 import io
@@ -433,3 +434,60 @@ def test_a_zst_that_holds_no_tar(tmp_path):
         extract(str(path), str(dest), "zst")
     assert e.value.message == "python.tar.zst is not a readable tar archive (invalid header)."
 
+
+
+@pytest.mark.parametrize("entries, expected", [
+    # the same path twice: the later entry wins, as unpacked one at a time
+    ([_file("lib/x", b"first"), _file("lib/y", b"y"), _file("lib/x", b"second")], {"lib/x": b"second", "lib/y": b"y"}),
+    # a hard link to a file written just before it, then the file replaced: the link keeps the first bytes
+    ([_file("lib/a", b"a"), _special("lib/b", tarfile.LNKTYPE, "lib/a")], {"lib/a": b"a", "lib/b": b"a"}),
+    # a link to a file just written, then written through (it stays inside the layer)
+    ([_file("lib/c", b"c"), _special("lib/d", tarfile.SYMTYPE, "c"), _file("lib/d", b"via")],
+     {"lib/c": b"via", "lib/d": b"via"}),
+    # a directory linked, then files written into it through the link
+    ([_file("lib/real/keep", b"k"), _special("lib/alias", tarfile.SYMTYPE, "real"), _file("lib/alias/new", b"n")],
+     {"lib/real/keep": b"k", "lib/real/new": b"n", "lib/alias/new": b"n"}),
+])
+def test_files_written_a_few_at_a_time_end_as_if_one_at_a_time(tmp_path, entries, expected):
+    archive = _tar(tmp_path, [_file("bin/python3")] + entries)
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    extract(archive, str(dest))
+    assert {name: (dest / name).read_bytes() for name in expected} == expected
+
+
+def test_many_files_keep_their_bytes_modes_and_mtimes(tmp_path):
+    entries = []
+    for n in range(300):
+        info, data = _file("lib/p{}/m{}.py".format(n % 7, n), ("print(%d)\n" % n).encode() * (n + 1),
+                           0o755 if n % 5 == 0 else 0o644)
+        info.mtime = 1000000 + n
+        entries.append((info, data))
+    archive = _tar(tmp_path, entries)
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    extract(archive, str(dest))
+    for info, data in entries:
+        path = dest / info.name
+        assert path.read_bytes() == data
+        assert stat.S_IMODE(path.stat().st_mode) == info.mode
+        assert path.stat().st_mtime == info.mtime
+
+
+def test_a_write_that_fails_in_a_worker_is_the_full_disk_error_and_leaves_nothing(tmp_path, monkeypatch):
+    from python_cnb import filewrites
+
+    def full_disk(path, data, mode, mtime):
+        if path.endswith("m7"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data, mode, mtime)
+    real = filewrites._write
+    monkeypatch.setattr(filewrites, "_write", full_disk)
+    archive = _tar(tmp_path, [_file("lib/m{}".format(n)) for n in range(20)])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest))
+    assert e.value.message == "Could not unpack t.tar.gz: No space left on device."
+    assert e.value.hint.startswith("Free space on the build machine's disk")
+    assert os.listdir(str(dest)) == []
