@@ -20,10 +20,10 @@ class Writes:
 
     def __init__(self, threads: int = THREADS) -> None:
         self._pool = ThreadPoolExecutor(threads)
-        self._futures = []  # type: List[Future]
-        self._paths = set()  # type: Set[str]
+        self._futures: List[Future] = []
+        self._paths: Set[str] = set()
         self._bytes = 0
-        self._dirs = set()  # type: Set[str]
+        self._dirs: Set[str] = set()
 
     def __enter__(self) -> "Writes":
         return self
@@ -60,7 +60,7 @@ class Writes:
     def drain(self) -> None:
         """Wait for every pending write; raise the first failure."""
         futures, self._futures, self._paths, self._bytes = self._futures, [], set(), 0
-        first = None  # type: Optional[BaseException]
+        first: Optional[BaseException] = None
         for future in futures:
             error = future.exception()
             if error is not None and first is None:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 import urllib.request
 
@@ -76,7 +77,11 @@ def test_each_buildpackage_carries_the_labels_kpack_reads(published, buildpack):
         for name in ("buildpack.toml", "bin/detect", "bin/build", "lib/python_cnb/build.py",
                      "stacks/debian-12.yaml", "stacks/toolset/wheels.yaml"):
             assert home + "/" + name in names, (platform, name)
-        assert not [n for n in names if "/tests/" in n or n.endswith(".pyc") or "/stacks/sources/" in n]
+        assert not [n for n in names if "/tests/" in n or "/stacks/sources/" in n]
+        # bytecode only for the stack's python3 (stage-buildpack.sh), each beside its source
+        pycs = [n for n in names if n.endswith(".pyc")]
+        assert pycs and all(re.match(r".*/__pycache__/[^/]+\.cpython-311\.pyc$", n) for n in pycs)
+        assert all(re.sub(r"__pycache__/([^/.]+)\.cpython-311\.pyc$", r"\1.py", n) in names for n in pycs)
 
 
 def test_a_cnb_file_per_arch_beside_the_published_index(buildpack):
