@@ -2,6 +2,7 @@
 of the runtime's line, installed once, keyed in the runtime layer and listed in its SBOM."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -20,6 +21,9 @@ def test_the_runtime_gets_v242s_toolset_once_with_pkg_resources_and_an_sbom(phas
     cold = p.build()
     assert cold.returncode == 0, cold.stdout
     assert cold.stdout.count("  Installing pip 23.3.2, setuptools 68.2.2 and wheel 0.42.0\n") == 1
+    # the time the wheels took to download apart (make bench leaves it out of the unpacking and compiling)
+    assert re.search(r"\n  Installed pip 23.3.2, setuptools 68.2.2 and wheel 0.42.0 in [\d.]+s "
+                     r"\(download [\d.]+s, bytecode [\d.]+s\)\n", cold.stdout), cold.stdout
     probe = run_in_launch_env(p, ["python", "-c", "import pkg_resources, setuptools, wheel, pip; "
                                                   "print(setuptools.__version__, wheel.__version__, pip.__version__)"])
     assert probe.stdout.splitlines()[-1] == "68.2.2 0.42.0 23.3.2", probe.stdout

@@ -213,9 +213,13 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
     prefix = wheels.Prefix(path, runtime.release, python_in(path))
     installed: List[str] = []
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
-        for wheel in toolset.wheels:
-            archive = os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
+        downloading = log.timer()
+        archives = [os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
+                    for wheel in toolset.wheels]
+        for wheel, archive in zip(toolset.wheels, archives):
             step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
+        downloaded = downloading.elapsed()
+        for wheel, archive in zip(toolset.wheels, archives):
             wheels.remove_installed(prefix, wheel.project)
             installed += wheels.install(prefix, archive, wheel.project)
     # The probes below write no pycs into the layer (env sets PYTHONDONTWRITEBYTECODE): only what
@@ -233,4 +237,5 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
         raise BuildpackError("{} do not work on Python {}: {}".format(
             toolset.describe(), runtime.version, (probe.stdout + probe.stderr).strip()[-500:]),
             hint="Report this: the toolset pins (stacks/toolset/wheels.yaml) do not fit this runtime.")
-    log.info("Installed {} in {} (bytecode {})".format(toolset.describe(), timer.elapsed(), compiled))
+    log.info("Installed {} in {} (download {}, bytecode {})".format(toolset.describe(), timer.elapsed(), downloaded,
+                                                                     compiled))
