@@ -12,7 +12,7 @@ import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set
 
 from .errors import BuildpackError
-from .filewrites import Writes
+from .filewrites import MAX_PENDING_BYTES, Writes
 
 LIMIT_VARIABLE = "BP_UNPACK_LIMIT_MB"
 DEFAULT_LIMIT_MB = 2048
@@ -101,9 +101,14 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
 
 
 def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: UnpackLimits) -> None:
+    """Regular files are written a few at a time (filewrites.py); anything that must see the
+    files before it on disk waits for them: a link, a file through a link or under a name that
+    shares its file with another (a hard link), a file too large to hold in memory."""
     root = os.path.realpath(dest)
     total = members = 0
-    links = set()  # type: Set[str]
+    links = set()  # type: Set[str]  # symlinks unpacked so far, as normalized names
+    hard_linked = set()  # type: Set[str]  # both names of each hard link
+    directories = []  # type: List[tarfile.TarInfo]  # modes and mtimes set last, as extractall does
     try:
         with Writes() as writes:
             while True:
@@ -128,19 +133,39 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
                 member.mode &= 0o777  # no setuid, setgid or sticky bits
                 member.uid = member.gid = 0
                 member.uname = member.gname = ""
-                where = os.path.relpath(os.path.normpath(os.path.join(root, name)), root)
+                where = _normalized(root, name)
                 if any(writes.pending(os.path.join(root, p)) for p in _self_and_parents(where)):
                     writes.drain()  # a second entry for the path, or one inside it: as if one at a time
-                if member.isreg() and not unpacked.through_link(name):
+                if member.isreg() and member.size <= MAX_PENDING_BYTES and where not in hard_linked \
+                        and not unpacked.through_link(name):
                     _write_file(tar, member, root, writes, archive)
                     continue
-                if member.issym() or member.islnk():
-                    writes.drain()  # a hard link's target is written; a symlink replaces what is there
+                if not member.isdir():
+                    writes.drain()
                 if member.issym():
-                    links.add(name)
+                    links.add(where)
+                elif member.islnk():
+                    hard_linked.update((where, _normalized(root, member.linkname)))
+                elif member.isdir():
+                    directories.append(member)
                 _extract_member(tar, member, root, archive)
-    except OSError as e:  # a worker's write failed
+        _set_directory_attributes(root, directories)
+    except OSError as e:  # a worker's write failed, or a directory's attributes
         raise _write_failed(archive, e)
+
+
+def _normalized(root: str, name: str) -> str:
+    """name as a path relative to root, without "." or ".." parts or doubled or trailing slashes."""
+    return os.path.relpath(os.path.normpath(os.path.join(root, name)), root)
+
+
+def _set_directory_attributes(root: str, directories: List[tarfile.TarInfo]) -> None:
+    """Innermost first, after every file: a read-only directory would stop the files it holds."""
+    for member in sorted(directories, key=lambda m: m.name, reverse=True):
+        path = os.path.join(root, member.name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, member.mode)
+            os.utime(path, (member.mtime, member.mtime))
 
 
 def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes: Writes, archive: str) -> None:
@@ -160,7 +185,7 @@ def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes
 
 def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, archive: str) -> None:
     try:
-        tar.extract(member, root, set_attrs=not member.issym(), **_TAR_FILTER)
+        tar.extract(member, root, set_attrs=not (member.issym() or member.isdir()), **_TAR_FILTER)
     except OSError as e:
         raise _write_failed(archive, e)
     except Exception as e:  # a truncated body, a broken stream, a link to nothing
@@ -220,7 +245,8 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
     if member.issym():
         if os.path.isabs(member.linkname) or "\x00" in member.linkname:
             raise _unsafe(archive, member.name, "a symlink out of the layer")
-        link = unpacked.resolve(os.path.relpath(os.path.join(os.path.dirname(target), member.linkname), root))
+        # on disk, link by link: "a/.." is not "." when a is itself a link
+        link = os.path.realpath(os.path.join(os.path.dirname(target), member.linkname))
         if not _inside(link, root):
             raise _unsafe(archive, member.name, "a symlink out of the layer")
     if member.islnk():

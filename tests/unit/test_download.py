@@ -491,3 +491,44 @@ def test_a_write_that_fails_in_a_worker_is_the_full_disk_error_and_leaves_nothin
     assert e.value.message == "Could not unpack t.tar.gz: No space left on device."
     assert e.value.hint.startswith("Free space on the build machine's disk")
     assert os.listdir(str(dest)) == []
+
+
+def test_links_named_with_trailing_slashes_cannot_lead_a_file_out_of_the_layer(tmp_path):
+    """Found in review: `b/ -> a/..` where a -> . is `.` as text and the layer's parent on disk;
+    the links were remembered as written (`d/`), so `d/victim` was never resolved through them."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("orig\n")
+    archive = _tar(tmp_path, [_file("bin/python3"), _special("a", tarfile.SYMTYPE, "."),
+                              _special("b/", tarfile.SYMTYPE, "a/.."), _special("c/", tarfile.SYMTYPE, "b/.."),
+                              _special("d/", tarfile.SYMTYPE, "c/../outside"), _file("d/victim", b"PWNED\n")])
+    dest = tmp_path / "layers" / "python"
+    dest.mkdir(parents=True)
+    with pytest.raises(BuildpackError) as e:
+        extract(archive, str(dest))
+    assert e.value.message == "Refusing to unpack t.tar.gz: entry 'b/' is a symlink out of the layer."
+    assert (outside / "victim").read_text() == "orig\n"
+    assert os.listdir(str(dest)) == []
+
+
+def test_a_file_rewritten_under_either_name_of_a_hard_link_ends_as_written_last(tmp_path):
+    big = b"B" * (3 << 20)
+    archive = _tar(tmp_path, [_file("lib/a", b"A1"), _special("lib/b", tarfile.LNKTYPE, "lib/a"), _file("lib/b", big),
+                              _file("lib/a", b"A3")])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    extract(archive, str(dest))
+    assert (dest / "lib" / "a").read_bytes() == b"A3"
+
+
+def test_a_directory_after_its_files_gets_its_mode_and_mtime_once_they_are_written(tmp_path):
+    files = [_file("d/f{}".format(n), b"x" * 1000) for n in range(40)]
+    folder = tarfile.TarInfo("d")
+    folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o555, 5
+    archive = _tar(tmp_path, [_file("bin/python3")] + files + [(folder, None)])
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    extract(archive, str(dest))
+    assert len(os.listdir(str(dest / "d"))) == 40
+    assert stat.S_IMODE((dest / "d").stat().st_mode) == 0o555 and (dest / "d").stat().st_mtime == 5
+    (dest / "d").chmod(0o755)  # so pytest can remove it
