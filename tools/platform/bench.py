@@ -14,7 +14,8 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
 - our launch layers against the slug heroku-buildpack-python v242 ships for a small Flask app
 - container start to the first HTTP 200
 - cold builds of the Flask and Django 4.0-era fixtures with each installer (pip, and uv by
-  BP_PYTHON_PACKAGE_MANAGER=uv): pack build wall time and the dependencies step from the log
+  BP_PYTHON_PACKAGE_MANAGER=uv): pack build wall time and the dependencies step from the log;
+  with pip, bin/build's own time against v242's bin/compile on the same apps (issue 12's run)
 - the bootstrap's cost: the same Flask app through the builder whose build image has no python3"""
 import json
 import os
@@ -44,6 +45,10 @@ PUBLISH_IMAGE = SETTINGS["REGISTRY"] + "/python-cnb-bench/flask-hello"
 # v242's slug for a small Flask app, measured side by side in issue 12 (2026-11): the size that app
 # ships with the classic buildpack (runtime, pip and the app's packages).
 V242_FLASK_SLUG_BYTES = 73.6e6
+# v242's cold bin/compile in the same side-by-side run (issue 12): a small Flask app, and a Django
+# 4.0 app with psycopg2 from sdist and collectstatic. Ours is bin/build's own time ("Build finished").
+V242_COLD_SECONDS = {"flask": 18.8, "django40": 36.0}
+COLD_GOALS = {"flask": 3.0, "django40": 2.0}
 
 
 class Row(NamedTuple):
@@ -185,7 +190,8 @@ def installers(mirror_dir: str, work: str) -> Dict[str, List[dict]]:
                 tool = _TOOL_INSTALLED.search(built.stdout)
                 install = _INSTALLED.search(built.stdout)
                 out.setdefault("{} {}".format(app, installer), []).append({
-                    "pack_build_s": built.seconds, "tool_s": float(tool.group(1)) if tool else 0.0,
+                    "pack_build_s": built.seconds, "bin_build_s": build_seconds(built.stdout),
+                    "tool_s": float(tool.group(1)) if tool else 0.0,
                     "dependencies_s": (float(install.group(1)) if install else 0.0) + (float(tool.group(1)) if tool else 0.0)})
                 run(["docker", "image", "rm", "-f", image])
     return out
@@ -266,6 +272,13 @@ def table(results: dict) -> List[Row]:
             app, median(uv_runs, "dependencies_s") or 0, median(uv_runs, "tool_s") or 0), "{:.1f} s".format(uv_s),
             "pip {:.1f} s (dependencies step {:.1f} s)".format(pip_s, median(pip_runs, "dependencies_s") or 0),
             uv_s / pip_s))
+    for app in INSTALLER_APPS:
+        ours = median(results["installers"]["{} pip".format(app)], "bin_build_s")
+        if ours:
+            v242 = V242_COLD_SECONDS[app]
+            rows.append(Row("cold {} bin/build with pip, vs v242's bin/compile".format(app), "{:.1f} s".format(ours),
+                            "v242 {:.1f} s".format(v242), ours / v242, "v242 >= {:.0f}x ours".format(COLD_GOALS[app]),
+                            v242 / ours >= COLD_GOALS[app]))
     boot = results["bootstrap"]
     for kind in ("cold", "no_change"):
         ours, base = median(boot[kind], "pack_build_s"), median(results["builds"]["daemon"]["ours"][kind], "pack_build_s")
