@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from .errors import BuildpackError
 from .filewrites import MAX_PENDING_BYTES, Writes
@@ -106,9 +106,9 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
     shares its file with another (a hard link), a file too large to hold in memory."""
     root = os.path.realpath(dest)
     total = members = 0
-    links = set()  # type: Set[str]  # symlinks unpacked so far, as normalized names
-    hard_linked = set()  # type: Set[str]  # both names of each hard link
-    directories = []  # type: List[tarfile.TarInfo]  # modes and mtimes set last, as extractall does
+    links = set()  # type: Set[str]  # where the symlinks unpacked so far are on disk, relative to root
+    hard_linked = set()  # type: Set[str]  # both names of each hard link, as on disk
+    directories = []  # type: List[Tuple[str, int, float]]  # (path, mode, mtime), set last as extractall does
     try:
         with Writes() as writes:
             while True:
@@ -142,12 +142,24 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
                     continue
                 if not member.isdir():
                     writes.drain()
-                if member.issym():
-                    links.add(where)
-                elif member.islnk():
-                    hard_linked.update((where, _normalized(root, member.linkname)))
-                elif member.isdir():
-                    directories.append(member)
+                if member.issym() or member.islnk():
+                    # made here, not by tarfile: when it cannot make a link it unpacks a copy of
+                    # the member the link names, a symlink's target then read from another directory
+                    location = _location(root, name)
+                    if member.issym():
+                        _make_link(archive, member, location, None)
+                        links.add(os.path.relpath(location, root))
+                    else:
+                        source = os.path.realpath(os.path.join(root, member.linkname))
+                        if not os.path.isfile(source):
+                            raise _unsafe(archive, member.name, "a hard link to no file unpacked before it")
+                        _make_link(archive, member, location, source)
+                        hard_linked.update((os.path.relpath(location, root), os.path.relpath(source, root)))
+                    continue
+                if member.isdir():
+                    # where it lands now: a link on its path may later point elsewhere
+                    path = _location(root, name) if unpacked.through_link(name) else os.path.join(root, where)
+                    directories.append((path, member.mode, member.mtime))
                 _extract_member(tar, member, root, archive)
         _set_directory_attributes(root, directories)
     except OSError as e:  # a worker's write failed, or a directory's attributes
@@ -159,13 +171,37 @@ def _normalized(root: str, name: str) -> str:
     return os.path.relpath(os.path.normpath(os.path.join(root, name)), root)
 
 
-def _set_directory_attributes(root: str, directories: List[tarfile.TarInfo]) -> None:
-    """Innermost first, after every file: a read-only directory would stop the files it holds."""
-    for member in sorted(directories, key=lambda m: m.name, reverse=True):
-        path = os.path.join(root, member.name)
+def _set_directory_attributes(root: str, directories: List[Tuple[str, int, float]]) -> None:
+    """Innermost first, after every file: a read-only directory would stop the files it holds.
+    Each path's directories were real ones when it was unpacked, and a directory stays one."""
+    for path, mode, mtime in sorted(directories, reverse=True):
         if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, member.mode)
-            os.utime(path, (member.mtime, member.mtime))
+            os.chmod(path, mode)
+            os.utime(path, (mtime, mtime))
+
+
+def _location(root: str, name: str) -> str:
+    """Where the entry name lands: its directory with links followed (realpath: only for links
+    and entries through them), then its own last part, which is replaced, not followed."""
+    parent, base = os.path.split(os.path.join(root, name.rstrip("/")))
+    return os.path.normpath(os.path.join(os.path.realpath(parent), base))
+
+
+def _make_link(archive: str, member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
+    """A symlink (source None) or a hard link to source at location, replacing a file or link
+    there, as tar does."""
+    try:
+        os.makedirs(os.path.dirname(location), exist_ok=True)
+        if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
+            os.unlink(location)
+        if source is None:
+            os.symlink(member.linkname, location)
+        else:
+            os.link(source, location)
+            os.chmod(location, member.mode)
+            os.utime(location, (member.mtime, member.mtime))
+    except OSError as e:
+        raise _write_failed(archive, e)
 
 
 def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes: Writes, archive: str) -> None:
@@ -237,7 +273,8 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         return None
     if "\x00" in name or os.path.isabs(name):
         raise _unsafe(archive, member.name, "a path outside the layer")
-    target = unpacked.resolve(name)
+    linked = member.issym() or member.islnk()
+    target = _location(root, name) if linked else unpacked.resolve(name)
     if not _inside(target, root) or target == root:
         raise _unsafe(archive, member.name, "a path outside the layer")
     if member.isdev() or member.isfifo():
@@ -253,7 +290,8 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         link_name = member.linkname
         while link_name.startswith("./"):
             link_name = link_name[2:]
-        if os.path.isabs(link_name) or "\x00" in link_name or not _inside(unpacked.resolve(link_name), root):
+        if os.path.isabs(link_name) or "\x00" in link_name or \
+                not _inside(os.path.realpath(os.path.join(root, link_name)), root):
             raise _unsafe(archive, member.name, "a hard link out of the layer")
         member.linkname = link_name
     if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):

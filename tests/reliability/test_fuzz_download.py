@@ -3,6 +3,7 @@ mirror settings, masking, catalog parsing and extraction end in a value or a Bui
 never a traceback, never a leaked password, never a file outside the layer."""
 import io
 import os
+import stat
 import tarfile
 import tempfile
 
@@ -106,17 +107,28 @@ def test_any_yaml_document_loads_or_is_a_buildpack_error(text):
     _load(text)
 
 
-SEGMENT = st.sampled_from(["a", "b", "..", ".", "", "bin", "python", "lib", "x y", "\u00e9"])
+# Names the sentinels outside the layer also have, so that an escape lands on one of them.
+SEGMENT = st.sampled_from(["a", "b", "c", "outside", "victim", "..", ".", "", "bin", "x y", "\u00e9"])
 PATH = st.lists(SEGMENT, min_size=1, max_size=4).map("/".join)
-MEMBER = st.tuples(st.sampled_from(["file", "dir", "symlink", "hardlink", "fifo"]),
-                   st.one_of(PATH, PATH.map(lambda p: "/" + p)), PATH, st.binary(max_size=64))
+# "./a", "a/", "a//b": written the ways tar writers (and attackers) spell one path
+SPELLED = st.tuples(st.sampled_from(["", "./", "/"]), PATH, st.sampled_from(["", "/", "/."])).map("".join)
+KIND = st.sampled_from(["file", "dir", "symlink", "hardlink", "fifo"])
+MEMBER = st.tuples(KIND, SPELLED, PATH, st.binary(max_size=64))
+# Few names, long lists: chains of links to links through "..", a link then a file of the same
+# name, a hard link to a link, a directory after its files.
+NAME = st.lists(st.sampled_from(["a", "b", "c", "victim"]), min_size=1, max_size=2).map("/".join)
+TARGET = st.lists(st.sampled_from(["a", "b", "c", "..", "."]), min_size=1, max_size=3).map("/".join)
+SHORT_MEMBER = st.tuples(st.sampled_from(["file", "dir", "symlink", "symlink", "symlink", "hardlink"]),
+                         st.tuples(st.sampled_from(["", "", "./"]), NAME, st.sampled_from(["", "", "/"])).map("".join),
+                         TARGET, st.sampled_from([b"", b"PWNED"]))
 
 
 def _archive(members) -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         for kind, name, link, data in members:
             info = tarfile.TarInfo(name)
+            info.mode = 0o4755 if len(data) % 3 == 1 else 0o644
             if kind == "file":
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
@@ -128,25 +140,80 @@ def _archive(members) -> bytes:
     return buf.getvalue()
 
 
-@BOUNDED
-@given(st.lists(MEMBER, max_size=8))
-def test_extracting_any_small_tar_stays_inside_the_layer(members):
-    with tempfile.TemporaryDirectory() as outer:
-        archive = os.path.join(outer, "python.tar.gz")
+def _plant_sentinels(top):
+    """Files, directories and a link outside the layer with the names the generator uses, in its
+    parent (top/layers) and grandparent (top), with old mtimes: any write, chmod or utime shows."""
+    for here in (top, os.path.join(top, "layers")):
+        for name in ("a", "victim", os.path.join("b", "victim"), os.path.join("outside", "victim"),
+                     os.path.join("c", "a", "victim")):
+            path = os.path.join(here, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(b"sentinel " + path.encode())
+        os.symlink("b", os.path.join(here, "bin"))
+    for here, dirs, files in os.walk(top):
+        for name in dirs + files:
+            os.utime(os.path.join(here, name), (1000, 1000), follow_symlinks=False)
+
+
+def _outside_state(top, layer):
+    """Everything under top but the layer's own contents, as (type, mode, mtime, bytes or target)."""
+    state = {}
+    for here, dirs, files in os.walk(top):
+        if here == layer:
+            dirs[:] = []
+            continue
+        for name in dirs + files:
+            path = os.path.join(here, name)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                what = os.readlink(path)
+            elif stat.S_ISREG(info.st_mode):
+                with open(path, "rb") as f:
+                    what = f.read()
+            else:
+                what = None
+            mtime = None if path == layer else info.st_mtime_ns  # the layer's own mtime changes
+            state[os.path.relpath(path, top)] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), mtime, what)
+    return state
+
+
+def _extract_and_check(members):
+    with tempfile.TemporaryDirectory() as tmp:
+        top = os.path.join(tmp, "top")
+        layer = os.path.join(top, "layers", "python")
+        os.makedirs(layer)
+        _plant_sentinels(top)
+        archive = os.path.join(tmp, "python.tar.gz")
         with open(archive, "wb") as f:
             f.write(_archive(members))
-        layer = os.path.join(outer, "layers", "python")
-        os.makedirs(layer)
+        before = _outside_state(top, layer)
         try:
             extract(archive, layer, limits=UnpackLimits(max_bytes=1 << 20))
         except BuildpackError as e:
-            assert e.message
+            assert e.message and e.hint
             assert os.listdir(layer) == []
-        assert sorted(os.listdir(outer)) == ["layers", "python.tar.gz"]
-        assert os.listdir(os.path.join(outer, "layers")) == ["python"]
+        after = _outside_state(top, layer)
+        assert after == before, {k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        assert sorted(os.listdir(tmp)) == ["python.tar.gz", "top"]
         root = os.path.realpath(layer)
         for dirpath, dirnames, filenames in os.walk(layer):
             for name in dirnames + filenames:
                 path = os.path.join(dirpath, name)
                 real = os.path.realpath(path)
                 assert real == root or real.startswith(root + os.sep), (path, real)
+                info = os.lstat(path)
+                assert stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode), path
+                assert not info.st_mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX), path
+
+
+@BOUNDED
+@given(st.lists(MEMBER, max_size=8))
+def test_extracting_any_small_tar_stays_inside_the_layer(members):
+    _extract_and_check(members)
+
+
+@BOUNDED
+@given(st.lists(SHORT_MEMBER, min_size=2, max_size=10))
+def test_chains_of_links_over_few_names_stay_inside_the_layer(members):
+    _extract_and_check(members)

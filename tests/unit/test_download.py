@@ -422,7 +422,7 @@ def test_a_hard_link_to_nothing_is_not_a_traceback(tmp_path):
     dest.mkdir()
     with pytest.raises(BuildpackError) as e:
         extract(archive, str(dest))
-    assert e.value.message.startswith("t.tar.gz is not a readable tar archive (")
+    assert e.value.message == "Refusing to unpack t.tar.gz: entry 'bin/python3' is a hard link to no file unpacked before it."
 
 
 def test_a_zst_that_holds_no_tar(tmp_path):
@@ -532,3 +532,67 @@ def test_a_directory_after_its_files_gets_its_mode_and_mtime_once_they_are_writt
     assert len(os.listdir(str(dest / "d"))) == 40
     assert stat.S_IMODE((dest / "d").stat().st_mode) == 0o555 and (dest / "d").stat().st_mtime == 5
     (dest / "d").chmod(0o755)  # so pytest can remove it
+
+
+def _outside_layer(tmp_path):
+    """A layer with a file, a directory and its mode and mtime next to it, in its parent."""
+    dest = tmp_path / "layers" / "python"
+    dest.mkdir(parents=True)
+    (tmp_path / "layers" / "victim").write_text("orig\n")
+    (tmp_path / "layers" / "b").mkdir()
+    os.utime(str(tmp_path / "layers" / "b"), (1000, 1000))
+    return dest
+
+
+@pytest.mark.parametrize("entries, refused, what", [
+    # found by the property test: tarfile, failing to link (a hard link to a dangling symlink, or
+    # onto an existing name), unpacked a copy of the symlink at the hard link's name, its target
+    # now read from another directory: out of the layer
+    ([_special("a/b", tarfile.SYMTYPE, "../victim"), _special("victim", tarfile.LNKTYPE, "a/b"),
+      _file("victim", b"PWNED\n")], "victim", "a hard link to no file unpacked before it"),
+    ([_file("b"), _special("c/s", tarfile.SYMTYPE, "../b"), _file("h"), _special("h", tarfile.LNKTYPE, "c/s"),
+      _file("h", b"PWNED\n")], None, None),
+    # a symlink made through a link (c/s is b/s on disk) was remembered as c/s, so b/s/victim was
+    # written without resolving it; a -> . then made b/s (../a/..) the layer's parent
+    ([_special("c", tarfile.SYMTYPE, "b"), _file("x/keep"), _special("a", tarfile.SYMTYPE, "x"), _file("b/keep"),
+      _special("c/s", tarfile.SYMTYPE, "../a/.."), _special("a", tarfile.SYMTYPE, "."), _file("b/s/victim", b"PWNED\n")],
+     "b/s/victim", "a path outside the layer"),
+])
+def test_links_made_or_remembered_elsewhere_than_on_disk_cannot_lead_out_of_the_layer(tmp_path, entries, refused, what):
+    dest = _outside_layer(tmp_path)
+    archive = _tar(tmp_path, [_file("bin/python3")] + entries)
+    if refused is None:
+        extract(archive, str(dest))
+        assert os.readlink(str(dest / "c" / "s")) == "../b" and (dest / "h").read_bytes() == b"PWNED\n"
+        assert (dest / "b").read_bytes() == b"PWNED\n"  # h is a hard link to b, as tar makes it
+    else:
+        with pytest.raises(BuildpackError) as e:
+            extract(archive, str(dest))
+        assert e.value.message == "Refusing to unpack t.tar.gz: entry {!r} is {}.".format(refused, what)
+        assert os.listdir(str(dest)) == []
+    assert (tmp_path / "layers" / "victim").read_text() == "orig\n"
+    assert sorted(os.listdir(str(tmp_path / "layers"))) == ["b", "python", "victim"]
+    assert sorted(os.listdir(str(tmp_path / "layers" / "b"))) == []
+
+
+@pytest.mark.parametrize("entries", [
+    # found by the property test: a hard link to a symlink to the layer (tarfile chmodded through
+    # the copy it made of the link), a directory's mode set through a link re-pointed since
+    [_special("b", tarfile.SYMTYPE, "."), _special("a", tarfile.LNKTYPE, "b")],
+    [_file("x/keep"), _special("a", tarfile.SYMTYPE, "x"), _special("c", tarfile.SYMTYPE, "a/.."),
+     _special("c/b", tarfile.DIRTYPE), _special("a", tarfile.SYMTYPE, ".")],
+])
+def test_modes_are_never_set_through_a_link_outside_the_entry(tmp_path, entries):
+    dest = _outside_layer(tmp_path)
+    for info, _ in entries:
+        info.mode = 0o600
+    archive = _tar(tmp_path, [_file("bin/python3")] + entries)
+    try:
+        extract(archive, str(dest))
+    except BuildpackError as e:
+        assert os.listdir(str(dest)) == []
+        assert e.message in ("Refusing to unpack t.tar.gz: entry 'a' is a hard link to no file unpacked before it.",
+                                   "Refusing to unpack t.tar.gz: entry 'c' is a symlink out of the layer.")
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "layers" / "b").stat().st_mode) == 0o755
+    assert (tmp_path / "layers" / "b").stat().st_mtime == 1000
