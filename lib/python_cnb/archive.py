@@ -244,18 +244,15 @@ class _Unpacked(NamedTuple):
         """root/name with links followed. Lexical unless name or a parent is a link unpacked
         earlier: realpath costs a dozen lstat calls, and runtimes have thousands of entries."""
         path = os.path.join(self.root, name)
-        lexical = os.path.normpath(path)
-        # "link/../x" goes where the link points, then up: only realpath knows
-        return os.path.realpath(path) if self.through_link(name) else lexical
+        return os.path.realpath(path) if self.through_link(name) else os.path.normpath(path)
 
     def through_link(self, name: str) -> bool:
         """Whether name, or a directory it is in, may be a link unpacked earlier."""
         if not self.links:
             return False
         # "link/../x" goes where the link points, then up: only realpath knows
-        lexical = os.path.normpath(os.path.join(self.root, name))
         return ".." in name.split(os.sep) or any(
-            p in self.links for p in _self_and_parents(os.path.relpath(lexical, self.root)))
+            p in self.links for p in _self_and_parents(_normalized(self.root, name)))
 
 
 def _self_and_parents(name: str) -> List[str]:
