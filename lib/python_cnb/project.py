@@ -19,12 +19,14 @@ class Project(NamedTuple):
     procfile: Tuple[ProcfileEntry, ...]
     web_entry: Optional[WebEntry]
     notes: Tuple[str, ...]                  # warnings found while reading, for the log
+    # requirements.txt's paths and git+file repositories, read with ${NAME} expanded from the env
+    requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
 
 
 def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
-    installer, inputs = _installer(app_dir, files, notes)
+    installer, inputs = _installer(app_dir, files, notes, env)
     for name in inputs:  # their bytes key the dependencies layer: each must be a readable file
         appfiles.read_bytes(app_dir, name)
     procfile = ()  # type: Tuple[ProcfileEntry, ...]
@@ -39,6 +41,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
         procfile=procfile,
         web_entry=None if procfile else infer_web_entry(app_dir, files),
         notes=tuple(notes),
+        requirement_sources=requirements.parse(app_dir, inputs[0], env).sources if installer == Installer.PIP else (),
     )
 
 
@@ -131,7 +134,8 @@ def _check_pipfile(app_dir: str) -> None:
 PROJECT_FILES = local_packages.PROJECT_FILES
 
 
-def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[Installer], List[str]]:
+def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
+               env: Mapping[str, str]) -> Tuple[Optional[Installer], List[str]]:
     locks = [lock for lock in LOCK_FILES if lock in files]
     if len(locks) > 1:
         raise BuildpackError(
@@ -154,19 +158,19 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[O
         return installer, [manifest] + locks
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
-        return Installer.PIP, requirement_files(app_dir, "requirements.txt")
+        return Installer.PIP, requirement_files(app_dir, "requirements.txt", env)
     project = [n for n in PROJECT_FILES if n in files]
     if project:
         return Installer.PIP_PROJECT, project
     return None, []
 
 
-def requirement_files(app_dir: str, first: str) -> List[str]:
+def requirement_files(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> List[str]:
     """first and every file it includes with -r/-c (requirements.py reads them as pip does), as
     app-relative paths; plus the project files of each editable package in the app (`-e .`,
     `-e ./localpkg`): what its install reads. Other local sources key the layer in
     layers/dependencies.py."""
-    parsed = requirements.parse(app_dir, first)
+    parsed = requirements.parse(app_dir, first, env)
     files = list(parsed.files)
     for source in parsed.sources:
         files.extend(n for n in local_packages.project_files(app_dir, source) if n not in files)

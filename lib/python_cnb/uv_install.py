@@ -133,12 +133,12 @@ def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default
 _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.I)
 
 
-def refuse_editable_vcs(app_dir: str, files: Sequence[str]) -> None:
+def refuse_editable_vcs(app_dir: str, files: Sequence[str], env: Mapping[str, str]) -> None:
     """uv installs no editable VCS requirement (pip checks those out into the layer's src/):
     say so, with the line, before uv runs."""
     for name in files:
         for number, text in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
-            for option, value in requirements.parse_line(number, text, name).options:
+            for option, value in requirements.parse_line(number, requirements.expand(text, env), name).options:
                 if option == "--editable" and _VCS.match(value):
                     raise BuildpackError(
                         "{}, line {}: uv cannot install an editable VCS requirement (-e {}).".format(name, number, value),
@@ -210,8 +210,8 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
     for setting in uv_settings.ignored:
         log.warning("pip's setting {} has no uv equivalent; uv ignores it.".format(setting),
                     hint="Unset it, or build with pip ({}=pip).".format(SETTING))
-    files = requirements.parse(step.app_dir, install.requirement_file).files
-    refuse_editable_vcs(step.app_dir, files)
+    files = requirements.parse(step.app_dir, install.requirement_file, env).files
+    refuse_editable_vcs(step.app_dir, files, env)
     hashes = uses_hashes(step.app_dir, files)
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         constraints = os.path.join(tmp, "runtime-constraints.txt")

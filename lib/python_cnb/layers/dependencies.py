@@ -13,7 +13,7 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements, sbom, uv_install
+from .. import appfiles, installed_urls, local_packages, requirements, sbom, tool_launch, uv_install
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -29,7 +29,7 @@ from .retention import Retention
 NAME = "dependencies"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
-PIP_INSTALL = ["-m", "pip", "install", "--user", "--no-warn-script-location", "--no-compile",
+PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
                "--progress-bar", "off", "--disable-pip-version-check"]
 
 
@@ -79,7 +79,7 @@ def metadata(project: Project, python_version: str, target: str,
 def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
     if project.installer == Installer.PIP:
-        return list(requirements.parse(project.app_dir, project.dependency_inputs[0]).sources)
+        return list(project.requirement_sources)
     if project.installer is not None and project.installer.lock:
         return local_packages.from_manifest(project.app_dir, project.installer.value)
     return []
@@ -92,7 +92,7 @@ def src_dir(layer_path: str) -> str:
 
 
 def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
-    return [python] + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
+    return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
 def _describe(key: str, old: Any, new: Any) -> str:
@@ -185,7 +185,8 @@ SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
     """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
-    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle. The
+    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle (and this
+    build's later steps through this env). The
     rest is how pip runs in this build: no prompts, no version check, no venv advice as root, no
     user settings that would install elsewhere."""
     out = LayerEnv()
@@ -195,6 +196,8 @@ def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
             out = out.default(name, ca_bundle, Scope.THIS_BUILD)
     return (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
+            # The lifecycle puts bin/ on PATH for later buildpacks and launch; bin/post_compile needs it now.
+            .prepend("PATH", os.path.join(layers_dir, NAME, "bin"), Scope.THIS_BUILD)
             .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
             .override("PIP_DISABLE_PIP_VERSION_CHECK", "1", Scope.THIS_BUILD)
             .override("PIP_ROOT_USER_ACTION", "ignore", Scope.THIS_BUILD)
@@ -260,6 +263,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
     else:
         assert tool_env is not None
         _locked(step, project, tool_env)
+    installed_urls.scrub(layer.path)  # a launch layer: no clone URL keeps its token
     _compile(step.python, layer.path, step.env, step.runner)
     env(step.layers_dir).write(layer)
     layer.commit(types, wanted._asdict())
@@ -283,7 +287,7 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
     assert step.python is not None and project.installer is not None and project.installer.lock is not None
     installer, how, log, runner = project.installer, project.installer.lock, step.log, step.runner
     python = step.python.path
-    tool = [python, "-m", installer.value]
+    tool = tool_launch.module(python, installer.value)
     cwd = project.app_dir
     tenv = dict(tool_env)
     tenv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")

@@ -5,6 +5,7 @@ time and never reach the image. The dependencies themselves are installed by pip
 import os
 from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
+from .. import tool_launch
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
@@ -88,8 +89,8 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
         log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
         timer = log.timer()
         layer.reset()
-        code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
-                                "--no-compile"] + list(tool.packages), step.env, quiet=True)
+        code = step.runner.run(tool_launch.module(step.python.path, "pip") + [
+            "install", "--quiet", "--target", site, "--no-compile"] + list(tool.packages), step.env, quiet=True)
         if code != 0:
             raise BuildpackError("Could not install {} {} (pip exited {}).".format(tool.name, tool.version, code),
                                  hint="Check the network or PIP_INDEX_URL, then build again.")
