@@ -3,7 +3,7 @@ where each answer came from. Nothing here writes."""
 import os
 from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from . import appfiles, local_packages, requirements
+from . import appfiles, local_packages, python_constraint, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
@@ -35,7 +35,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     return Project(
         app_dir=app_dir,
         files=files,
-        version_request=_version_request(app_dir, files, env, notes),
+        version_request=_version_request(app_dir, files, env, notes, installer),
         installer=installer,
         dependency_inputs=tuple(inputs),
         procfile=procfile,
@@ -49,7 +49,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
 # -- Python version: first found wins ---------------------------------------------------------
 
 def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str],
-                     notes: List[str]) -> Optional[VersionRequest]:
+                     notes: List[str], installer: Optional[Installer]) -> Optional[VersionRequest]:
     pins = []  # type: List[Tuple[str, Callable[[], VersionRequest]]]
     if env.get("BP_PYTHON_VERSION", "").strip():
         pins.append(("BP_PYTHON_VERSION", lambda: parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")))
@@ -68,9 +68,12 @@ def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str]
         if request:
             return request
     if "pyproject.toml" in files:
-        requires = _pyproject(app_dir).get(("project", "requires-python"), (str,))
-        if requires is not None and requires.strip():
-            return parse_specifier(requires, "requires-python in pyproject.toml")
+        constraint = python_constraint.declared(app_dir, installer)
+        if constraint is not None and constraint.source == python_constraint.REQUIRES_PYTHON:
+            return parse_specifier(_pyproject(app_dir).get(("project", "requires-python"), (str,)) or "",
+                                   constraint.source)
+        if constraint is not None:  # Poetry's `python`, at the same precedence
+            return VersionRequest(constraint.written, constraint.source, specifier=constraint.specifier)
     return None
 
 

@@ -20,7 +20,7 @@ import tempfile
 from enum import Enum
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from . import pip_settings, requirements
+from . import install_failures, pip_settings, requirements
 from .errors import BuildpackError
 from .installers import UV_TOOL, Installer, Tool
 from .layers import StepContext
@@ -217,14 +217,16 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
         constraints = os.path.join(tmp, "runtime-constraints.txt")
         with open(constraints, "w", encoding="utf-8") as f:
             f.write(runtime_constraints(runtime_prefix))
+        output = []  # type: List[str]
         code = step.runner.run(command(install, constraints, hashes, uv_settings),
                                environment(env, os.path.join(env["PIP_CACHE_DIR"], "uv"), uv_settings),
-                               cwd=step.app_dir)
+                               cwd=step.app_dir, keep=output)
     if code != 0:
-        raise BuildpackError("uv could not install the dependencies (exit {}); its output is above.".format(code),
-                             hint="Fix {} (a missing package, a version that does not exist, a package needing "
-                                  "system libraries, or a pip, setuptools or wheel version other than the "
-                                  "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING))
+        raise install_failures.explain("uv", output, BuildpackError(
+            "uv could not install the dependencies (exit {}); its output is above.".format(code),
+            hint="Fix {} (a missing package, a version that does not exist, a package needing "
+                 "system libraries, or a pip, setuptools or wheel version other than the "
+                 "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING)))
     drop_bookkeeping(install.layer_path)
 
 

@@ -13,7 +13,7 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, installed_urls, local_packages, requirements, sbom, tool_launch, uv_install
+from .. import appfiles, install_failures, installed_urls, local_packages, requirements, sbom, tool_launch, uv_install
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -273,12 +273,14 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
 
 def _pip(step: StepContext, args: List[str], project: Project) -> None:
     assert step.python is not None
-    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir)
+    output: List[str] = []
+    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir, keep=output)
     if code != 0:
         what = project.dependency_inputs[0] if project.installer == Installer.PIP else "the app's project files"
-        raise BuildpackError("pip could not install the dependencies (exit {}); its output is above.".format(code),
-                             hint="Fix {} (a missing package, a version that does not exist, or a package "
-                                  "needing system libraries), then build again.".format(what))
+        raise install_failures.explain("pip", output, BuildpackError(
+            "pip could not install the dependencies (exit {}); its output is above.".format(code),
+            hint="Fix {} (a missing package, a version that does not exist, or a package "
+                 "needing system libraries), then build again.".format(what)))
 
 
 def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> None:
@@ -316,20 +318,25 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
 def _install_export(step: StepContext, how: Lock, manifest: str, split: "requirements.Split", cwd: str) -> None:
     assert step.python is not None
     pip = pip_install(step.python.path, step.env)
+    output: List[str] = []
+    if not split.hashed and not split.unhashed:
+        step.log.info("{} lists no main packages: nothing to install".format(how.file))
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         code = 0
         if split.hashed:
             step.log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.file))
-            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd)
+            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd,
+                                   keep=output)
         if split.unhashed and code == 0:
             # pip cannot hash a path or a checkout; the lock already pinned what they depend on.
             step.log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
                           "are locked and installed above)".format(how.file))
             code = step.runner.run(pip + ["--no-deps", "--requirement", _write(tmp, "unhashed.txt", split.unhashed)],
-                                   step.env, cwd=cwd)
+                                   step.env, cwd=cwd, keep=output)
     if code != 0:
-        raise BuildpackError("pip could not install the packages in {} (exit {}); its output is above.".format(
-            how.file, code), hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix))
+        raise install_failures.explain("pip", output, BuildpackError(
+            "pip could not install the packages in {} (exit {}); its output is above.".format(how.file, code),
+            hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix)))
 
 
 def _write(directory: str, name: str, text: str) -> str:

@@ -45,11 +45,14 @@ def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
 
 
 def env(layers_dir: str, tool: Tool) -> LayerEnv:
-    """How the tool runs: from its layer (cache-only, so for this build alone), quietly, without
+    """How the tool runs: from its layer (cache-only, so for this build alone), isolated from the
+    app (tool_launch.py keeps the working directory off sys.path), quietly, without
     prompts, virtualenvs of its own or Pythons it would download."""
     site = os.path.join(layers_dir, tool.name, "site")
+    # PYTHONPATH is the tool's alone: a user's (for the app's code) must not put the app's tree
+    # before the tool's own modules or the standard library.
     return (LayerEnv()
-            .prepend("PYTHONPATH", site, Scope.THIS_BUILD)
+            .override("PYTHONPATH", site, Scope.THIS_BUILD)
             .prepend("PATH", os.path.join(site, "bin"), Scope.THIS_BUILD)
             .override("PIPENV_VERBOSITY", "-1", Scope.THIS_BUILD)
             .override("PIPENV_IGNORE_VIRTUALENVS", "1", Scope.THIS_BUILD)
