@@ -16,7 +16,8 @@ from typing import Match
 # '@' in it) is the safe way to be wrong.
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/\r\n]*)@")
 # name=value after ?, & or # (a fragment's parameters: #access_token= in OAuth redirects)
-_PARAMETER = re.compile(r"([?&#;])([A-Za-z0-9_.\-\[\]%]+)=([^&#\s\"'<>]*)")
+# The value ends before punctuation that ends a sentence ("...?token=****: done").
+_PARAMETER = re.compile(r"([?&#;])([A-Za-z0-9_.\-\[\]%]+)=([^&#\s\"'<>]*?)(?=[:,.;)]*(?:[&#\s\"'<>]|$))")
 _SECRET_WORDS = ("token", "secret", "passw", "pwd", "apikey", "api_key", "api-key", "access_key", "accesskey",
                  "signature", "credential", "auth", "session", "private")
 _SECRET_NAMES = ("key", "sig", "pass", "pw", "code", "x-amz-security-token")

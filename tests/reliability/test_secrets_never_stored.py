@@ -14,11 +14,27 @@ import threading
 import urllib.parse
 import zipfile
 
-from test_local_packages import git, package
-
+GIT_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
 SECRETS = {name: "S3CRET-{}-{}".format(name, os.getpid()) for name in (
     "git-password", "git-var-password", "index-password", "index-query", "env-index-password", "env-index-query",
     "presigned", "mirror-password", "nltk-query")}
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-C", repo] + list(args), env=GIT_ENV, check=True, stdout=subprocess.DEVNULL)
+
+
+def package(root, name):
+    """A one-package setuptools project, src layout."""
+    os.makedirs(os.path.join(root, name, "src", name))
+    with open(os.path.join(root, name, "pyproject.toml"), "w") as f:
+        f.write('[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                '[project]\nname = "{}"\nversion = "0.1.0"\n'.format(name))
+    with open(os.path.join(root, name, "src", name, "__init__.py"), "w") as f:
+        f.write("GREETING = 'hello from {}'\n".format(name))
+    return os.path.join(root, name)
 
 
 def tiny_wheel(path, name):
@@ -72,12 +88,12 @@ def serve(root):
 
 def bare_repo(root, name):
     """A package in a git repository served over git's dumb HTTP protocol."""
-    work = package(os.path.join(root, "work"), name, "hello-from-" + name)
+    work = package(os.path.join(root, "work"), name)
     git(work, "init", "-q", "-b", "main")
     git(work, "add", ".")
     git(work, "commit", "-q", "-m", "first")
     bare = os.path.join(root, "www", name + ".git")
-    subprocess.run(["git", "clone", "-q", "--bare", work, bare], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", work, bare], env=GIT_ENV, check=True)
     git(bare, "update-server-info")
 
 
@@ -119,7 +135,7 @@ def test_no_credential_in_any_layer_file_sbom_launch_toml_or_the_log(phase, mirr
         p.set_env("VARPKG_CREDENTIALS", "gituser:" + SECRETS["git-var-password"])
         p.set_env("PIP_EXTRA_INDEX_URL", "http://envidx:{}@{}/simple2/?access_token={}".format(
             SECRETS["env-index-password"], host, SECRETS["env-index-query"]))
-        p.set_env("BP_DEPENDENCY_MIRROR", "http://mirror:{}@{}".format(SECRETS["mirror-password"],
+        p.set_env("BP_DEPENDENCY_MIRROR_127_0_0_1", "http://mirror:{}@{}".format(SECRETS["mirror-password"],
                                                                        mirror[1][len("http://"):]))
         p.set_env("BP_NLTK_INDEX_URL", "{}/nltk/index.xml?token={}".format(url, SECRETS["nltk-query"]))
         result = p.build()
@@ -129,7 +145,7 @@ def test_no_credential_in_any_layer_file_sbom_launch_toml_or_the_log(phase, mirr
     assert result.returncode == 0, result.stdout
     src = os.path.join(p.layers, "dependencies", "src")
     assert sorted(os.listdir(src)) == ["gitpkg", "varpkg"]  # the checkouts are in the launch layer
-    assert "    url = http://{}/gitpkg.git\n".format(host) in open(os.path.join(src, "gitpkg", ".git", "config")).read()
+    assert "\turl = http://{}/gitpkg.git\n".format(host) in open(os.path.join(src, "gitpkg", ".git", "config")).read()
     assert "  Downloading NLTK corpora from the index at {}/nltk/index.xml?token=****: tinycorpus\n".format(url) \
         in result.stdout
     assert 'index_url = "{}/nltk/index.xml?token=****"\n'.format(url) in p.read("nltk-data.toml")

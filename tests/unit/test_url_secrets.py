@@ -58,5 +58,10 @@ def test_credentials_in_a_line_of_tool_output_are_masked_each():
                             "?token=****")
 
 
+def test_punctuation_after_a_url_is_kept():
+    assert masked("from https://h/i.xml?token=T0K: a, b") == "from https://h/i.xml?token=****: a, b"
+    assert masked("(see https://h/?sig=abc).") == "(see https://h/?sig=****)."
+
+
 def test_stored_is_stable_when_only_the_token_changes():
     assert stored("https://a:1@h/x?sig=1") == stored("https://b:2@h/x?sig=2")
