@@ -6,6 +6,7 @@ import re
 from typing import NamedTuple, Optional, Sequence
 
 from .errors import BuildpackError
+from .installers import Lock
 
 FULL_BUILDERS = "heroku/builder:24 or paketobuildpacks/builder-jammy-full"
 
@@ -103,3 +104,22 @@ def explain(installer: str, lines: Sequence[str], fallback: BuildpackError) -> B
         hints.append("Or install {} instead: it comes as prebuilt wheels.".format(found.instead))
     hints.append("The installer's output is above.")
     return BuildpackError(message, hint="\n".join(hints))
+
+
+# What Poetry ("pyproject.toml changed significantly since poetry.lock was last generated"),
+# Pipenv ("Pipfile.lock out of date") and uv ("The lockfile at `uv.lock` needs to be updated")
+# say when the lock is stale.
+_STALE_LOCK = re.compile(r"out[- ]of[- ]date|changed significantly|needs to be updated|not up[- ]to[- ]date", re.I)
+
+
+def lock_check_failed(tool: str, manifest: str, how: Lock, code: int, lines: Sequence[str]) -> BuildpackError:
+    """The error for a lock check that failed: a stale lock when the tool says so, else the
+    tool's own last words (an unreadable lock, a broken manifest) rather than a guess."""
+    if any(_STALE_LOCK.search(line) for line in lines):
+        return BuildpackError("{} is out of date with {}.".format(how.file, manifest),
+                              hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
+    said = next((line.strip() for line in reversed(lines) if line.strip()), "exit {}".format(code))
+    return BuildpackError("{} could not check {} against {} (exit {}): {}".format(
+        tool, how.file, manifest, code, said[-300:]),
+        hint="Its output is above. Fix {} or {}, run `{}` locally, and commit both.".format(
+            manifest, how.file, how.fix))

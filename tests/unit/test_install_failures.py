@@ -112,3 +112,31 @@ def test_anything_else_keeps_the_installers_own_error(lines):
 def test_uv_is_named_as_the_installer():
     lines = ["  × Failed to build `psycopg2==2.9.9`", "  ╰─▶ Error: pg_config executable not found."]
     assert explain("uv", lines, FALLBACK).message.startswith("uv could not build psycopg2 from source")
+
+
+# -- a lock check that fails says why ------------------------------------------------------------
+
+from python_cnb.install_failures import lock_check_failed  # noqa: E402
+from python_cnb.installers import Installer  # noqa: E402
+
+
+@pytest.mark.parametrize("installer, lines", [
+    (Installer.POETRY, ["Error: pyproject.toml changed significantly since poetry.lock was last generated. "
+                        "Run `poetry lock` to fix the lock file."]),
+    (Installer.UV, ["error: The lockfile at `uv.lock` needs to be updated, but `--check` was provided. "
+                    "To update the lockfile, run `uv lock`."]),
+    (Installer.PIPENV, ["Pipfile.lock out of date, run `pipenv lock` to update."]),
+])
+def test_a_stale_lock_is_named(installer, lines):
+    error = lock_check_failed(installer.value, installer.manifest, installer.lock, 1, lines)
+    assert error.message == "{} is out of date with {}.".format(installer.lock.file, installer.manifest)
+
+
+def test_any_other_failure_of_the_check_is_the_tools_own_words():
+    lines = ["", "The lock file might be corrupted: Invalid TOML file /workspace/poetry.lock", ""]
+    error = lock_check_failed("poetry", "pyproject.toml", Installer.POETRY.lock, 1, lines)
+    assert error.message == ("poetry could not check poetry.lock against pyproject.toml (exit 1): The lock file might "
+                             "be corrupted: Invalid TOML file /workspace/poetry.lock")
+    assert error.hint == ("Its output is above. Fix pyproject.toml or poetry.lock, run `poetry lock` locally, and "
+                          "commit both.")
+    assert lock_check_failed("uv", "pyproject.toml", Installer.UV.lock, 2, []).message.endswith("(exit 2): exit 2")

@@ -297,9 +297,10 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
     if how.file in project.files:
         log.info("Checking {} is up to date with {} ({} {})".format(how.file, installer.manifest, installer.value,
                                                                     " ".join(how.check)))
-        if runner.run(tool + list(how.check), tenv, cwd=cwd) != 0:
-            raise BuildpackError("{} is out of date with {}.".format(how.file, installer.manifest),
-                                 hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
+        output: List[str] = []
+        code = runner.run(tool + list(how.check), tenv, cwd=cwd, keep=output)
+        if code != 0:
+            raise install_failures.lock_check_failed(installer.value, installer.manifest, how, code, output)
     else:  # only pipenv lets an app come without its lock
         log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(
             how.file, installer.manifest), hint="Run `{}` and commit {}.".format(how.fix, how.file))
