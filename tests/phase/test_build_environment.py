@@ -40,6 +40,9 @@ def test_user_path_like_variables_come_first_and_keep_the_builds(phase, tmp_path
     repo = scripted_repo(str(tmp_path / "repos"))
     for name, value in PATH_LIKE.items():
         p.set_env(name, value)
+    # settings from a developer's machine that would refuse pip's user scheme (the layer's layout)
+    p.set_env("PIP_REQUIRE_VIRTUALENV", "1")
+    p.set_env("PYTHONNOUSERSITE", "1")
     p.write("requirements.txt", "six==1.16.0\n-e git+file://{}#egg=gitpkg\n".format(repo))
     hook(p, "pre_compile", "#!/bin/sh\n" + PRINT_ENV)
     result = p.build()

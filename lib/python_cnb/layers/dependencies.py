@@ -201,7 +201,9 @@ def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
             .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
             .override("PIP_DISABLE_PIP_VERSION_CHECK", "1", Scope.THIS_BUILD)
             .override("PIP_ROOT_USER_ACTION", "ignore", Scope.THIS_BUILD)
-            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX"))
+            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX")
+            # a user's settings that would refuse the user scheme this layer is: for this build only
+            .unset("PYTHONNOUSERSITE").unset("PIP_REQUIRE_VIRTUALENV"))
 
 
 def run(step: StepContext, project: Project, kept: Retention, planned: Optional[Plan] = None) -> List[Tuple[str, str]]:
