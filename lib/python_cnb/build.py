@@ -6,7 +6,7 @@ import signal
 import sys
 from typing import Callable
 
-from . import hooks, process, runtime_choice
+from . import hooks, process, python_constraint, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.layers import environment_error
@@ -58,6 +58,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     for note in project.notes:
         log.warning(note)
     choice = runtime_choice.choose(ctx, project, log, today())
+    python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
     step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
                        buildpack_version=version)
 

@@ -14,7 +14,7 @@ from ..bytecode import compile_paths
 from ..catalog import Runtime
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
-from ..credentials import without_credentials
+from ..url_secrets import stored
 from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
@@ -43,7 +43,7 @@ class Metadata(NamedTuple):
 
 def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
     tools = toolset.versions()
-    return Metadata(runtime.version, without_credentials(runtime.url), runtime.sha256, target,
+    return Metadata(runtime.version, stored(runtime.url), runtime.sha256, target,
                     tools["pip"], tools["setuptools"], tools["wheel"])
 
 
