@@ -19,7 +19,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 # The build prefix is a path's start when what precedes it is no path character ("/tools/install"
-# is another path), or a compiler flag such as -L or -I.
+# is another path), a compiler flag such as -L or -I, or "./".
 _PATH_CHAR = re.compile(r"[\w.+~/-]")
 # The build machine's compilers, by the first word of the variables that name one.
 _COMPILER_VARIABLES = ("CC", "CXX", "CPP", "LDSHARED", "LDCXXSHARED", "BLDSHARED", "LINKCC", "AR", "MAINCC")
@@ -74,7 +74,9 @@ def moved_paths(text: str, built: str, root: str) -> str:
 def _starts_a_path(text: str, i: int) -> bool:
     if i == 0 or not _PATH_CHAR.match(text[i - 1]):
         return True
-    flag = i >= 2 and text[i - 2] == "-" and text[i - 1].isalpha()
+    if text[i - 1] == ".":  # ./prefix, WASM_ASSETS_DIR's relative form
+        return i == 1 or not _PATH_CHAR.match(text[i - 2])
+    flag = i >= 2 and text[i - 2] == "-" and text[i - 1].isalpha()  # -L/prefix, -I/prefix
     return flag and (i == 2 or not _PATH_CHAR.match(text[i - 3]))
 
 

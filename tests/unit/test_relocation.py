@@ -39,11 +39,13 @@ def variables(root, rel):
     ("'--prefix=/install' 'LDFLAGS=-L/install/lib'", "'--prefix={0}' 'LDFLAGS=-L{0}/lib'".format(LAYER)),
     ('prefix="/install"', 'prefix="{}"'.format(LAYER)),
     ("/install:/install/bin", "{0}:{0}/bin".format(LAYER)),
+    ("./install/lib/python3.12/os.py", "." + LAYER + "/lib/python3.12/os.py"),  # WASM_STDLIB's form
     # other paths that merely contain the prefix stay
     ("/tools/install/lib", "/tools/install/lib"),
     ("/install2/lib /installed", "/install2/lib /installed"),
     ("-fprofile-use=/tools/-L/install", "-fprofile-use=/tools/-L/install"),
     ("x/install", "x/install"),
+    ("x./install", "x./install"),
 ])
 def test_only_paths_that_start_with_the_prefix_move(text, expected):
     assert moved_paths(text, "/install", LAYER) == expected
