@@ -10,13 +10,20 @@ So, once the archive is unpacked, every file that states the prefix says the lay
 instead: the _sysconfigdata module (and 3.14's JSON forms of it), bin/python*-config,
 lib/pkgconfig/*.pc, and the config-* Makefile and python-config.py. The compilers named by
 python-build-standalone (clang, its llvm-ar) are not on build images; they become cc, c++ and
-ar, as uv does for the same archives. The same archive in the same layer gives the same bytes."""
+ar, as uv does for the same archives. The same archive in the same layer gives the same bytes.
+
+A program that embeds Python (uWSGI, in the dependencies layer) finds the standard library from
+its own path, then from libpython's built-in prefix: neither is the layer. Its processes get
+PYTHONHOME at launch (a default the app may override); the layer's own python3 would find the
+same home by itself."""
 import ast
 import glob
 import json
 import os
 import re
 from typing import Any, Dict, List, Optional
+
+from .cnb.env import LayerEnv, Scope
 
 # The build prefix is a path's start when what precedes it is no path character ("/tools/install"
 # is another path), a compiler flag such as -L or -I, or "./".
@@ -58,6 +65,10 @@ def relocate(root: str) -> List[str]:
             _write(path, moved)
             rewritten.append(path)
     return sorted(os.path.relpath(p, root) for p in rewritten)
+
+
+def launch_env(root: str) -> LayerEnv:
+    return LayerEnv().default("PYTHONHOME", root, Scope.LAUNCH)
 
 
 def moved_paths(text: str, built: str, root: str) -> str:

@@ -139,9 +139,9 @@ def test_a_bad_sha256_leaves_no_layer(phase, mirror, tmp_path):
                   .format(url, "0" * 64))
     result = sh(p, BOOTSTRAP, toolbox(tmp_path))
     assert (result.returncode, result.stdout) == (1, header(url) + (
-        "\n[Error] The bootstrap interpreter's archive {} has sha256 {}, not {}.\n"
-        "  The download was corrupted or the mirror serves another file: check BP_DEPENDENCY_MIRROR and the "
-        "catalog, then build again.\n").format(url, sha, "0" * 64))
+        "\n[Error] The download of {} does not match its sha256 checksum (expected {}, got {}).\n"
+        "  The archive or the mirror serving it is not the one the catalog describes; nothing was installed.\n"
+        ).format(url, "0" * 64, sha))
     assert os.listdir(p.layers) == []
 
 

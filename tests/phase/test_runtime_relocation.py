@@ -98,6 +98,12 @@ def test_no_description_of_the_runtime_names_the_build_prefix(built):
     assert stale == []
 
 
+def test_processes_at_launch_find_the_runtime_s_home(built):
+    layer = os.path.join(built.layers, "python")
+    assert os.listdir(os.path.join(layer, "env.launch")) == ["PYTHONHOME.default"]
+    assert built.read("python", "env.launch", "PYTHONHOME.default") == layer
+
+
 def test_an_embedding_program_links_the_layer_s_libpython_and_runs(built, tmp_path):
     layer = os.path.join(built.layers, "python")
     source = str(tmp_path / "embed.c")
@@ -106,8 +112,9 @@ def test_an_embedding_program_links_the_layer_s_libpython_and_runs(built, tmp_pa
     flags = run(built, ["python3-config", "--cflags", "--embed"]).split() + [source, "-o", str(tmp_path / "embed")] + \
         run(built, ["python3-config", "--ldflags", "--embed"]).split()
     run(built, ["cc"] + flags)
-    # no LD_LIBRARY_PATH: the rpath python3-config gives finds the layer's libpython
-    env = dict(built.launch_env(), PYTHONHOME=layer)
+    # no LD_LIBRARY_PATH: the rpath python3-config gives finds the layer's libpython; the
+    # standard library is found through the layer's launch env (PYTHONHOME)
+    env = built.launch_env()
     env.pop("LD_LIBRARY_PATH")
     out = subprocess.run([str(tmp_path / "embed")], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          universal_newlines=True)
