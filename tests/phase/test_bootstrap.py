@@ -177,7 +177,8 @@ def test_the_archive_carried_in_the_buildpack_needs_no_downloader(phase, mirror,
     url, sha = mirror_entry(mirror)
     carrying = os.path.join(str(tmp_path), "buildpack")
     os.makedirs(os.path.join(carrying, "bootstrap"))
-    os.symlink(os.path.join(ROOT, "bin"), os.path.join(carrying, "bin"))
+    for part in ("bin", "lib"):
+        os.symlink(os.path.join(ROOT, part), os.path.join(carrying, part))
     shutil.copy(os.path.join(CACHE, "runtimes", "python-3.12.1.tar.gz"),
                 os.path.join(carrying, "bootstrap", sha + ".tar.gz"))
     result = sh(p, BOOTSTRAP, toolbox(tmp_path, ("curl", "wget")), buildpack=carrying)
@@ -192,7 +193,8 @@ def test_an_offline_buildpack_bootstraps_from_its_own_runtime_archives(phase, mi
     _, sha = mirror_entry(mirror)
     offline = os.path.join(str(tmp_path), "buildpack")
     os.makedirs(os.path.join(offline, "stacks"))
-    os.symlink(os.path.join(ROOT, "bin"), os.path.join(offline, "bin"))
+    for part in ("bin", "lib"):
+        os.symlink(os.path.join(ROOT, part), os.path.join(offline, part))
     archive = os.path.join(CACHE, "runtimes", "python-3.12.1.tar.gz")
     with open(os.path.join(offline, "stacks", "offline.yaml"), "w") as f:
         f.write('name: Debian-12\ndefault_version: 3.12.1\nruntimes:\n'
