@@ -112,10 +112,15 @@ bs_parse_mirror() {
     printf '%s\t%s\n' "$base" "$skip"
 }
 
-# The authority of a URL (after ://, up to the path, query or fragment), credentials included.
+# The authority of a URL (after ://, up to the path, query or fragment), credentials included:
+# they end at the last '@' before the first '/', and may hold '?', '#' or '@' (credentials.py).
 bs_authority() {
     rest=${1#*://}
-    rest=${rest%%/*}; rest=${rest%%\?*}; printf '%s' "${rest%%#*}"
+    rest=${rest%%/*}
+    case $rest in
+    *@*) hp=${rest##*@}; hp=${hp%%\?*}; printf '%s@%s' "${rest%@*}" "${hp%%#*}" ;;
+    *) rest=${rest%%\?*}; printf '%s' "${rest%%#*}" ;;
+    esac
 }
 
 # host[:port] without credentials (the userinfo ends at the last @, as in credentials.py).
@@ -198,7 +203,7 @@ bs_pin() {
         "Fix BP_PYTHON_RUNTIME_CATALOG: the path of a runtime catalog (stacks/README.md) inside the build."
     # Entries in either YAML style of stacks/README.md: "- {version: ..., url: ...}" or one key a line.
     sed -e 's/^[[:space:]]*-[[:space:]]*/\n@entry\n/; s/^[[:space:]]*//; s/[{}]//g; s/,[[:space:]]*\([a-z_0-9]*\):/\n\1:/g' \
-        -e 's/#.*//' "$catalog" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/: *"\(.*\)"$/: \1/' | {
+        -e 's/^#.*//; s/[[:space:]]#.*//' "$catalog" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/: *"\(.*\)"$/: \1/' | {
         default= version= a= url= sha= picked= best=
         pick() {
             case $version in 2.* | 3.[0-5] | 3.[0-5].*) return ;; esac
@@ -242,10 +247,9 @@ bs_stop() {
     exit $((128 + $2))
 }
 
-# The bootstrap's temporary files: the archive, what a download left next to it, the stage.
+# The bootstrap's temporary directory: the archive, what a download left next to it, the stage.
 bs_clean() {
-    [ -z "${archive:-}" ] || rm -f "$archive" "$archive.head" "$archive.err" "$archive.rc"
-    [ -z "${stage:-}" ] || rm -rf "$stage"
+    [ -z "${work:-}" ] || rm -rf "$work"
 }
 
 # "$@" as a child the signals reach: sh runs a trap only between commands, so it waits for a
@@ -413,9 +417,8 @@ bs_layer_key() {
 # standard library), in a directory of its own, without owners or setuid bits: the lib then
 # unpacks the archive into the layer by its own rules (lib/python_cnb/bootstrap.py).
 bs_stage() {
-    stage=$(mktemp -d "${TMPDIR:-/tmp}/python-cnb-stage.XXXXXX") || bs_fail "Could not create a temporary directory in ${TMPDIR:-/tmp}." \
-        "Give the build a writable TMPDIR."
-    tar -xzf "$archive" -C "$stage" --no-same-owner --no-same-permissions --exclude='*/__pycache__' \
+    stage=$work/stage
+    mkdir "$stage" && tar -xzf "$archive" -C "$stage" --no-same-owner --no-same-permissions --exclude='*/__pycache__' \
         --exclude='*/test' --exclude='*/tests' --exclude='*/idlelib' --exclude='*/tkinter' --exclude='*/ensurepip' \
         --exclude='*/lib2to3' --exclude='*/site-packages' --exclude='*/config-3*' --exclude='include' \
         --exclude='*/include' --exclude='share' --exclude='*/share' 2>/dev/null
@@ -429,7 +432,7 @@ bs_bootstrap() {
     layers=${CNB_LAYERS_DIR:?CNB_LAYERS_DIR is not set}
     layer=$layers/bootstrap-python
     pin=$(bs_pin) || { printf '%s\n' "$pin"; exit 1; }
-    url=${pin% *} sha=$(printf '%s' "${pin#* }" | tr 'A-F' 'a-f')
+    url=${pin% *} sha=$(printf '%s' "${pin##* }" | tr 'A-F' 'a-f')  # a URL may hold spaces
     shown_url=$(bs_mask "$url")
     # Keyed on the archive as the catalog names it (no credentials: they change, it does not).
     url_key=$(printf '%s' "$url" | sed 's#://[^/]*@#://#')
@@ -446,8 +449,9 @@ bs_bootstrap() {
     fi
     rm -f "$layer.toml" && rm -rf "$layer" || bs_fail "Could not clear the layer $layer." \
         "The platform must give the buildpack a writable CNB_LAYERS_DIR; this is a problem of the build's environment, not of the app."
-    archive=$(mktemp "${TMPDIR:-/tmp}/python-cnb-bootstrap.XXXXXX") || bs_fail "Could not create a temporary file in ${TMPDIR:-/tmp}." \
+    work=$(mktemp -d "${TMPDIR:-/tmp}/python-cnb-bootstrap.XXXXXX") || bs_fail "Could not create a temporary directory in ${TMPDIR:-/tmp}." \
         "Give the build a writable TMPDIR."
+    archive=$work/python.tar.gz  # the name the lib's messages give it
     trap bs_clean EXIT  # bin/build's exec runs no trap: removed below
     if [ -f "$BS_BUILDPACK/bootstrap/$sha.tar.gz" ]; then
         printf '  Unpacking it from the buildpack\n'

@@ -8,23 +8,11 @@ import subprocess
 
 import pytest
 
-from phasekit import CACHE, ROOT, runtime_mirror
+from phasekit import CACHE, ROOT, runtime_mirror, toolbox
 from python_cnb import mirror
 from python_cnb.errors import BuildpackError
 
 PYENV = runtime_mirror.PYENV_VERSIONS
-
-
-def toolbox(root, without=()):
-    """A bin dir standing for a build image's PATH: every program of /usr/bin but python and the
-    ones named."""
-    box = os.path.join(str(root), "toolbox-" + "-".join(without))
-    if not os.path.isdir(box):
-        os.makedirs(box)
-        for name in os.listdir("/usr/bin"):
-            if not name.startswith("python") and name not in without:
-                os.symlink(os.path.join("/usr/bin", name), os.path.join(box, name))
-    return box
 
 
 def sh(p, script, path, env=None, buildpack=ROOT, args=()):
