@@ -113,6 +113,7 @@ CASES = [
          env={"BP_DEPENDENCY_MIRROR": lambda f: mirror(f, urllib.parse.quote(PASSWORD, safe="")), **TOOLSET_FROM_PYPI}),
     Case("a mirror password with '@' as it is", lambda f: "https://127.0.0.1:1/runtimes/" + NAME, INSTALLED,
          env={"BP_DEPENDENCY_MIRROR": lambda f: mirror(f, PLAIN_PASSWORD), **TOOLSET_FROM_PYPI}),
+    Case("setuid and setgid bits stripped", mode("setuid"), INSTALLED, sha256=lambda f: f.sha256("setuid")),
 ]
 
 
