@@ -4,7 +4,6 @@ Python compiles and links against the layer's libpython (-lpython3.12) and runs.
 catalog serves: the classic one (bin/, lib/ at the root, the loopback mirror's) and the portable
 one (everything under python/, as python-build-standalone's)."""
 import gzip
-import io
 import os
 import subprocess
 import tarfile

@@ -15,7 +15,7 @@ import pytest
 
 from faultserver import PASSWORD, PLAIN_PASSWORD, USER, FaultServer
 from phasekit import CACHE, ROOT, free_port, toolbox
-from test_download_faults import (DEADLINE_HINT, NAME, NETWORK_HINT, NOT_RUNTIME, SECRETS, assert_no_secret, entry,
+from test_download_faults import (DEADLINE_HINT, NAME, NETWORK_HINT, NOT_RUNTIME, assert_no_secret, entry,
                                   write_catalog)
 
 PATHS = ["lib", "bootstrap"]
