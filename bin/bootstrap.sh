@@ -209,7 +209,7 @@ bs_pin() {
             case $version in 2.* | 3.[0-5] | 3.[0-5].*) return ;; esac
             [ "$a" = "$arch" ] && [ -n "$sha" ] || return
             case $url in *.tar.gz | *.tgz) ;; *) return ;; esac
-            picked="$url $sha"
+            picked="$url $(printf '%s' "$sha" | tr 'A-F' 'a-f')"  # sha256 in lower case, as the lib reads it
             [ "$version" != "$default" ] || best=$picked
         }
         while IFS= read -r line; do
@@ -432,7 +432,7 @@ bs_bootstrap() {
     layers=${CNB_LAYERS_DIR:?CNB_LAYERS_DIR is not set}
     layer=$layers/bootstrap-python
     pin=$(bs_pin) || { printf '%s\n' "$pin"; exit 1; }
-    url=${pin% *} sha=$(printf '%s' "${pin##* }" | tr 'A-F' 'a-f')  # a URL may hold spaces
+    url=${pin% *} sha=${pin##* }  # a URL may hold spaces
     shown_url=$(bs_mask "$url")
     # Keyed on the archive as the catalog names it (no credentials: they change, it does not).
     url_key=$(printf '%s' "$url" | sed 's#://[^/]*@#://#')
