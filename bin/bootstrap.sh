@@ -302,7 +302,8 @@ bs_fetch() {
         || bs_fail "The build image has no python3 3.6 or newer, and neither curl nor wget to fetch one." \
             "Add python3 (3.6+), curl or wget to the build image, or use a python-cnb buildpackage that carries its bootstrap interpreter (make package)."
     # timeout(1) ends the attempts, their backoff and the downloader together (its process group)
-    set -- /bin/sh -c '. "$0/bin/bootstrap.sh"; bs_attempts "$@"' "$BS_BUILDPACK" "$url" "$dest"
+    end=$(awk -v now="$(date +%s.%N)" -v s="$seconds" 'BEGIN { printf "%.3f", now + s }')
+    set -- /bin/sh -c '. "$0/bin/bootstrap.sh"; bs_attempts "$@"' "$BS_BUILDPACK" "$url" "$dest" "$end"
     ! command -v timeout >/dev/null 2>&1 || set -- timeout "$seconds" "$@"
     bs_run "$@" && return
     [ "$status" -eq 124 ] || exit "$status"  # bs_attempts said why
@@ -319,7 +320,7 @@ bs_size() {
 
 # Up to three attempts, 1 s then 2 s apart, as the lib's: an [Error] block for the last failure.
 bs_attempts() {
-    url=$1 dest=$2
+    url=$1 dest=$2 end=$3
     # The userinfo ends at the last '@' before the first '/' (credentials.py): a password may hold '@'.
     rest=${url#*://} authority=${url#*://}; authority=${authority%%/*}
     bare=$url auth=
@@ -332,7 +333,9 @@ bs_attempts() {
     host=$(bs_hostport "$bare")
     for attempt in 1 2 3; do
         bs_attempt && return 0
-        if [ "$retry" = no ] || [ "$attempt" = 3 ]; then
+        # no retry whose backoff would end past the deadline (the lib's rule)
+        if [ "$retry" = no ] || [ "$attempt" = 3 ] || awk -v end="$end" -v now="$(date +%s.%N)" -v b="$attempt" \
+                'BEGIN { exit !(now + b >= end) }'; then
             bs_fail "Could not download $(bs_mask "$url"): $why." "$hint"
         fi
         printf '  Attempt %s of 3 failed (%s); retrying in %s s\n' "$attempt" "$(bs_mask "$why")" "$attempt"
@@ -354,10 +357,16 @@ bs_attempt() {
         { [ -z "$auth" ] || printf 'header = Authorization: Basic %s\n' "$auth"; } >"$dest.rc"
         WGETRC=$dest.rc wget -S -t 1 -T 30 --max-redirect 5 -O "$dest" "$bare" 2>"$dest.err"
         code=$?
-        sed -n 's/^  \(HTTP\/.*\)/\1/p' "$dest.err" >"$dest.head"
-        [ "$code" != 8 ] || code=0  # an HTTP error: told by the status below
+        sed -n 's/^  \(HTTP\/.*\)/\1/p; s/^  \([A-Za-z-]*: .*\)/\1/p' "$dest.err" >"$dest.head"
+        case $code:$(cat "$dest.err") in  # told as curl tells them
+        *"redirections exceeded"*) code=47 ;;
+        [068]:*) if grep -q '^HTTP/' "$dest.head"; then code=0; else code=1; fi ;;  # the status says it
+        4:*refused*) code=7 ;;
+        4:*"in headers"*) code=52 ;;
+        4:*) code=56 ;;
+        esac
     fi
-    said=$(sed -n '$s/^curl: ([0-9]*) //p; $s/^wget: //p' "$dest.err" | tr -d '\r')
+    said=$(sed -n '/./h; ${x; s/^curl: ([0-9]*) //; s/^wget: //; p}' "$dest.err" | tr -d '\r')
     status=$(sed -n 's/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\)/\1/p' "$dest.head" | tail -n 1 | tr -d '\r' | sed 's/ *$//')
     length=$(sed -n 's/^[Cc]ontent-[Ll]ength: *\([0-9]*\).*/\1/p' "$dest.head" | tail -n 1)
     got=$(wc -c <"$dest" 2>/dev/null || echo 0)
