@@ -36,6 +36,18 @@ def start_mirror(catalog_dir: str):
     return server, (catalog, server.url, index)
 
 
+def toolbox(root, without=()) -> str:
+    """A bin dir standing for a build image's PATH: every program of /usr/bin but python and the
+    ones named."""
+    box = os.path.join(str(root), "toolbox-" + "-".join(without))
+    if not os.path.isdir(box):
+        os.makedirs(box)
+        for name in os.listdir("/usr/bin"):
+            if not name.startswith("python") and name not in without:
+                os.symlink(os.path.join("/usr/bin", name), os.path.join(box, name))
+    return box
+
+
 def bare_python_bin() -> str:
     """The bin/ of the interpreter running the tests (not its venv): bin/build runs `python3`."""
     base = getattr(sys, "base_prefix", sys.prefix)

@@ -19,6 +19,7 @@ from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
+from .. import relocation
 from ..toolset import Toolset
 from . import Decision, Python, StepContext, compare, rebuild
 from .retention import Retention
@@ -174,6 +175,8 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
         extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
+    relocation.relocate(layer.path)  # sysconfig, python3-config and pkg-config name the layer, not the build's prefix
+    relocation.launch_env(layer.path).write(layer)
     _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
     _install_toolset(step, layer.path, runtime, toolset)
     layer.commit(types, wanted._asdict())
