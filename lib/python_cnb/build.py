@@ -12,8 +12,7 @@ from .cnb.context import BuildContext
 from .cnb.layers import environment_error
 from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
-from .django import collectstatic
-from .layers import StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime
+from .layers import StepContext, collectstatic, dependencies, launch_config, nltk, pip_cache, retention, runtime
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -73,7 +72,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         pip_cache.run(step, choice.toolset.versions()["pip"])
     dists = dependencies.run(step, project, kept, deps)
     step = step.with_env(nltk.run(step, dists))
-    collectstatic(step, dists)
+    collectstatic.run(step, dists, deps.wanted._asdict() if deps else {})
     hooks.run(step, "post_compile")
     process.run(step, project, dists)
     launch_config.run(step)

@@ -28,8 +28,8 @@ def test_a_plain_app_keeps_them_in_the_image_only(tmp_path):
 
 
 @pytest.mark.parametrize("files, env, plan, needs", [
-    (["manage.py"], {}, None, "Django's collectstatic runs on every build"),
-    (["manage.py"], {"DISABLE_COLLECTSTATIC": "0"}, None, "Django's collectstatic runs on every build"),
+    (["manage.py"], {}, None, "Django's collectstatic runs when what it reads changes"),
+    (["manage.py"], {"DISABLE_COLLECTSTATIC": "0"}, None, "Django's collectstatic runs when what it reads changes"),
     (["bin/pre_compile"], {}, None, "bin/pre_compile runs on every build"),
     (["bin/post_compile"], {}, None, "bin/post_compile runs on every build"),
     (["nltk.txt"], {}, None, "nltk.txt asks for NLTK corpora"),

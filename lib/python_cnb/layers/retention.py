@@ -8,16 +8,17 @@ previous image's layer: no unpacking from the cache, no re-hashing. The price: a
 needs Python again (the dependencies changed) installs the runtime anew; its bytes are the same
 (reproducible), so the image layer is still the same.
 
-In the cache too (build = cache = true) when every build needs Python and the dependencies at
-hand: Django's collectstatic runs each build, so do bin/pre_compile and bin/post_compile, NLTK
-corpora are fetched with nltk, and a later buildpack may ask for python at build time (a plan
-entry with build = true, Paketo's convention)."""
+In the cache too (build = cache = true) when a build may need Python and the dependencies at
+hand: Django's collectstatic runs when what it reads changed (layers/collectstatic.py),
+bin/pre_compile and bin/post_compile run on every build, NLTK corpora are fetched with nltk, and
+a later buildpack may ask for python at build time (a plan entry with build = true, Paketo's
+convention)."""
 import os
 from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
 from ..cnb import tomlfile
 from ..cnb.layers import Layer, LayerTypes
-from ..django import collectstatic_disabled
+from .collectstatic import disabled as collectstatic_disabled
 
 IMAGE_ONLY = LayerTypes(launch=True)
 CACHED = LayerTypes(build=True, launch=True, cache=True)
@@ -44,8 +45,8 @@ class Retention(NamedTuple):
 def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
     names = set(_listdir(app_dir))
     needs = []  # type: List[str]
-    if "manage.py" in names and not collectstatic_disabled(env):
-        needs.append("Django's collectstatic runs on every build")
+    if "manage.py" in names and not collectstatic_disabled(app_dir, env):
+        needs.append("Django's collectstatic runs when what it reads changes")
     for hook in ("pre_compile", "post_compile"):
         if os.path.isfile(os.path.join(app_dir, "bin", hook)):
             needs.append("bin/{} runs on every build".format(hook))
