@@ -63,7 +63,9 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
     deps = dependencies.plan(step, project, choice.runtime.version, kept)
     installing = deps is not None and not deps.decision.reuse
-    step = runtime.run(step, choice, kept.needing("the dependencies are installed") if installing else kept)
+    runtime_kept = retention.for_runtime(kept, ctx.env)
+    step = runtime.run(step, choice,
+                       runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
     # pip and every hook see the dependencies' user base and pip's cache from here on.
     step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
     hooks.run(step, "pre_compile")

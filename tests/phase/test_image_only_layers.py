@@ -1,6 +1,8 @@
-"""The runtime and dependencies kept in the image only (layers/retention.py): between builds the
-lifecycle gives back their TOML and SBOM alone, as Phase.restore_as_the_lifecycle_would does, and
-a rebuild with nothing changed reuses the previous image's layers without a byte of them."""
+"""The dependencies (and, with BP_PYTHON_RUNTIME_CACHE=false, the runtime) kept in the image only
+(layers/retention.py): between builds the lifecycle gives back their TOML and SBOM alone, as
+Phase.restore_as_the_lifecycle_would does, and a rebuild with nothing changed reuses the previous
+image's layers without a byte of them. The runtime is kept in the cache too by default, so a
+dependency change finds it at hand."""
 import json
 import os
 
@@ -8,15 +10,17 @@ IMAGE_ONLY = "[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]
 CACHED = "[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\n"
 
 
-def built(phase, fixture):
+def built(phase, fixture, runtime_cache=""):
     p = phase(fixture)
+    if runtime_cache:
+        p.set_env("BP_PYTHON_RUNTIME_CACHE", runtime_cache)
     cold = p.build()
     assert cold.returncode == 0, cold.stdout
     return p, cold
 
 
 def test_a_flask_app_keeps_runtime_and_dependencies_in_the_image_and_reuses_them_untouched(phase):
-    p, _ = built(phase, "flask_default_process")
+    p, _ = built(phase, "flask_default_process", runtime_cache="false")
     assert p.read("python.toml").startswith(IMAGE_ONLY)
     assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
     sbom = p.read("dependencies.sbom.cdx.json")
@@ -38,8 +42,39 @@ def test_a_flask_app_keeps_runtime_and_dependencies_in_the_image_and_reuses_them
     assert p.read("launch.toml") == launch  # gunicorn found in the SBOM: the same default process
 
 
-def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
+def test_by_default_the_runtime_is_cached_and_a_dependency_change_reuses_it(phase):
     p, _ = built(phase, "flask_default_process")
+    assert p.read("python.toml").startswith(CACHED)
+    assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
+    assert "Downloading" not in again.stdout and "Installing" not in again.stdout
+    p.restore_as_the_lifecycle_would()
+    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
+        f.write("itsdangerous\n")
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in changed.stdout
+    assert "Downloading Python" not in changed.stdout and "Installing pip" not in changed.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
+    assert p.read("python.toml").startswith(CACHED)
+
+
+def test_a_runtime_the_last_build_kept_in_the_image_only_is_cached_once_more(phase):
+    p, _ = built(phase, "flask_default_process", runtime_cache="false")
+    p.unset_env("BP_PYTHON_RUNTIME_CACHE")
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
+            "(it is kept at hand for the next dependency change)\n") in again.stdout
+    assert p.read("python.toml").startswith(CACHED)
+
+
+def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
+    p, _ = built(phase, "flask_default_process", runtime_cache="false")
     p.restore_as_the_lifecycle_would()
     with open(os.path.join(p.app, "requirements.txt"), "a") as f:
         f.write("itsdangerous\n")
@@ -73,6 +108,7 @@ def test_apps_that_need_python_on_every_build_keep_it_cached(phase):
 
 def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase):
     p = phase("flask_default_process")
+    p.set_env("BP_PYTHON_RUNTIME_CACHE", "false")
     cold = p.build(plan='[[entries]]\nname = "python"\n\n[entries.metadata]\nbuild = true\n')
     assert cold.returncode == 0, cold.stdout
     assert p.read("python.toml").startswith(CACHED)

@@ -6,6 +6,7 @@ import pytest
 
 from fakes import write_file
 from python_cnb.cnb.layers import LayerTypes
+from python_cnb.errors import BuildpackError
 from python_cnb.layers import retention
 
 
@@ -46,3 +47,26 @@ def test_builds_that_need_python_each_time_keep_them_cached_and_say_why(tmp_path
 def test_collectstatic_turned_off_or_build_false_in_the_plan_need_nothing(tmp_path):
     assert analyse(tmp_path, ["manage.py"], {"DISABLE_COLLECTSTATIC": "1"},
                    '[[entries]]\nname = "python"\n[entries.metadata]\nbuild = false\n').needs == ()
+
+
+def test_the_runtime_is_kept_in_the_cache_too_for_the_next_dependency_change(tmp_path):
+    kept = analyse(tmp_path, ["app.py", "requirements.txt"])
+    runtime_kept = retention.for_runtime(kept, {})
+    assert runtime_kept.types == LayerTypes(build=True, launch=True, cache=True)
+    assert runtime_kept.needs == ("it is kept at hand for the next dependency change",)
+    cached = analyse(tmp_path / "hooks", ["bin/post_compile"])
+    assert retention.for_runtime(cached, {}) == cached
+
+
+@pytest.mark.parametrize("value", ["false", "0", " No "])
+def test_bp_python_runtime_cache_false_keeps_it_in_the_image_only(tmp_path, value):
+    kept = analyse(tmp_path, ["app.py"])
+    assert retention.for_runtime(kept, {"BP_PYTHON_RUNTIME_CACHE": value}) == kept
+
+
+def test_bp_python_runtime_cache_takes_true_or_false_only(tmp_path):
+    with pytest.raises(BuildpackError) as e:
+        retention.for_runtime(analyse(tmp_path, ["app.py"]), {"BP_PYTHON_RUNTIME_CACHE": "sometimes"})
+    assert (e.value.message, e.value.hint) == (
+        "BP_PYTHON_RUNTIME_CACHE=sometimes is neither true nor false.",
+        "Set it to false to keep the runtime in the image only, or unset it (the default: kept in the cache too).")

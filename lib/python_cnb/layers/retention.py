@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
 from ..cnb import tomlfile
 from ..cnb.layers import Layer, LayerTypes
+from ..errors import BuildpackError
 from .collectstatic import disabled as collectstatic_disabled
 
 IMAGE_ONLY = LayerTypes(launch=True)
@@ -54,6 +55,32 @@ def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
         needs.append("nltk.txt asks for NLTK corpora")
     needs += _later_buildpacks(plan_path)
     return Retention(tuple(needs), CACHED if needs else IMAGE_ONLY)
+
+
+RUNTIME_SETTING = "BP_PYTHON_RUNTIME_CACHE"
+FOR_THE_NEXT_CHANGE = "it is kept at hand for the next dependency change"
+
+
+def for_runtime(kept: Retention, env: Mapping[str, str]) -> Retention:
+    """The runtime's own retention: in the cache too, whatever the dependencies do, so that the
+    build after a dependency change finds it restored by the lifecycle instead of installing it
+    again (2.3 s of a 3.7 s Flask rebuild, issue 23; the options measured are in make bench).
+    BP_PYTHON_RUNTIME_CACHE=false keeps it in the image only when nothing needs it at hand: a
+    no-change build then restores and exports none of it, a dependency change reinstalls it."""
+    if kept.types == CACHED or not runtime_cached(env):
+        return kept
+    return Retention(kept.needs + (FOR_THE_NEXT_CHANGE,), CACHED)
+
+
+def runtime_cached(env: Mapping[str, str]) -> bool:
+    value = env.get(RUNTIME_SETTING, "").strip().lower()
+    if value in ("", "true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise BuildpackError("{}={} is neither true nor false.".format(RUNTIME_SETTING, env[RUNTIME_SETTING].strip()),
+                         hint="Set it to false to keep the runtime in the image only, or unset it (the default: "
+                              "kept in the cache too).")
 
 
 def _later_buildpacks(plan_path: str) -> List[str]:
