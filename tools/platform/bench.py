@@ -402,13 +402,13 @@ def write(results: dict, rows: List[Row], name: str) -> None:
         json.dump(results, f, indent=2)
     print(render(rows))
     print("\nmedians of {} rounds, {}; every run in build/bench/{}".format(
-        ROUNDS, datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"), name))
+        ROUNDS, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), name))
     if "v242_not_measured" in results.get("rebuilds", {}):
         print("v242 not measured: {}".format(results["rebuilds"]["v242_not_measured"][0]["why"]))
 
 
 def rebuilds_only() -> None:
-    results = {"rounds": ROUNDS, "started": datetime.utcnow().isoformat() + "Z"}  # type: dict
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     work = tempfile.mkdtemp()
     os.chmod(work, 0o755)
     try:
@@ -422,7 +422,7 @@ def rebuilds_only() -> None:
 def main() -> None:
     if os.environ.get("BENCH_ONLY") == "rebuilds":
         return rebuilds_only()
-    results = {"rounds": ROUNDS, "started": datetime.utcnow().isoformat() + "Z"}  # type: dict
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     python, bare, detect = detect_times()
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
                          "ratio": detect / bare}
