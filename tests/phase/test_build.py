@@ -22,7 +22,7 @@ def serve_and_get(p, command):
 
 def runtime_toml(index, version, base_url):
     entry = [r for r in index["runtimes"] if r["version"] == version][0]
-    return ('[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\nversion = "{v}"\n'
+    return ('[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\nversion = "{v}"\n'
             'url = "{base}/runtimes/python-{v}.tar.gz"\nsha256 = "{sha}"\ntarget = "debian-12/amd64"\n'
             'pip = "23.3.2"\nsetuptools = "68.2.2"\nwheel = "0.42.0"\n'
             .format(v=version, base=base_url, sha=entry["sha256"]))

@@ -1,8 +1,6 @@
-"""The dependencies (and, with BP_PYTHON_RUNTIME_CACHE=false, the runtime) kept in the image only
-(layers/retention.py): between builds the lifecycle gives back their TOML and SBOM alone, as
-Phase.restore_as_the_lifecycle_would does, and a rebuild with nothing changed reuses the previous
-image's layers without a byte of them. The runtime is kept in the cache too by default, so a
-dependency change finds it at hand."""
+"""The runtime and dependencies kept in the image only (layers/retention.py): between builds the
+lifecycle gives back their TOML and SBOM alone, as Phase.restore_as_the_lifecycle_would does, and
+a rebuild with nothing changed reuses the previous image's layers without a byte of them."""
 import json
 import os
 
@@ -20,7 +18,7 @@ def built(phase, fixture, runtime_cache=""):
 
 
 def test_a_flask_app_keeps_runtime_and_dependencies_in_the_image_and_reuses_them_untouched(phase):
-    p, _ = built(phase, "flask_default_process", runtime_cache="false")
+    p, _ = built(phase, "flask_default_process")
     assert p.read("python.toml").startswith(IMAGE_ONLY)
     assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
     sbom = p.read("dependencies.sbom.cdx.json")
@@ -42,39 +40,8 @@ def test_a_flask_app_keeps_runtime_and_dependencies_in_the_image_and_reuses_them
     assert p.read("launch.toml") == launch  # gunicorn found in the SBOM: the same default process
 
 
-def test_by_default_the_runtime_is_cached_and_a_dependency_change_reuses_it(phase):
-    p, _ = built(phase, "flask_default_process")
-    assert p.read("python.toml").startswith(CACHED)
-    assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
-    p.restore_as_the_lifecycle_would()
-    again = p.build()
-    assert again.returncode == 0, again.stdout
-    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
-    assert "Downloading" not in again.stdout and "Installing" not in again.stdout
-    p.restore_as_the_lifecycle_would()
-    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
-        f.write("itsdangerous\n")
-    changed = p.build()
-    assert changed.returncode == 0, changed.stdout
-    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in changed.stdout
-    assert "Downloading Python" not in changed.stdout and "Installing pip" not in changed.stdout
-    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
-    assert p.read("python.toml").startswith(CACHED)
-
-
-def test_a_runtime_the_last_build_kept_in_the_image_only_is_cached_once_more(phase):
-    p, _ = built(phase, "flask_default_process", runtime_cache="false")
-    p.unset_env("BP_PYTHON_RUNTIME_CACHE")
-    p.restore_as_the_lifecycle_would()
-    again = p.build()
-    assert again.returncode == 0, again.stdout
-    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
-            "(it is kept at hand for the next dependency change)\n") in again.stdout
-    assert p.read("python.toml").startswith(CACHED)
-
-
 def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
-    p, _ = built(phase, "flask_default_process", runtime_cache="false")
+    p, _ = built(phase, "flask_default_process")
     p.restore_as_the_lifecycle_would()
     with open(os.path.join(p.app, "requirements.txt"), "a") as f:
         f.write("itsdangerous\n")
@@ -87,6 +54,32 @@ def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
     assert os.path.exists(os.path.join(p.layers, "python", "bin", "python3"))
     names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
     assert "itsdangerous" in names and "gunicorn" in names
+
+
+def test_bp_python_runtime_cache_keeps_the_runtime_cached_and_a_dependency_change_reuses_it(phase):
+    p, _ = built(phase, "flask_default_process", runtime_cache="true")
+    assert p.read("python.toml").startswith(CACHED)
+    assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
+    p.restore_as_the_lifecycle_would()
+    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
+        f.write("itsdangerous\n")
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in changed.stdout
+    assert "Downloading Python" not in changed.stdout and "Installing pip" not in changed.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
+    assert p.read("python.toml").startswith(CACHED)
+
+
+def test_a_runtime_the_last_build_kept_in_the_image_only_is_installed_once_to_be_cached(phase):
+    p, _ = built(phase, "flask_default_process")
+    p.set_env("BP_PYTHON_RUNTIME_CACHE", "true")
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
+            "(BP_PYTHON_RUNTIME_CACHE=true keeps it at hand for the next dependency change)\n") in again.stdout
+    assert p.read("python.toml").startswith(CACHED)
 
 
 def test_a_lost_bill_of_materials_means_the_dependencies_are_installed_again(phase):
@@ -108,7 +101,6 @@ def test_apps_that_need_python_on_every_build_keep_it_cached(phase):
 
 def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase):
     p = phase("flask_default_process")
-    p.set_env("BP_PYTHON_RUNTIME_CACHE", "false")
     cold = p.build(plan='[[entries]]\nname = "python"\n\n[entries.metadata]\nbuild = true\n')
     assert cold.returncode == 0, cold.stdout
     assert p.read("python.toml").startswith(CACHED)

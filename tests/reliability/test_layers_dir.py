@@ -33,7 +33,7 @@ def built_app(phase):
 
 CORRUPT_PYTHON_TOML = [
     ("garbled", lambda p: rewrite(p, "python.toml", lambda t: t.replace("launch = true", "launch = tru")),
-     "python.toml is unreadable (invalid literal for int() with base 0: 'tru' (line 3 column 1 char 21))"),
+     "python.toml is unreadable (invalid literal for int() with base 0: 'tru' (line 3 column 1 char 22))"),
     ("metadata a string", lambda p: rewrite(p, "python.toml", lambda t: 'metadata = "3.12.1"\n'),
      "python.toml is not what this buildpack writes ([metadata] is a string, not a table)"),
     ("version an integer", lambda p: rewrite(p, "python.toml", lambda t: t.replace('version = "3.12.1"', "version = 3")),
@@ -88,11 +88,10 @@ def test_a_plain_file_where_a_layer_directory_belongs(phase, layer):
     assert result.returncode == 0, result.stdout
     assert "Traceback" not in result.stdout
     if layer == "python":
-        # the runtime is kept in the cache too (retention.py): the file is no layer, so it is
-        # installed again where the file was
-        assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
-                "(it is kept at hand for the next dependency change)\n") in result.stdout
-        assert os.path.isfile(os.path.join(path, "bin", "python3"))
+        # the runtime is kept in the image only (retention.py): the file is no layer and is gone,
+        # and the TOML tells the lifecycle to keep the previous image's runtime layer
+        assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in result.stdout
+        assert not os.path.lexists(path)
     else:
         assert os.path.isdir(path)
     assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.toml"]

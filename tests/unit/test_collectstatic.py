@@ -80,7 +80,7 @@ def test_the_key_names_what_changed(tmp_path, change, reason):
     assert collectstatic.reasons(before._asdict(), after) == ([reason] if reason else [])
 
 
-def test_the_dependencies_and_the_environment_but_not_the_containers_name_key_it(tmp_path):
+def test_the_dependencies_and_the_environment_but_not_the_containers_name_nor_the_lifecycles_paths_key_it(tmp_path):
     root = app(tmp_path)
     before = collectstatic.metadata(collectstatic.inputs(root, {"A": "1", "HOSTNAME": "x"}, DEPS, record()), record())
 
@@ -89,5 +89,6 @@ def test_the_dependencies_and_the_environment_but_not_the_containers_name_key_it
             collectstatic.inputs(root, env, deps, record()), record()))
 
     assert reasons({"A": "1", "HOSTNAME": "y"}, DEPS) == []
+    assert reasons({"A": "1", "CNB_BP_PLAN_PATH": "/tmp/plan.4242/python-cnb_python/plan.toml"}, DEPS) == []
     assert reasons({"A": "2", "HOSTNAME": "x"}, DEPS) == ["the build environment changed"]
     assert reasons({"A": "1"}, dict(DEPS, python_version="3.12.2")) == ["the installed distributions changed"]

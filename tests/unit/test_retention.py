@@ -49,19 +49,20 @@ def test_collectstatic_turned_off_or_build_false_in_the_plan_need_nothing(tmp_pa
                    '[[entries]]\nname = "python"\n[entries.metadata]\nbuild = false\n').needs == ()
 
 
-def test_the_runtime_is_kept_in_the_cache_too_for_the_next_dependency_change(tmp_path):
+@pytest.mark.parametrize("value", ["true", "1", " Yes "])
+def test_bp_python_runtime_cache_keeps_it_cached_for_the_next_dependency_change(tmp_path, value):
     kept = analyse(tmp_path, ["app.py", "requirements.txt"])
-    runtime_kept = retention.for_runtime(kept, {})
+    runtime_kept = retention.for_runtime(kept, {"BP_PYTHON_RUNTIME_CACHE": value})
     assert runtime_kept.types == LayerTypes(build=True, launch=True, cache=True)
-    assert runtime_kept.needs == ("it is kept at hand for the next dependency change",)
+    assert runtime_kept.needs == ("BP_PYTHON_RUNTIME_CACHE=true keeps it at hand for the next dependency change",)
     cached = analyse(tmp_path / "hooks", ["bin/post_compile"])
-    assert retention.for_runtime(cached, {}) == cached
+    assert retention.for_runtime(cached, {"BP_PYTHON_RUNTIME_CACHE": value}) == cached
 
 
-@pytest.mark.parametrize("value", ["false", "0", " No "])
-def test_bp_python_runtime_cache_false_keeps_it_in_the_image_only(tmp_path, value):
+@pytest.mark.parametrize("env", [{}, {"BP_PYTHON_RUNTIME_CACHE": "false"}, {"BP_PYTHON_RUNTIME_CACHE": " 0 "}])
+def test_by_default_or_false_the_runtime_goes_where_the_dependencies_go(tmp_path, env):
     kept = analyse(tmp_path, ["app.py"])
-    assert retention.for_runtime(kept, {"BP_PYTHON_RUNTIME_CACHE": value}) == kept
+    assert retention.for_runtime(kept, env) == kept
 
 
 def test_bp_python_runtime_cache_takes_true_or_false_only(tmp_path):
@@ -69,4 +70,5 @@ def test_bp_python_runtime_cache_takes_true_or_false_only(tmp_path):
         retention.for_runtime(analyse(tmp_path, ["app.py"]), {"BP_PYTHON_RUNTIME_CACHE": "sometimes"})
     assert (e.value.message, e.value.hint) == (
         "BP_PYTHON_RUNTIME_CACHE=sometimes is neither true nor false.",
-        "Set it to false to keep the runtime in the image only, or unset it (the default: kept in the cache too).")
+        "Set it to true to keep the runtime in the cache too (a dependency change then reuses it), or false, the "
+        "default (kept in the image only).")

@@ -23,8 +23,10 @@ NAME = "collectstatic"
 TYPES = LayerTypes(cache=True)
 SWITCH_FILE = os.path.join(".heroku", "collectstatic_disabled")
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "collectstatic_run.py")
-# Never keyed: a container's name, the shell's bookkeeping (they differ on every build).
+# Never keyed: a container's name, the shell's bookkeeping, the lifecycle's own CNB_* (its plan
+# path is a new temporary directory on every build).
 _VOLATILE_ENV = frozenset(("HOSTNAME", "PWD", "OLDPWD", "SHLVL", "_"))
+_LIFECYCLE_ENV = "CNB_"
 _NOT_READ = frozenset((".git", ".hg", ".svn", "__pycache__"))
 DEPENDENCIES, ENVIRONMENT, OTHER_FILES = "the installed distributions", "the build environment", "the other app files"
 
@@ -59,7 +61,8 @@ def disabled(app_dir: str, env: Mapping[str, str]) -> str:
 def inputs(app_dir: str, env: Mapping[str, str], dependencies: Mapping[str, Any], record: Record) -> Dict[str, str]:
     """sha256 of each thing collectstatic reads, named for the log."""
     found = {DEPENDENCIES: _json_digest(dependencies),
-             ENVIRONMENT: _json_digest({k: v for k, v in env.items() if k not in _VOLATILE_ENV})}
+             ENVIRONMENT: _json_digest({k: v for k, v in env.items()
+                                        if k not in _VOLATILE_ENV and not k.startswith(_LIFECYCLE_ENV)})}
     if record.settings:
         found[record.settings] = _file_digest(os.path.join(app_dir, record.settings))
     for rel in record.static_dirs:
