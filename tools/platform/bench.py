@@ -59,6 +59,10 @@ REBUILD_CASES = [("flask", "daemon", "runtime cached"), ("flask", "daemon", "run
                  ("flask", "publish", "runtime cached"), ("flask", "publish", "runtime image-only"),
                  ("django40", "daemon", "runtime cached")]
 REBUILD_KINDS = ("cold", "no_change", "one_requirement_added")
+# BENCH_APPS=django40 (say) measures those apps' rebuilds alone.
+_ONLY_APPS = [a for a in os.environ.get("BENCH_APPS", "").split(",") if a]
+REBUILD_CASES = [c for c in REBUILD_CASES if not _ONLY_APPS or c[0] in _ONLY_APPS]
+REBUILD_APPS = {a: path for a, path in REBUILD_APPS.items() if not _ONLY_APPS or a in _ONLY_APPS}
 ADDED_REQUIREMENT = "six==1.16.0\n"
 REBUILD_GOALS = {("flask", "one_requirement_added"): 1.6, ("django40", "no_change"): 0.3,
                  ("django40", "one_requirement_added"): 3.5}
