@@ -12,8 +12,7 @@ from .cnb.context import BuildContext
 from .cnb.layers import environment_error
 from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
-from .django import collectstatic
-from .layers import StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime
+from .layers import StepContext, collectstatic, dependencies, launch_config, nltk, pip_cache, retention, runtime
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -65,7 +64,9 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
     deps = dependencies.plan(step, project, choice.runtime.version, kept)
     installing = deps is not None and not deps.decision.reuse
-    step = runtime.run(step, choice, kept.needing("the dependencies are installed") if installing else kept)
+    runtime_kept = retention.for_runtime(kept, ctx.env)
+    step = runtime.run(step, choice,
+                       runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
     # pip and every hook see the dependencies' user base and pip's cache from here on.
     step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
     hooks.run(step, "pre_compile")
@@ -74,7 +75,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         pip_cache.run(step, choice.toolset.versions()["pip"])
     dists = dependencies.run(step, project, kept, deps)
     step = step.with_env(nltk.run(step, dists))
-    collectstatic(step, dists)
+    collectstatic.run(step, dists, deps.wanted._asdict() if deps else {})
     hooks.run(step, "post_compile")
     process.run(step, project, dists)
     launch_config.run(step)
