@@ -14,7 +14,6 @@ from typing import Mapping
 
 from .archive import UnpackLimits, extract
 from .cnb import exitcodes
-from .cnb.context import read_platform_env
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .log import Log
 from .runner import stop_on_signals
@@ -30,8 +29,8 @@ def main() -> None:
     log = Log(utf8_stdout())
     stop_on_signals()
     archive, layer, url, sha256 = sys.argv[2:6]
+    # The lifecycle has applied <platform>/env already (clear-env is false).
     env = dict(os.environ)
-    env.update(read_platform_env(os.environ.get("CNB_PLATFORM_DIR", "/platform")))
     try:
         install(archive, layer, url, env)
         commit(layer, url, sha256)
