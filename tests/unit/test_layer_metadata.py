@@ -4,9 +4,10 @@ import os
 
 import pytest
 
+from fakes import step_context
 from python_cnb.cnb.layers import Layer, LayerTypes
 from python_cnb.installers import PIPENV_TOOL
-from python_cnb.layers import Decision, Python, StepContext, compare
+from python_cnb.layers import Decision, compare
 from python_cnb.layers import tools
 
 WANTED = {"version": "3.12.1", "url": "https://example.org/python.tar.gz", "inputs": {"requirements.txt": "ab"}}
@@ -14,7 +15,7 @@ WANTED = {"version": "3.12.1", "url": "https://example.org/python.tar.gz", "inpu
 
 def step(tmp_path):
     """Only what retain reads: the layers dir and the Python version."""
-    return StepContext(str(tmp_path), "", "", {}, None, None, None, Python("", "3.12.1", (3, 12, 1)))
+    return step_context(tmp_path, layers_dir=str(tmp_path), python="3.12.1")[0]
 
 
 def describe(key, old, new):

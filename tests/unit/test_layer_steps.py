@@ -7,13 +7,12 @@ import zipfile
 
 import pytest
 
-from fakes import FakeDownloader, RecordingRunner, write_file
+from fakes import FakeDownloader, RecordingRunner, step_context, write_file
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import Installer, PIPENV_TOOL
-from python_cnb.layers import Decision, Python, StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
-from python_cnb.log import Log
+from python_cnb.layers import Decision, Python, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
 from python_cnb.project import Project
 from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
@@ -32,12 +31,8 @@ KEEP = retention.Retention(("a test needs it",), retention.CACHED)
 
 
 def step(tmp_path, runner=None, downloader=None, python=None):
-    out = io.StringIO()
-    ctx = StepContext(str(tmp_path / "layers"), str(tmp_path / "app"), "debian-12/amd64", {"PATH": "/usr/bin:/bin"},
-                      runner or RecordingRunner(), Log(out), downloader or FakeDownloader({}), python)
-    os.makedirs(ctx.layers_dir, exist_ok=True)
-    os.makedirs(ctx.app_dir, exist_ok=True)
-    return ctx, out
+    return step_context(tmp_path, runner=runner or RecordingRunner(), downloader=downloader or FakeDownloader({}),
+                        python=python)
 
 
 # -- runtime: reasons --------------------------------------------------------------------------

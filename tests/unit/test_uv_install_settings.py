@@ -6,12 +6,12 @@ import os
 
 import pytest
 
-from fakes import RecordingRunner, write_file
+from fakes import RecordingRunner, step_context, write_file
 from python_cnb import pip_settings, uv_install
 from python_cnb.cnb.layers import Layer
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer
-from python_cnb.layers import Python, StepContext, dependencies
+from python_cnb.layers import dependencies
 from python_cnb.log import Log
 from python_cnb.pip_settings import Setting
 from python_cnb.project import Project
@@ -187,9 +187,7 @@ def uv_step(tmp_path, runner, env=None):
             "PYTHONUSERBASE": os.path.join(layers, "dependencies"), "PIP_CACHE_DIR": os.path.join(layers, "pip-cache"),
             "SSL_CERT_FILE": CA, "PIP_CERT": CA}
     base.update(env or {})
-    out = io.StringIO()
-    python = Python(os.path.join(layers, "python", "bin", "python3"), "3.12.1", (3, 12, 1))
-    return StepContext(layers, app, "debian-12/amd64", base, runner, Log(out, clock=lambda: 0.0), None, python), out
+    return step_context(tmp_path, env=base, runner=runner, python="3.12.1")
 
 
 def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commits(tmp_path):
