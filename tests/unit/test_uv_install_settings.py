@@ -51,8 +51,8 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
     by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", RequirementsInstaller.UV)
     assert (by_pip.installer, by_uv.installer) == ("pip", "uv-pip")
     assert by_pip._replace(installer="uv-pip") == by_uv  # nothing else differs
-    assert dependencies.reasons(by_pip._asdict(), by_uv) == ["installer changed (pip -> uv-pip)"]
-    assert dependencies.reasons(by_uv._asdict(), by_pip) == ["installer changed (uv-pip -> pip)"]
+    assert dependencies.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
+    assert dependencies.reasons(by_uv, by_pip) == ["installer changed (uv-pip -> pip)"]
 
 
 def test_uv_applies_to_requirements_txt_apps_only_and_needs_python_38():

@@ -23,7 +23,7 @@ from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
 from ..uv_install import RequirementsInstaller
-from . import Decision, Python, StepContext, compare, rebuild, tools
+from . import Decision, Python, StepContext, against_previous, changed, from_table, rebuild, tools
 from .retention import Retention
 
 NAME = "dependencies"
@@ -62,6 +62,10 @@ class Metadata(NamedTuple):
     target: str
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
 
+    @classmethod
+    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
+        return from_table(cls, table)
+
 
 def metadata(project: Project, python_version: str, target: str,
              chosen: RequirementsInstaller = RequirementsInstaller.PIP) -> Metadata:
@@ -95,33 +99,30 @@ def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
     return [python] + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
-def _describe(key: str, old: Any, new: Any) -> str:
-    if key == "inputs":
-        old_files = old if isinstance(old, dict) else {}
-        new_files = new if isinstance(new, dict) else {}
-        changed = [n for n in new_files if n in old_files and old_files[n] != new_files[n]]
-        added = [n for n in new_files if n not in old_files]
-        removed = [n for n in old_files if n not in new_files]
-        parts = (["{} changed".format(", ".join(changed))] if changed else []) + \
-                (["{} added".format(", ".join(added))] if added else []) + \
-                (["{} removed".format(", ".join(removed))] if removed else [])
-        return "; ".join(parts) or "dependency files changed"
-    if key == "python_version":
-        return "Python version changed ({} -> {})".format(old, new)
-    if key == "installer":
-        return "installer changed ({} -> {})".format(old, new)
-    return "the build's target changed ({} -> {})".format(old, new)
+def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
+    edited = [n for n in new if n in old and old[n] != new[n]]
+    added = [n for n in new if n not in old]
+    removed = [n for n in old if n not in new]
+    parts = (["{} changed".format(", ".join(edited))] if edited else []) + \
+            (["{} added".format(", ".join(added))] if added else []) + \
+            (["{} removed".format(", ".join(removed))] if removed else [])
+    return "; ".join(parts)
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+_PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",
+            "target": "the build's target changed ({} -> {})"}
+
+
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return [_inputs_changed(a, b) if name == "inputs" else _PHRASES[name].format(a, b)
+            for name, a, b in changed(old, new)]
 
 
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
     """needs: why this build needs the dependencies at hand (retention.py); without any, those the
     previous image holds (the TOML came back without contents) are reused there."""
-    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
+    decision = against_previous(layer, wanted, reasons)
     if decision.reuse and not layer.has_contents():
         if needs:
             return rebuild("the last build kept them in the image only, and this build needs them ({})".format(

@@ -5,13 +5,13 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import appfiles
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from . import StepContext, compare
+from . import StepContext, against_previous, changed, from_table
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -47,6 +47,10 @@ class Metadata(NamedTuple):
     index_url: str
     nltk_version: str
 
+    @classmethod
+    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
+        return from_table(cls, table)
+
 
 class Corpora(NamedTuple):
     names: Tuple[str, ...]
@@ -65,9 +69,9 @@ def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
     return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), index_url, nltk_version))
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return [_describe(name, a, b) for name, a, b in changed(old, new)]
 
 
 def env(layers_dir: str) -> LayerEnv:
@@ -91,15 +95,14 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
         _forget(layer)
         log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
         return LayerEnv()
-    previous = layer.previous_metadata()
-    found = reasons(previous, corpora.metadata)
-    if previous and not found and layer.has_contents():
+    decision = against_previous(layer, corpora.metadata, reasons)
+    if decision.reuse and layer.has_contents():
         layer.commit(TYPES, corpora.metadata._asdict())
         log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
             ", ".join(corpora.names), nltk_version))
     else:
-        if found:
-            log.info("Downloading the NLTK corpora again: {}".format("; ".join(found)))
+        if decision.reason:
+            log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
         download(step, corpora)
     return env(step.layers_dir)
 

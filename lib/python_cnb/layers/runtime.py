@@ -7,7 +7,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import TYPE_CHECKING, Any, List, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, List, Mapping, NamedTuple, Optional, Sequence
 
 from .. import sbom, wheels
 from ..bytecode import compile_paths
@@ -20,7 +20,7 @@ from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
 from ..toolset import Toolset
-from . import Decision, Python, StepContext, compare, rebuild
+from . import Decision, Python, StepContext, against_previous, from_table, rebuild
 from .retention import Retention
 
 if TYPE_CHECKING:  # runtime_choice imports this module
@@ -40,6 +40,10 @@ class Metadata(NamedTuple):
     setuptools: str
     wheel: str
 
+    @classmethod
+    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
+        return from_table(cls, table)
+
 
 def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
     tools = toolset.versions()
@@ -47,22 +51,27 @@ def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
                     tools["pip"], tools["setuptools"], tools["wheel"])
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none). A
-    new archive is a consequence of a new version, so that alone is said then."""
-    def describe(key: str, old: object, new: object) -> str:
-        if key == "version":
-            return "Python version changed ({} -> {})".format(old, new)
-        if key == "target":
-            return "the build's target changed ({} -> {})".format(old, new)
-        if key in ("pip", "setuptools", "wheel"):
-            return "the pinned {} changed ({} -> {})".format(key, old, new)
-        return "the catalog's archive for Python {} changed".format(wanted.version)
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match). A new archive is a
+    consequence of a new version, so that alone is said then."""
+    found = []
+    if old.version != new.version:
+        found.append("Python version changed ({} -> {})".format(old.version, new.version))
+    elif (old.url, old.sha256) != (new.url, new.sha256):
+        found.append("the catalog's archive for Python {} changed".format(new.version))
+    if old.target != new.target:
+        found.append("the build's target changed ({} -> {})".format(old.target, new.target))
+    return found + ["the pinned {} changed ({} -> {})".format(tool, getattr(old, tool), getattr(new, tool))
+                    for tool in ("pip", "setuptools", "wheel") if getattr(old, tool) != getattr(new, tool)]
 
-    found = compare(previous, wanted._asdict(), describe).reasons
-    archive = "the catalog's archive for Python {} changed".format(wanted.version)
-    version_changed = previous.get("version") != wanted.version
-    return [r for i, r in enumerate(found) if r != archive or (not version_changed and archive not in found[:i])]
+
+def previous_version(layers_dir: str) -> str:
+    """The Python version the previous build used ("" for none). Read from a TOML of another
+    version of python-cnb too: an upgrade must not make an unpinned app change versions."""
+    previous = Layer(layers_dir, NAME).previous_metadata()
+    typed = Metadata.from_toml(previous)
+    version = typed.version if typed else previous.get("version")
+    return version if isinstance(version, str) else ""
 
 
 def env(layers_dir: str) -> LayerEnv:
@@ -112,10 +121,9 @@ def python_in(layer_path: str) -> str:
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
     """needs: why this build needs the runtime at hand (retention.py); without any, a runtime the
     previous image holds (its TOML came back without contents) is reused there."""
-    previous = layer.previous_metadata()
-    found = reasons(previous, wanted)
-    if found or not previous:
-        return Decision(False, found)
+    decision = against_previous(layer, wanted, reasons)
+    if not decision.reuse:
+        return decision
     if not layer.has_contents():
         if not needs:
             return Decision(True)

@@ -3,13 +3,13 @@ layer of its own (the pins are installers.py's): they read and check the app's l
 time and never reach the image. The dependencies themselves are installed by pip
 (layers/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
 from ..installers import Tool
-from . import StepContext, compare
+from . import StepContext, against_previous, changed, from_table
 
 TYPES = LayerTypes(cache=True)
 
@@ -19,6 +19,10 @@ class Metadata(NamedTuple):
     tool: str
     version: str
     python_version: str
+
+    @classmethod
+    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
+        return from_table(cls, table)
 
 
 def metadata(tool: Tool, python_version: str) -> Metadata:
@@ -34,13 +38,9 @@ def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
             hint="Ask for a newer Python, or install from a requirements.txt instead.")
 
 
-def _describe(key: str, old: Any, new: Any) -> str:
-    return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
-
-
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
 
 
 def env(layers_dir: str, tool: Tool) -> LayerEnv:
@@ -64,8 +64,7 @@ def retain(step: StepContext, tool: Tool) -> None:
     assert step.python is not None
     layer = step.layer(tool.name)
     wanted = metadata(tool, step.python.version)
-    previous = layer.previous_metadata()
-    if previous and not reasons(previous, wanted) and layer.has_contents():
+    if against_previous(layer, wanted, reasons).reuse and layer.has_contents():
         layer.commit(TYPES, wanted._asdict())
 
 
@@ -80,12 +79,12 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
     layer, log = step.layer(tool.name), step.log
     wanted = metadata(tool, step.python.version)
     site = os.path.join(layer.path, "site")
-    previous = layer.previous_metadata()
-    found = reasons(previous, wanted)
-    if previous and not found and os.path.isdir(site):
+    decision = against_previous(layer, wanted, reasons)
+    if decision.reuse and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
-        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
+        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format(decision.reason) if decision.reason
+                                             else ""))
         timer = log.timer()
         layer.reset()
         code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
