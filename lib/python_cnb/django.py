@@ -1,14 +1,10 @@
 """Django's collectstatic at build time, as heroku and App Platform run it: static files are then
 part of the app image. DISABLE_COLLECTSTATIC=1 turns it off."""
 import os
-from typing import Mapping, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from .errors import BuildpackError
 from .layers import StepContext
-
-
-def collectstatic_disabled(env: Mapping[str, str]) -> bool:
-    return env.get("DISABLE_COLLECTSTATIC", "").strip() not in ("", "0", "false")
 
 
 def collectstatic(step: StepContext, dists: Sequence[Tuple[str, str]]) -> None:
@@ -17,8 +13,8 @@ def collectstatic(step: StepContext, dists: Sequence[Tuple[str, str]]) -> None:
     if "manage.py" not in os.listdir(app_dir) or "django" not in dict(dists) or step.python is None:
         return
     log.header("Django static files")
-    if collectstatic_disabled(env):
-        log.info("Skipping collectstatic (DISABLE_COLLECTSTATIC={})".format(env["DISABLE_COLLECTSTATIC"].strip()))
+    if step.settings.disable_collectstatic:
+        log.info("Skipping collectstatic (DISABLE_COLLECTSTATIC={})".format(step.settings.disable_collectstatic))
         return
     timer = log.timer()
     log.info("Running python manage.py collectstatic --noinput")

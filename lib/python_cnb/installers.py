@@ -54,6 +54,17 @@ class Installer(str, Enum):
         return next(i for i, lock in _LOCKS.items() if lock.file == name)
 
 
+class RequirementsInstaller(str, Enum):
+    """What installs a requirements.txt app's dependencies (BP_PYTHON_PACKAGE_MANAGER)."""
+    PIP = "pip"
+    UV = "uv"
+
+    @property
+    def key(self) -> str:
+        """dependencies.toml's installer value ("uv-pip": not "uv", which is a uv.lock app)."""
+        return "uv-pip" if self is RequirementsInstaller.UV else "pip"
+
+
 _MANIFESTS = {Installer.PIP: "requirements.txt", Installer.PIP_PROJECT: "pyproject.toml",
               Installer.PIPENV: "Pipfile", Installer.POETRY: "pyproject.toml", Installer.UV: "pyproject.toml"}
 # In the order lock files are looked for.

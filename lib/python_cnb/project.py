@@ -1,11 +1,12 @@
 """Read-only analysis of the app directory: one frozen value saying what the app asks for and
 where each answer came from. Nothing here writes."""
 import os
-from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Callable, FrozenSet, List, NamedTuple, Optional, Tuple
 
 from . import appfiles, local_packages, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
+from .settings import PYTHON_VERSION, Settings
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
@@ -21,7 +22,7 @@ class Project(NamedTuple):
     notes: Tuple[str, ...]                  # warnings found while reading, for the log
 
 
-def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
+def analyse(app_dir: str, settings: Settings) -> Project:
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
     installer, inputs = _installer(app_dir, files, notes)
@@ -33,7 +34,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     return Project(
         app_dir=app_dir,
         files=files,
-        version_request=_version_request(app_dir, files, env, notes),
+        version_request=_version_request(app_dir, files, settings.python_version, notes),
         installer=installer,
         dependency_inputs=tuple(inputs),
         procfile=procfile,
@@ -45,11 +46,12 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
 
 # -- Python version: first found wins ---------------------------------------------------------
 
-def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str],
+def _version_request(app_dir: str, files: FrozenSet[str], setting: str,
                      notes: List[str]) -> Optional[VersionRequest]:
+    """setting: BP_PYTHON_VERSION ("" when unset)."""
     pins = []  # type: List[Tuple[str, Callable[[], VersionRequest]]]
-    if env.get("BP_PYTHON_VERSION", "").strip():
-        pins.append(("BP_PYTHON_VERSION", lambda: parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")))
+    if setting:
+        pins.append((PYTHON_VERSION, lambda: parse_request(setting, PYTHON_VERSION)))
     if "runtime.txt" in files:
         pins.append(("runtime.txt", lambda: parse_request(
             appfiles.read_text(app_dir, "runtime.txt", appfiles.SMALL).strip(), "runtime.txt", example="python-3.12.1")))

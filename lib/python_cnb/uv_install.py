@@ -17,40 +17,16 @@ import glob
 import os
 import re
 import tempfile
-from enum import Enum
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from . import pip_settings, requirements
 from .errors import BuildpackError
-from .installers import UV_TOOL, Installer, Tool
+from .installers import UV_TOOL, Installer, RequirementsInstaller, Tool
 from .layers import StepContext
 from .log import Log
 from .pip_settings import Setting, is_true
+from .settings import PACKAGE_MANAGER as SETTING
 
-SETTING = "BP_PYTHON_PACKAGE_MANAGER"
-
-
-class RequirementsInstaller(str, Enum):
-    """What installs a requirements.txt app's dependencies."""
-    PIP = "pip"
-    UV = "uv"
-
-    @property
-    def key(self) -> str:
-        """dependencies.toml's installer value ("uv-pip": not "uv", which is a uv.lock app)."""
-        return "uv-pip" if self is RequirementsInstaller.UV else "pip"
-
-
-def chosen(env: Mapping[str, str]) -> RequirementsInstaller:
-    value = env.get(SETTING, "").strip()
-    if not value:
-        return RequirementsInstaller.PIP
-    try:
-        return RequirementsInstaller(value)
-    except ValueError:
-        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(SETTING, value),
-                             hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
-                                  "it.".format(SETTING))
 
 
 def tool_for(installer: Installer, chosen: RequirementsInstaller, release: Tuple[int, ...], log: Log) -> Optional[Tool]:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from probes import toml_parsers
+from python_cnb.settings import Settings
 from python_cnb.cnb import tomlfile
 from python_cnb.errors import BuildpackError
 from python_cnb.process import parse_procfile
@@ -36,7 +37,7 @@ def analysed(files, env=None):
             with open(os.path.join(app, name), "wb") as f:
                 f.write(data)
         try:
-            return analyse(app, env or {})
+            return analyse(app, Settings.from_env(env or {}))
         except BuildpackError as e:
             assert e.message and isinstance(e.message, str)
             return e

@@ -383,11 +383,6 @@ def test_a_full_disk_is_a_clear_error(recording, tmp_path):
     assert os.path.exists("/dev/full") and not os.path.lexists(str(full))
 
 
-def test_an_unusable_deadline_setting():
-    with pytest.raises(BuildpackError) as e:
-        Downloader.from_env({"BP_DOWNLOAD_TIMEOUT": "soon"}, Log(io.StringIO()))
-    assert e.value.message == "BP_DOWNLOAD_TIMEOUT must be a number of seconds greater than 0, not 'soon'."
-    assert Downloader.from_env({"BP_DOWNLOAD_TIMEOUT": "2.5"}, Log(io.StringIO())).deadline == 2.5
 
 
 # --- extraction --------------------------------------------------------------------------------

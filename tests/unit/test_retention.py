@@ -5,6 +5,7 @@ import os
 import pytest
 
 from fakes import write_file
+from python_cnb.settings import Settings
 from python_cnb.cnb.layers import LayerTypes
 from python_cnb.layers import retention
 
@@ -18,7 +19,7 @@ def analyse(tmp_path, files=(), env=None, plan=None):
     if plan is not None:
         plan_path = str(tmp_path / "plan.toml")
         write_file(plan_path, plan)
-    return retention.analyse(app, env or {}, plan_path)
+    return retention.analyse(app, Settings.from_env(env or {}), plan_path)
 
 
 def test_a_plain_app_keeps_them_in_the_image_only(tmp_path):

@@ -15,7 +15,8 @@ from python_cnb.layers import dependencies
 from python_cnb.log import Log
 from python_cnb.pip_settings import Setting
 from python_cnb.project import Project
-from python_cnb.uv_install import RequirementsInstaller
+from python_cnb.installers import RequirementsInstaller
+from python_cnb.settings import Settings
 
 CA = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -28,13 +29,13 @@ CA = "/etc/ssl/certs/ca-certificates.crt"
 ])
 def test_the_setting_chooses_pip_by_default_and_uv_when_asked(value, expected):
     env = {} if value is None else {"BP_PYTHON_PACKAGE_MANAGER": value}
-    assert uv_install.chosen(env) is expected
+    assert Settings.from_env(env).package_manager is expected
 
 
 @pytest.mark.parametrize("value", ["UV", "poetry", "uv pip", "pip3"])
 def test_any_other_value_is_an_error_naming_the_variable_and_the_allowed_values(value):
     with pytest.raises(BuildpackError) as e:
-        uv_install.chosen({"BP_PYTHON_PACKAGE_MANAGER": value})
+        Settings.from_env({"BP_PYTHON_PACKAGE_MANAGER": value})
     assert e.value.message == "BP_PYTHON_PACKAGE_MANAGER={} is not an installer python-cnb knows: use pip or uv.".format(value)
     assert e.value.hint == ("Set BP_PYTHON_PACKAGE_MANAGER=uv to install requirements.txt with uv, or pip (the default), "
                             "or unset it.")

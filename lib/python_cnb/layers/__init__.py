@@ -11,6 +11,7 @@ from ..cnb.layers import Layer, kind, type_name
 from ..download import Downloader
 from ..log import Log
 from ..runner import Runner
+from ..settings import Settings
 
 
 class Decision:
@@ -120,6 +121,7 @@ class StepContext(NamedTuple):
     downloader: Downloader
     python: Optional[Python] = None  # once the runtime step has run
     buildpack_version: str = ""      # for the SBOMs
+    settings: Settings = Settings()  # the user's settings, checked before the first step
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)

@@ -18,11 +18,10 @@ from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from ..installers import UV_TOOL, Installer, Lock
+from ..installers import UV_TOOL, Installer, Lock, RequirementsInstaller
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from ..uv_install import RequirementsInstaller
 from . import Decision, Python, StepContext, against_previous, changed, from_table, rebuild, tools
 from .retention import Retention
 
@@ -147,7 +146,7 @@ def plan(step: StepContext, project: Project, python_version: str, kept: Retenti
     """None when the app has nothing to install."""
     if project.installer is None:
         return None
-    layer, chosen = step.layer(NAME), uv_install.chosen(step.env)
+    layer, chosen = step.layer(NAME), step.settings.package_manager
     wanted = metadata(project, python_version, step.target, chosen)
     decision = decide(layer, wanted, kept.needs)
     if not decision.reuse or layer.has_contents():

@@ -5,18 +5,18 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import appfiles
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
+from ..settings import NLTK_INDEX as INDEX_ENV
 from . import StepContext, against_previous, changed, from_table
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 LIST = "nltk.txt"
-INDEX_ENV = "BP_NLTK_INDEX_URL"
 LEARN_MORE = "Learn more: https://devcenter.heroku.com/articles/python-nltk"
 
 # nltk's downloader exits 0 even when a package fails, and asks "Retry?" on stdin unless told to
@@ -58,14 +58,13 @@ class Corpora(NamedTuple):
     metadata: Metadata
 
 
-def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
+def wanted(app_dir: str, nltk_version: str, index_url: str) -> Corpora:
     """What nltk.txt asks for: names separated by whitespace (v242 reads one per line), '#' comments."""
     data = appfiles.read_bytes(app_dir, LIST, appfiles.SMALL)
     text = data.decode("utf-8-sig", errors="replace")
     if "\0" in text:
         raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
     names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
-    index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
     return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), index_url, nltk_version))
 
 
@@ -90,7 +89,7 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
             log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
         return LayerEnv()
     log.header("NLTK corpora")
-    corpora = wanted(step.app_dir, nltk_version, step.env)
+    corpora = wanted(step.app_dir, nltk_version, step.settings.nltk_index_url)
     if not corpora.names:
         _forget(layer)
         log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)

@@ -13,11 +13,11 @@ hand: Django's collectstatic runs each build, so do bin/pre_compile and bin/post
 corpora are fetched with nltk, and a later buildpack may ask for python at build time (a plan
 entry with build = true, Paketo's convention)."""
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, NamedTuple, Tuple
 
 from ..cnb import tomlfile
 from ..cnb.layers import Layer, LayerTypes
-from ..django import collectstatic_disabled
+from ..settings import Settings
 
 IMAGE_ONLY = LayerTypes(launch=True)
 CACHED = LayerTypes(build=True, launch=True, cache=True)
@@ -41,10 +41,10 @@ class Retention(NamedTuple):
             layer.keep_in_image(metadata)
 
 
-def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
+def analyse(app_dir: str, settings: Settings, plan_path: str) -> Retention:
     names = set(_listdir(app_dir))
     needs = []  # type: List[str]
-    if "manage.py" in names and not collectstatic_disabled(env):
+    if "manage.py" in names and not settings.disable_collectstatic:
         needs.append("Django's collectstatic runs on every build")
     for hook in ("pre_compile", "post_compile"):
         if os.path.isfile(os.path.join(app_dir, "bin", hook)):

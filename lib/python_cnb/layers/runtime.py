@@ -170,7 +170,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
             types: LayerTypes = TYPES) -> None:
     layer = step.layer(NAME)
     layer.reset()
-    url = mirrored_url(runtime.url, step.env)
+    url = mirrored_url(runtime.url, step.settings.mirrors)
     compression = "zst" if url.endswith(".zst") else "gz"
     timer = step.log.timer()
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
@@ -181,7 +181,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
             step.log.info("Verified sha256 {}".format(runtime.sha256))
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
-        extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
+        extract(archive, layer.path, compression, UnpackLimits(step.settings.unpack_limit_mb << 20))
     _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
     _install_toolset(step, layer.path, runtime, toolset)
     layer.commit(types, wanted._asdict())
@@ -225,7 +225,7 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
         archives = [os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
                     for wheel in toolset.wheels]
         for wheel, archive in zip(toolset.wheels, archives):
-            step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
+            step.downloader.fetch(mirrored_url(wheel.url, step.settings.mirrors), archive, wheel.sha256)
         downloaded = downloading.elapsed()
         for wheel, archive in zip(toolset.wheels, archives):
             wheels.remove_installed(prefix, wheel.project)

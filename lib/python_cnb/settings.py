@@ -1,0 +1,75 @@
+"""Every setting a user gives the build as a variable (BP_* and heroku's own), read and checked
+once, before the first step: a bad value is one clear error at the start, never a failure in the
+middle of a cold build that a warm one would not meet. Steps read Settings, never os.environ.
+(BP_LOG_LEVEL is read by internal_error.py, the path that must work when anything else failed.)"""
+import math
+import re
+from typing import Mapping, NamedTuple
+
+from . import mirror
+from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
+from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
+from .errors import BuildpackError
+from .installers import RequirementsInstaller
+
+PYTHON_VERSION = "BP_PYTHON_VERSION"
+PACKAGE_MANAGER = "BP_PYTHON_PACKAGE_MANAGER"
+RUNTIME_CATALOG = "BP_PYTHON_RUNTIME_CATALOG"
+NLTK_INDEX = "BP_NLTK_INDEX_URL"
+DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
+# Numbers as a person writes them, in ASCII digits: '²' and '٣' pass str.isdigit(), and int()
+# takes the second; neither is what anyone means.
+_WHOLE = re.compile(r"[0-9]+\Z")
+_DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
+
+
+class Settings(NamedTuple):
+    python_version: str = ""        # BP_PYTHON_VERSION as given ("" when unset or blank)
+    package_manager: RequirementsInstaller = RequirementsInstaller.PIP
+    runtime_catalog: str = ""       # a path replacing the built-in catalogs
+    mirrors: Mapping[str, str] = {}  # BP_DEPENDENCY_MIRROR*, each checked (mirror.py applies them)
+    download_timeout: float = DEADLINE_SECONDS
+    unpack_limit_mb: int = DEFAULT_LIMIT_MB
+    nltk_index_url: str = ""        # "" for nltk's own index
+    disable_collectstatic: str = ""  # the value that turns collectstatic off, else ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        mirrors = {name: env[name] for name in mirror.mirrors(env)}  # every one checked, used or not
+        collectstatic = env.get(DISABLE_COLLECTSTATIC, "").strip()
+        return cls(python_version=env.get(PYTHON_VERSION, "") if env.get(PYTHON_VERSION, "").strip() else "",
+                   package_manager=_package_manager(env.get(PACKAGE_MANAGER, "").strip()),
+                   runtime_catalog=env.get(RUNTIME_CATALOG, "").strip(),
+                   mirrors=mirrors,
+                   download_timeout=_timeout(env.get(DOWNLOAD_TIMEOUT, "").strip()),
+                   unpack_limit_mb=_unpack_limit(env.get(UNPACK_LIMIT, "").strip()),
+                   nltk_index_url=(env.get(NLTK_INDEX) or env.get("NLTK_DOWNLOAD_URL") or "").strip(),
+                   disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic)
+
+
+def _package_manager(value: str) -> RequirementsInstaller:
+    try:
+        return RequirementsInstaller(value or "pip")
+    except ValueError:
+        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(PACKAGE_MANAGER, value),
+                             hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
+                                  "it.".format(PACKAGE_MANAGER))
+
+
+def _timeout(raw: str) -> float:
+    if not raw:
+        return DEADLINE_SECONDS
+    if not _DECIMAL.match(raw) or not 0 < float(raw) < math.inf:
+        raise BuildpackError("{} must be a number of seconds greater than 0, not {!r}.".format(DOWNLOAD_TIMEOUT, raw),
+                             hint="Unset it for the default ({:g} s), or set e.g. {}=900.".format(
+                                 DEADLINE_SECONDS, DOWNLOAD_TIMEOUT))
+    return float(raw)
+
+
+def _unpack_limit(raw: str) -> int:
+    if not raw:
+        return DEFAULT_LIMIT_MB
+    if not _WHOLE.match(raw) or int(raw) == 0:
+        raise BuildpackError("{} must be a whole number of megabytes greater than 0, not {!r}.".format(
+            UNPACK_LIMIT, raw), hint="Unset it for the default ({} MB).".format(DEFAULT_LIMIT_MB))
+    return int(raw)
