@@ -54,6 +54,7 @@ lint: $(VENVS)/lint/ok
 	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
 	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini --cache-dir $(VENVS)/mypy-cache python_cnb
 	$(VENVS)/lint/bin/python tools/max_params.py lib
+	$(VENVS)/lint/bin/python tools/import_graph.py lib/python_cnb
 	$(VENVS)/lint/bin/python tools/commit_subjects.py
 
 $(VENVS)/lint/ok:

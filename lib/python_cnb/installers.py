@@ -2,7 +2,7 @@
 its lock file, its package-manager tool and the commands that check and export the lock. The
 dependencies are installed by pip (layers/dependencies.py); the package managers only
 check and export their locks (layers/tools.py keeps them, pinned, in build-only layers). A
-requirements.txt app may opt into uv instead of pip (uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
+requirements.txt app may opt into uv instead of pip (layers/uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
 from enum import Enum
 from typing import NamedTuple, Optional, Tuple
 

@@ -7,7 +7,7 @@ from . import appfiles, local_packages, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
 from .settings import PYTHON_VERSION, Settings
-from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
+from .procfile import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
 

@@ -15,7 +15,7 @@ from probes import toml_parsers
 from python_cnb.settings import Settings
 from python_cnb.cnb import tomlfile
 from python_cnb.errors import BuildpackError
-from python_cnb.process import parse_procfile
+from python_cnb.procfile import parse_procfile
 from python_cnb.project import analyse
 from python_cnb.versions import parse_request, parse_specifier
 

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from fakes import RecordingRunner, step_context, write_file
-from python_cnb import pip_settings, uv_install
+from python_cnb import pip_settings
+from python_cnb.layers import uv_install
 from python_cnb.cnb.layers import Layer
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer

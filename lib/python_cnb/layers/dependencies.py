@@ -13,7 +13,7 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements, sbom, uv_install
+from .. import appfiles, local_packages, requirements, sbom
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -22,7 +22,7 @@ from ..installers import UV_TOOL, Installer, Lock, RequirementsInstaller
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from . import Decision, Python, StepContext, against_previous, changed, from_table, rebuild, tools
+from . import Decision, Python, StepContext, against_previous, changed, from_table, rebuild, tools, uv_install
 from .retention import Retention
 
 NAME = "dependencies"

@@ -7,7 +7,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import TYPE_CHECKING, Any, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence
 
 from .. import sbom, wheels
 from ..bytecode import compile_paths
@@ -19,12 +19,10 @@ from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
+from ..runtime_choice import Choice
 from ..toolset import Toolset
 from . import Decision, Python, StepContext, against_previous, from_table, rebuild
 from .retention import Retention
-
-if TYPE_CHECKING:  # runtime_choice imports this module
-    from ..runtime_choice import Choice
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -91,7 +89,7 @@ def env(layers_dir: str) -> LayerEnv:
             .default("LANG", "C.UTF-8", Scope.THIS_BUILD))
 
 
-def run(step: StepContext, choice: "Choice", kept: Retention) -> StepContext:
+def run(step: StepContext, choice: Choice, kept: Retention) -> StepContext:
     """Reuse the runtime (where the last build kept it) or install the chosen one; the context the
     later steps run in. kept: why this build needs it at hand, and where it is kept after."""
     step.log.header("Python runtime")

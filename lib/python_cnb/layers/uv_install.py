@@ -19,13 +19,13 @@ import re
 import tempfile
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from . import pip_settings, requirements
-from .errors import BuildpackError
-from .installers import UV_TOOL, Installer, RequirementsInstaller, Tool
-from .layers import StepContext
-from .log import Log
-from .pip_settings import Setting, is_true
-from .settings import PACKAGE_MANAGER as SETTING
+from .. import pip_settings, requirements
+from ..errors import BuildpackError
+from ..installers import UV_TOOL, Installer, RequirementsInstaller, Tool
+from ..log import Log
+from ..pip_settings import Setting, is_true
+from ..settings import PACKAGE_MANAGER as SETTING
+from . import StepContext
 
 
 
