@@ -17,10 +17,14 @@ PACKAGE_MANAGER = "BP_PYTHON_PACKAGE_MANAGER"
 RUNTIME_CATALOG = "BP_PYTHON_RUNTIME_CATALOG"
 NLTK_INDEX = "BP_NLTK_INDEX_URL"
 DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
-# Numbers as a person writes them, in ASCII digits: '²' and '٣' pass str.isdigit(), and int()
-# takes the second; neither is what anyone means.
-_WHOLE = re.compile(r"[0-9]+\Z")
-_DECIMAL = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
+# Numbers as a person writes them, in ASCII digits ('²' and '٣' pass str.isdigit(), and int()
+# takes the second): the pattern, the unit for the message, and the hint.
+_NUMBERS = {
+    UNPACK_LIMIT: (r"[0-9]+\Z", "a whole number of megabytes", "Unset it for the default ({} MB).".format(
+        DEFAULT_LIMIT_MB)),
+    DOWNLOAD_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
+                       "Unset it for the default ({:g} s), or set e.g. {}=900.".format(DEADLINE_SECONDS, DOWNLOAD_TIMEOUT)),
+}
 
 
 class Settings(NamedTuple):
@@ -41,8 +45,8 @@ class Settings(NamedTuple):
                    package_manager=_package_manager(env.get(PACKAGE_MANAGER, "").strip()),
                    runtime_catalog=env.get(RUNTIME_CATALOG, "").strip(),
                    mirrors=mirrors,
-                   download_timeout=_timeout(env.get(DOWNLOAD_TIMEOUT, "").strip()),
-                   unpack_limit_mb=_unpack_limit(env.get(UNPACK_LIMIT, "").strip()),
+                   download_timeout=_number(env, DOWNLOAD_TIMEOUT, DEADLINE_SECONDS),
+                   unpack_limit_mb=int(_number(env, UNPACK_LIMIT, DEFAULT_LIMIT_MB)),
                    nltk_index_url=(env.get(NLTK_INDEX) or env.get("NLTK_DOWNLOAD_URL") or "").strip(),
                    disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic)
 
@@ -56,20 +60,13 @@ def _package_manager(value: str) -> RequirementsInstaller:
                                   "it.".format(PACKAGE_MANAGER))
 
 
-def _timeout(raw: str) -> float:
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """Every numeric setting, one way: unset is the default, else a number of _NUMBERS[name]'s
+    pattern, greater than 0 and finite."""
+    raw = env.get(name, "").strip()
     if not raw:
-        return DEADLINE_SECONDS
-    if not _DECIMAL.match(raw) or not 0 < float(raw) < math.inf:
-        raise BuildpackError("{} must be a number of seconds greater than 0, not {!r}.".format(DOWNLOAD_TIMEOUT, raw),
-                             hint="Unset it for the default ({:g} s), or set e.g. {}=900.".format(
-                                 DEADLINE_SECONDS, DOWNLOAD_TIMEOUT))
+        return default
+    pattern, unit, hint = _NUMBERS[name]
+    if not re.match(pattern, raw) or not 0 < float(raw) < math.inf:
+        raise BuildpackError("{} must be {} greater than 0, not {!r}.".format(name, unit, raw), hint=hint)
     return float(raw)
-
-
-def _unpack_limit(raw: str) -> int:
-    if not raw:
-        return DEFAULT_LIMIT_MB
-    if not _WHOLE.match(raw) or int(raw) == 0:
-        raise BuildpackError("{} must be a whole number of megabytes greater than 0, not {!r}.".format(
-            UNPACK_LIMIT, raw), hint="Unset it for the default ({} MB).".format(DEFAULT_LIMIT_MB))
-    return int(raw)

@@ -444,17 +444,10 @@ def test_without_nltk_a_previous_corpora_layer_is_removed_and_no_env_given(tmp_p
 LAUNCH = launch_config.metadata("/workspace")
 
 
-def test_launch_config_metadata_as_its_toml_has_and_its_reasons():
+def test_launch_config_metadata_as_its_toml_has():
     assert LAUNCH.toml() == {"defaults": {"PORT": "8080", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8",
                                           "FORWARDED_ALLOW_IPS": "*", "GUNICORN_CMD_ARGS": "--access-logfile -",
                                           "PYTHONPATH": "/workspace"}, "exec.d": ["web-concurrency"]}
-    assert launch_config.reasons(LAUNCH, LAUNCH) == []
-    moved = launch_config.metadata("/app")
-    assert launch_config.reasons(moved, LAUNCH) == ["the launch defaults changed"]
-    assert launch_config.reasons(LAUNCH._replace(exec_d=["other"]), LAUNCH) == [
-        "the exec.d programs changed (other -> web-concurrency)"]
-    assert launch_config.reasons(moved._replace(exec_d=[]), LAUNCH) == [
-        "the launch defaults changed", "the exec.d programs changed ( -> web-concurrency)"]
 
 
 def test_unreadable_launch_config_metadata_is_replaced_by_a_fresh_layer(tmp_path):

@@ -1,10 +1,9 @@
 """One module per layer, each the same shape: NAME and TYPES; its metadata as a typed value
-(Metadata, read back from the previous build by Metadata.from_toml); reasons(old, new), every way
-the previous build's metadata differs, a phrase per field; env(...),
-its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
+(Metadata: the previous build's is read back by from_toml(Metadata, table), and reasons(old, new)
+says how it differs, a phrase per field); env(...), its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
 and run(step, ...), the step itself, which writes the layer's TOML only once its contents are
 complete (cnb.layers.Layer.commit). The steps get what they share in one StepContext."""
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, kind, type_name
@@ -14,29 +13,20 @@ from ..runner import Runner
 from ..settings import Settings
 
 
-class Decision:
+class Decision(NamedTuple):
     """Reuse a layer, or rebuild it for every reason given (in words: "requirements.txt changed");
-    a rebuild with no reason is a first build. One reason may be given as a string."""
-    __slots__ = ("reuse", "reasons")
-
-    def __init__(self, reuse: bool, reasons: Union[str, Sequence[str]] = ()) -> None:
-        self.reuse = reuse
-        self.reasons: Tuple[str, ...] = ((reasons,) if reasons else ()) if isinstance(reasons, str) else tuple(reasons)
+    a rebuild with no reason is a first build."""
+    reuse: bool
+    reasons: Tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         """The reasons as one line for the log ("" for a first build)."""
         return "; ".join(self.reasons)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Decision) and (self.reuse, self.reasons) == (other.reuse, other.reasons)
-
-    def __repr__(self) -> str:
-        return "Decision(reuse={!r}, reasons={!r})".format(self.reuse, self.reasons)
-
 
 def rebuild(reason: str) -> Decision:
-    return Decision(False, reason)
+    return Decision(False, (reason,))
 
 
 M = TypeVar("M", bound=Tuple[Any, ...])  # a layer's Metadata (a NamedTuple)
@@ -75,14 +65,20 @@ def _type_problem(name: str, value: Any, expected: Any) -> str:
     return ""
 
 
-def from_table(cls: Type[M], table: Mapping[str, Any]) -> Optional[M]:
-    """cls from a previous build's [metadata], or None when it is not what this version writes."""
+def from_toml(cls: Type[M], table: Mapping[str, Any]) -> Optional[M]:
+    """A layer's Metadata (cls) from the previous build's [metadata], or None when it is not what
+    this version writes."""
     return None if metadata_problem(cls, table) else cls(**table)  # type: ignore[call-arg]
 
 
 def changed(old: M, new: M) -> List[Tuple[str, Any, Any]]:
     """(field, old value, new value) of each field that differs, in the fields' order."""
     return [(name, a, b) for name, a, b in zip(type(new).__annotations__, old, new) if a != b]
+
+
+def plain_reasons(old: M, new: M) -> List[str]:
+    """A phrase per changed field, "python version changed (3.11.7 -> 3.12.1)": for a key of plain values."""
+    return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
 
 
 def against_previous(layer: Layer, wanted: M, reasons: Callable[[M, M], List[str]]) -> Decision:
@@ -98,7 +94,7 @@ def against_previous(layer: Layer, wanted: M, reasons: Callable[[M, M], List[str
     if problem:
         return rebuild("{} is not what this buildpack writes ({})".format(previous.file, problem))
     found = reasons(type(wanted)(**previous), wanted)  # type: ignore[call-arg]
-    return Decision(not found, found)
+    return Decision(not found, tuple(found))
 
 
 class Python(NamedTuple):

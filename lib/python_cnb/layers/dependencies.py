@@ -11,7 +11,7 @@ import glob
 import os
 import re
 import tempfile
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import appfiles, local_packages, requirements, sbom
 from ..bytecode import compile_paths
@@ -22,7 +22,7 @@ from ..installers import UV_TOOL, Installer, Lock, RequirementsInstaller
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from . import Decision, Python, StepContext, against_previous, changed, from_table, rebuild, tools, uv_install
+from . import Decision, Python, StepContext, against_previous, changed, rebuild, tools, uv_install
 from .retention import Retention
 
 NAME = "dependencies"
@@ -61,10 +61,6 @@ class Metadata(NamedTuple):
     target: str
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
 
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        return from_table(cls, table)
-
 
 def metadata(project: Project, python_version: str, target: str,
              chosen: RequirementsInstaller = RequirementsInstaller.PIP) -> Metadata:
@@ -99,13 +95,9 @@ def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
 
 
 def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
-    edited = [n for n in new if n in old and old[n] != new[n]]
-    added = [n for n in new if n not in old]
-    removed = [n for n in old if n not in new]
-    parts = (["{} changed".format(", ".join(edited))] if edited else []) + \
-            (["{} added".format(", ".join(added))] if added else []) + \
-            (["{} removed".format(", ".join(removed))] if removed else [])
-    return "; ".join(parts)
+    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
+             ("removed", [n for n in old if n not in new]))
+    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
 
 
 _PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",

@@ -7,11 +7,11 @@ app's own modules. WEB_CONCURRENCY is computed at container start by an exec.d p
 container's limits (web_concurrency.sh)."""
 import os
 import shutil
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes, layers_dir_error
-from . import StepContext, changed, from_table
+from . import StepContext
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
@@ -34,26 +34,10 @@ class Metadata(NamedTuple):
     def toml(self) -> Dict[str, Any]:
         return {"defaults": self.defaults, "exec.d": self.exec_d}
 
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        # The TOML's key is exec.d: a key spelled exec_d is not what this version writes.
-        fields = {"exec_d" if key == "exec.d" else "exec.d" if key == "exec_d" else key: value
-                  for key, value in table.items()}
-        return from_table(cls, fields)
-
 
 def metadata(app_dir: str) -> Metadata:
     """app_dir: where the app is at build time, which is where it is at launch."""
     return Metadata(dict(DEFAULTS + (("PYTHONPATH", app_dir),)), [EXEC_D])
-
-
-def reasons(old: Metadata, new: Metadata) -> List[str]:
-    """Every way old differs from new, a phrase per field ([] when they match). The layer is
-    written on every build all the same: a launch-only layer comes back without its contents,
-    and writing it costs nothing."""
-    return ["the launch defaults changed" if name == "defaults" else
-            "the exec.d programs changed ({} -> {})".format(", ".join(a), ", ".join(b))
-            for name, a, b in changed(old, new)]
 
 
 def env(wanted: Metadata) -> LayerEnv:

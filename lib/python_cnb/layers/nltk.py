@@ -5,14 +5,14 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Sequence, Tuple
 
 from .. import appfiles
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..settings import NLTK_INDEX as INDEX_ENV
-from . import StepContext, against_previous, changed, from_table
+from . import StepContext, against_previous, changed
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -46,10 +46,6 @@ class Metadata(NamedTuple):
     nltk_txt: str           # sha256 of nltk.txt
     index_url: str
     nltk_version: str
-
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        return from_table(cls, table)
 
 
 class Corpora(NamedTuple):

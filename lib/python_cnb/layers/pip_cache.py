@@ -2,11 +2,11 @@
 build only what changed. Keyed on the target, the Python version and pip's version: wheels built
 for another Python or platform are no use, and without a key the cache grows across versions."""
 import os
-from typing import Any, List, Mapping, NamedTuple, Optional
+from typing import NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
-from . import StepContext, against_previous, changed, from_table
+from . import StepContext, against_previous, plain_reasons
 
 NAME = "pip-cache"
 TYPES = LayerTypes(cache=True)
@@ -18,14 +18,8 @@ class Metadata(NamedTuple):
     python_version: str
     pip_version: str
 
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        return from_table(cls, table)
 
-
-def reasons(old: Metadata, new: Metadata) -> List[str]:
-    """Every way old differs from new, a phrase per field ([] when they match)."""
-    return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
+reasons = plain_reasons  # every way a previous build's Metadata differs, a phrase per field
 
 
 def env(layers_dir: str) -> LayerEnv:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence
+from typing import List, Mapping, NamedTuple, Sequence
 
 from .. import sbom, wheels
 from ..bytecode import compile_paths
@@ -21,7 +21,7 @@ from ..errors import BuildpackError
 from ..runner import Runner
 from ..runtime_choice import Choice
 from ..toolset import Toolset
-from . import Decision, Python, StepContext, against_previous, from_table, rebuild
+from . import Decision, Python, StepContext, against_previous, rebuild
 from .retention import Retention
 
 NAME = "python"
@@ -37,10 +37,6 @@ class Metadata(NamedTuple):
     pip: str
     setuptools: str
     wheel: str
-
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        return from_table(cls, table)
 
 
 def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
@@ -64,11 +60,9 @@ def reasons(old: Metadata, new: Metadata) -> List[str]:
 
 
 def previous_version(layers_dir: str) -> str:
-    """The Python version the previous build used ("" for none). Read from a TOML of another
-    version of python-cnb too: an upgrade must not make an unpinned app change versions."""
-    previous = Layer(layers_dir, NAME).previous_metadata()
-    typed = Metadata.from_toml(previous)
-    version = typed.version if typed else previous.get("version")
+    """The Python version the previous build used ("" for none), also from a TOML that another
+    version of python-cnb wrote: an upgrade must not make an unpinned app change versions."""
+    version = Layer(layers_dir, NAME).previous_metadata().get("version")
     return version if isinstance(version, str) else ""
 
 

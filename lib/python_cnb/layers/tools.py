@@ -3,13 +3,13 @@ layer of its own (the pins are installers.py's): they read and check the app's l
 time and never reach the image. The dependencies themselves are installed by pip
 (layers/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
 from ..installers import Tool
-from . import StepContext, against_previous, changed, from_table
+from . import StepContext, against_previous, plain_reasons
 
 TYPES = LayerTypes(cache=True)
 
@@ -19,10 +19,6 @@ class Metadata(NamedTuple):
     tool: str
     version: str
     python_version: str
-
-    @classmethod
-    def from_toml(cls, table: Mapping[str, Any]) -> Optional["Metadata"]:
-        return from_table(cls, table)
 
 
 def metadata(tool: Tool, python_version: str) -> Metadata:
@@ -38,9 +34,7 @@ def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
             hint="Ask for a newer Python, or install from a requirements.txt instead.")
 
 
-def reasons(old: Metadata, new: Metadata) -> List[str]:
-    """Every way old differs from new, a phrase per field ([] when they match)."""
-    return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
+reasons = plain_reasons  # every way a previous build's Metadata differs, a phrase per field
 
 
 def env(layers_dir: str, tool: Tool) -> LayerEnv:
