@@ -10,13 +10,14 @@ from . import mirror
 from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
 from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
 from .errors import BuildpackError
-from .installers import RequirementsInstaller
+from .installers import Installer
 
 PYTHON_VERSION = "BP_PYTHON_VERSION"
 PACKAGE_MANAGER = "BP_PYTHON_PACKAGE_MANAGER"
 RUNTIME_CATALOG = "BP_PYTHON_RUNTIME_CATALOG"
 NLTK_INDEX = "BP_NLTK_INDEX_URL"
 DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
+_PACKAGE_MANAGERS = {"": Installer.PIP, "pip": Installer.PIP, "uv": Installer.UV_PIP}
 # Numbers as a person writes them, in ASCII digits ('²' and '٣' pass str.isdigit(), and int()
 # takes the second): the pattern, the unit for the message, and the hint.
 _NUMBERS = {
@@ -29,7 +30,7 @@ _NUMBERS = {
 
 class Settings(NamedTuple):
     python_version: str = ""        # BP_PYTHON_VERSION as given ("" when unset or blank)
-    package_manager: RequirementsInstaller = RequirementsInstaller.PIP
+    package_manager: Installer = Installer.PIP  # for requirements.txt: PIP, or UV_PIP
     runtime_catalog: str = ""       # a path replacing the built-in catalogs
     mirrors: Mapping[str, str] = {}  # BP_DEPENDENCY_MIRROR*, each checked (mirror.py applies them)
     download_timeout: float = DEADLINE_SECONDS
@@ -51,13 +52,12 @@ class Settings(NamedTuple):
                    disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic)
 
 
-def _package_manager(value: str) -> RequirementsInstaller:
-    try:
-        return RequirementsInstaller(value or "pip")
-    except ValueError:
+def _package_manager(value: str) -> Installer:
+    if value not in _PACKAGE_MANAGERS:
         raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(PACKAGE_MANAGER, value),
                              hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
                                   "it.".format(PACKAGE_MANAGER))
+    return _PACKAGE_MANAGERS[value]
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

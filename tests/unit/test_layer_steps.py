@@ -242,7 +242,7 @@ def test_installers_own_their_manifest_lock_and_tool():
     assert [(i.value, i.manifest, i.lock.file if i.lock else None, i.tool.name if i.tool else None) for i in Installer] == [
         ("pip", "requirements.txt", None, None), ("pip-project", "pyproject.toml", None, None),
         ("pipenv", "Pipfile", "Pipfile.lock", "pipenv"), ("poetry", "pyproject.toml", "poetry.lock", "poetry"),
-        ("uv", "pyproject.toml", "uv.lock", "uv")]
+        ("uv", "pyproject.toml", "uv.lock", "uv"), ("uv-pip", "requirements.txt", None, "uv")]
     assert Installer.for_lock_file("uv.lock") is Installer.UV
     assert Installer.PIP == "pip"  # what dependencies.toml records
 

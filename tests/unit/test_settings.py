@@ -2,8 +2,8 @@
 each bad value is one error naming the variable, the value and the fix."""
 import pytest
 
+from python_cnb.installers import Installer
 from python_cnb.errors import BuildpackError
-from python_cnb.installers import RequirementsInstaller
 from python_cnb.settings import Settings
 
 
@@ -15,7 +15,7 @@ def error(env):
 
 def test_nothing_set_is_every_default():
     assert Settings.from_env({}) == Settings() == Settings(
-        "", RequirementsInstaller.PIP, "", {}, 600.0, 2048, "", "")
+        "", Installer.PIP, "", {}, 600.0, 2048, "", "")
 
 
 def test_each_setting_is_read_from_its_variable():
@@ -24,7 +24,7 @@ def test_each_setting_is_read_from_its_variable():
         "BP_DEPENDENCY_MIRROR": "https://m.example.org/{originalHost}", "BP_DEPENDENCY_MIRROR_": "ignored",
         "BP_DOWNLOAD_TIMEOUT": " 2.5 ", "BP_UNPACK_LIMIT_MB": "16", "NLTK_DOWNLOAD_URL": "https://n.example.org/i.xml",
         "DISABLE_COLLECTSTATIC": " 1 ", "PATH": "/usr/bin"})
-    assert settings == Settings("3.11", RequirementsInstaller.UV, "/c.yaml",
+    assert settings == Settings("3.11", Installer.UV_PIP, "/c.yaml",
                                 {"BP_DEPENDENCY_MIRROR": "https://m.example.org/{originalHost}"}, 2.5, 16,
                                 "https://n.example.org/i.xml", "1")
     assert Settings.from_env({"BP_NLTK_INDEX_URL": "https://a.test/i.xml", "NLTK_DOWNLOAD_URL": "x"}).nltk_index_url \

@@ -16,7 +16,6 @@ from python_cnb.layers import dependencies
 from python_cnb.log import Log
 from python_cnb.pip_settings import Setting
 from python_cnb.project import Project
-from python_cnb.installers import RequirementsInstaller
 from python_cnb.settings import Settings
 
 CA = "/etc/ssl/certs/ca-certificates.crt"
@@ -25,8 +24,8 @@ CA = "/etc/ssl/certs/ca-certificates.crt"
 # -- the setting -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, expected", [
-    (None, RequirementsInstaller.PIP), ("", RequirementsInstaller.PIP), ("  ", RequirementsInstaller.PIP),
-    ("pip", RequirementsInstaller.PIP), ("uv", RequirementsInstaller.UV), (" uv\n", RequirementsInstaller.UV),
+    (None, Installer.PIP), ("", Installer.PIP), ("  ", Installer.PIP),
+    ("pip", Installer.PIP), ("uv", Installer.UV_PIP), (" uv\n", Installer.UV_PIP),
 ])
 def test_the_setting_chooses_pip_by_default_and_uv_when_asked(value, expected):
     env = {} if value is None else {"BP_PYTHON_PACKAGE_MANAGER": value}
@@ -50,7 +49,7 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
     write_file(str(tmp_path / "requirements.txt"), "flask\n")
     project = project_for(str(tmp_path), Installer.PIP, ["requirements.txt"])
     by_pip = dependencies.metadata(project, "3.12.1", "debian-12/amd64")
-    by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", RequirementsInstaller.UV)
+    by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", Installer.UV_PIP)
     assert (by_pip.installer, by_uv.installer) == ("pip", "uv-pip")
     assert by_pip._replace(installer="uv-pip") == by_uv  # nothing else differs
     assert dependencies.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
@@ -59,9 +58,9 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
 
 def test_uv_applies_to_requirements_txt_apps_only_and_needs_python_38():
     out = io.StringIO()
-    uv = RequirementsInstaller.UV
+    uv = Installer.UV_PIP
     assert uv_install.tool_for(Installer.PIP, uv, (3, 12, 1), Log(out)).name == "uv"
-    assert uv_install.tool_for(Installer.PIP, RequirementsInstaller.PIP, (3, 12, 1), Log(out)) is None
+    assert uv_install.tool_for(Installer.PIP, Installer.PIP, (3, 12, 1), Log(out)) is None
     assert uv_install.tool_for(Installer.POETRY, uv, (3, 12, 1), Log(out)) is None
     assert uv_install.tool_for(Installer.PIP_PROJECT, uv, (3, 12, 1), Log(out)) is None
     assert out.getvalue() == (
@@ -209,7 +208,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
                                           "UV_COMPILE_BYTECODE": "1"})
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "six==1.16.0 --hash=sha256:{}\n".format("8" * 64))
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV)
+    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
 
     layer = os.path.join(ctx.layers_dir, "dependencies")
@@ -241,7 +240,7 @@ def test_vendored_wheels_install_offline_with_uv_and_ignored_pip_settings_are_na
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     write_file(os.path.join(ctx.app_dir, "vendor", "flask-3.0.3-py3-none-any.whl"), "")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV)
+    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
     uv = runner.commands[0]
     assert uv[uv.index("--constraints") + 2:] == ["--no-index", "--find-links", "vendor", "--requirements",
@@ -259,7 +258,7 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(BuildpackError) as e:
-        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV), {})
+        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
     assert e.value.message == "uv could not install the dependencies (exit 2); its output is above."
     assert e.value.hint == ("Fix requirements.txt (a missing package, a version that does not exist, a package needing "
                             "system libraries, or a pip, setuptools or wheel version other than the runtime's), or "

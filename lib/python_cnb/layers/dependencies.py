@@ -18,7 +18,7 @@ from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from ..installers import UV_TOOL, Installer, Lock, RequirementsInstaller
+from ..installers import UV_TOOL, Installer, Lock
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
@@ -63,7 +63,7 @@ class Metadata(NamedTuple):
 
 
 def metadata(project: Project, python_version: str, target: str,
-             chosen: RequirementsInstaller = RequirementsInstaller.PIP) -> Metadata:
+             chosen: Installer = Installer.PIP) -> Metadata:
     """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
@@ -71,8 +71,8 @@ def metadata(project: Project, python_version: str, target: str,
     if vendor:
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
     assert project.installer is not None
-    installer = chosen.key if project.installer == Installer.PIP else project.installer.value
-    return Metadata(installer, python_version, target, inputs)
+    installer = chosen if project.installer is Installer.PIP else project.installer
+    return Metadata(installer.value, python_version, target, inputs)
 
 
 def local_sources(project: Project) -> List[LocalSource]:
@@ -131,7 +131,7 @@ class Plan(NamedTuple):
     wanted: Metadata
     decision: Decision
     in_image: Optional[List[Tuple[str, str]]] = None
-    chosen: RequirementsInstaller = RequirementsInstaller.PIP  # BP_PYTHON_PACKAGE_MANAGER
+    chosen: Installer = Installer.PIP  # BP_PYTHON_PACKAGE_MANAGER: PIP, or UV_PIP
 
 
 def plan(step: StepContext, project: Project, python_version: str, kept: Retention) -> Optional[Plan]:
@@ -237,7 +237,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
     vendor = vendored_packages(project)
     offline = ["--no-index", "--find-links", vendor] if vendor else []
     offline_note = ", offline from {}/".format(vendor) if vendor else ""
-    if project.installer == Installer.PIP and wanted.installer == RequirementsInstaller.UV.key:
+    if Installer(wanted.installer) is Installer.UV_PIP:
         step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
             UV_TOOL.version, project.dependency_inputs[0], uv_install.SETTING, offline_note))
         uv_install.run(step, uv_install.Install(tools.executable(step, UV_TOOL), step.python.path, layer.path,

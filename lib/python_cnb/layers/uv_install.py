@@ -21,7 +21,7 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import pip_settings, requirements
 from ..errors import BuildpackError
-from ..installers import UV_TOOL, Installer, RequirementsInstaller, Tool
+from ..installers import UV_TOOL, Installer, Tool
 from ..log import Log
 from ..pip_settings import Setting, is_true
 from ..settings import PACKAGE_MANAGER as SETTING
@@ -29,12 +29,12 @@ from . import StepContext
 
 
 
-def tool_for(installer: Installer, chosen: RequirementsInstaller, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
+def tool_for(installer: Installer, chosen: Installer, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
     """uv, when it is chosen for a requirements.txt app (None otherwise, with a warning when it
     was chosen for an app it does not apply to)."""
-    if chosen is not RequirementsInstaller.UV:
+    if chosen is not Installer.UV_PIP:
         return None
-    if installer != Installer.PIP:
+    if installer is not Installer.PIP:
         log.warning("{}=uv applies to requirements.txt apps only; this app installs from {} as before.".format(
             SETTING, installer.lock.file if installer.lock else installer.manifest))
         return None
