@@ -5,15 +5,17 @@ ROOT := $(abspath .)
 VENVS := $(ROOT)/.venv
 PYTEST_ARGS ?=
 
-.PHONY: help test test-unit test-e2e lint bench demo package vendor stacks toolset clean
+.PHONY: help test test-unit test-phase test-e2e lint bench demo package vendor stacks toolset clean
 
 help:
 	@echo "make demo       build examples/ with real pack on a local Docker engine and serve it"
 	@echo "make build      APP=<dir> IMAGE=<name> [BUILD_ENV=\"K=V ...\"]: build any app the same way"
-	@echo "make test       unit + phase tests on the oldest and newest Python, then end-to-end"
-	@echo "make test-unit  unit, phase and reliability tests (no engine)"
+	@echo "make test       unit, phase and reliability tests on the oldest and newest Python, then end-to-end"
+	@echo "make test-unit  unit tests: offline, in seconds"
+	@echo "make test-phase phase and reliability tests: bin/detect and bin/build as processes (no engine)"
 	@echo "make test-e2e   end-to-end tests with pack, lifecycle and Docker"
-	@echo "make lint       syntax floor (Python 3.6), pyflakes, mypy, at most 5 parameters a function"
+	@echo "make lint       syntax floor (Python 3.6), pyflakes, mypy, at most 5 parameters a function,"
+	@echo "                no import circles in lib, commit subjects of at most 72 characters"
 	@echo "make bench      figures: detect time, cold vs warm build, sizes, start-up"
 	@echo "make package    .cnb files per arch and the multi-arch buildpackage in the local registry"
 	@echo "make release    CHANGELOG checked, then the .cnb files, SHA256SUMS and the pushed index in build/release"
@@ -30,13 +32,20 @@ $(VENVS)/%/ok: tests/requirements.txt
 
 PYTHON_VERSIONS := $(shell tools/pythons.sh | sed 's#.*/versions/\([^/]*\)/.*#\1#')
 
+# tests/unit needs no network and no engine: anything that does is a phase test.
 test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 	@set -e; for v in $(PYTHON_VERSIONS); do \
-	  echo "== unit and phase tests on Python $$v"; \
-	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit tests/phase tests/reliability $(PYTEST_ARGS); \
+	  echo "== unit tests on Python $$v"; \
+	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit $(PYTEST_ARGS); \
 	done
 
-test: test-unit test-e2e
+test-phase: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
+	@set -e; for v in $(PYTHON_VERSIONS); do \
+	  echo "== phase and reliability tests on Python $$v"; \
+	  $(VENVS)/$$v/bin/python -m pytest -q tests/phase tests/reliability $(PYTEST_ARGS); \
+	done
+
+test: test-unit test-phase test-e2e
 
 # The lib's syntax floor is Python 3.6 (Ubuntu 18.04's python3); the vendored packages pin their own.
 # .ci/run runs this before the tests.
@@ -45,6 +54,8 @@ lint: $(VENVS)/lint/ok
 	$(VENVS)/lint/bin/python -m pyflakes $$(find lib tests tools -name '*.py' -not -path '*/_vendor/*')
 	cd lib && $(VENVS)/lint/bin/mypy --config-file ../mypy.ini --cache-dir $(VENVS)/mypy-cache python_cnb
 	$(VENVS)/lint/bin/python tools/max_params.py lib
+	$(VENVS)/lint/bin/python tools/import_graph.py lib/python_cnb
+	$(VENVS)/lint/bin/python tools/commit_subjects.py
 
 $(VENVS)/lint/ok:
 	python3 -m venv $(VENVS)/lint && $(VENVS)/lint/bin/python -m pip install --quiet vermin pyflakes mypy==1.13.0 types-PyYAML types-toml && touch $@

@@ -1,8 +1,12 @@
 """Fakes beside the real runner and downloader (as packit keeps fakes/), so a layer's decisions and
 the commands it runs are fast unit tests; phase and e2e tests keep the real ones."""
+import io
 import os
 import subprocess
-from typing import Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from python_cnb.layers import Python, StepContext
+from python_cnb.log import Log
 
 
 class RecordingRunner:
@@ -57,3 +61,27 @@ def write_file(path: str, text: str, mode: int = 0o644) -> None:
     with open(path, "w") as f:
         f.write(text)
     os.chmod(path, mode)
+
+
+def python(version: str = "3.12.1", layers_dir: str = "/layers") -> Python:
+    """The runtime a step after the runtime's runs tools with."""
+    return Python(os.path.join(layers_dir, "python", "bin", "python3"), version,
+                  tuple(int(p) for p in version.split(".")))
+
+
+def step_context(root: str, **fields: Any) -> Tuple[StepContext, io.StringIO]:
+    """The one set-up of a layer step's unit test: layers/ and app/ made under root, target
+    debian-12/amd64, env {"PATH": "/usr/bin:/bin"}, a RecordingRunner, a FakeDownloader with no
+    files, no Python yet, and a Log (clock at 0) writing to the StringIO returned with it. Any
+    StepContext field given replaces its default (python may be given as a version)."""
+    out = io.StringIO()
+    defaults = dict(layers_dir=os.path.join(str(root), "layers"), app_dir=os.path.join(str(root), "app"),
+                    target="debian-12/amd64", env={"PATH": "/usr/bin:/bin"}, runner=RecordingRunner(),
+                    log=Log(out, clock=lambda: 0.0), downloader=FakeDownloader({}), python=None)
+    defaults.update(fields)
+    if isinstance(defaults["python"], str):
+        defaults["python"] = python(defaults["python"], defaults["layers_dir"])
+    for made in ("layers_dir", "app_dir"):
+        if made not in fields:
+            os.makedirs(defaults[made], exist_ok=True)
+    return StepContext(**defaults), out

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .errors import BuildpackError
 from .filewrites import MAX_PENDING_BYTES, Writes
@@ -22,26 +22,13 @@ _NOT_A_RUNTIME = "The archive is damaged or was not built for a runtime layer; n
 
 
 class UnpackLimits(NamedTuple):
-    max_bytes: int
+    max_bytes: int = DEFAULT_LIMIT_MB << 20  # BP_UNPACK_LIMIT_MB (settings.py)
     max_members: int = MAX_MEMBERS
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "UnpackLimits":
-        raw = env.get(LIMIT_VARIABLE, "").strip()
-        if not raw:
-            return cls(DEFAULT_LIMIT_MB << 20)
-        if not raw.isdigit() or int(raw) == 0:
-            raise BuildpackError("{} must be a whole number of megabytes greater than 0, not {!r}.".format(
-                LIMIT_VARIABLE, raw), hint="Unset it for the default ({} MB).".format(DEFAULT_LIMIT_MB))
-        return cls(int(raw) << 20)
 
-
-def extract(archive: str, dest: str, compression: str = "gz", limits: Optional[UnpackLimits] = None) -> None:
+def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimits = UnpackLimits()) -> None:
     """Unpack a tar archive into dest (which must exist and be empty). On any failure dest is
-    left empty. Limits default to BP_UNPACK_LIMIT_MB from the build's environment (the lifecycle
-    puts the user's platform env there)."""
-    if limits is None:
-        limits = UnpackLimits.from_env(os.environ)
+    left empty."""
     name = os.path.basename(archive)
     try:
         if compression == "zst":

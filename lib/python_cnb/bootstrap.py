@@ -17,6 +17,7 @@ from .cnb import exitcodes
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .log import Log
 from .runner import stop_on_signals
+from .settings import Settings
 
 # What running the lib does not need: the test suite, IDLE, Tk, headers, pip (every later build
 # would restore and export them).
@@ -46,7 +47,7 @@ def main() -> None:
 
 def install(archive: str, layer: str, url: str, env: Mapping[str, str]) -> None:
     os.makedirs(layer, exist_ok=True)
-    extract(archive, layer, "gz", UnpackLimits.from_env(env))
+    extract(archive, layer, "gz", UnpackLimits(Settings.from_env(env).unpack_limit_mb << 20))
     prune(layer)
     python = os.path.join(layer, "bin", "python3")
     try:

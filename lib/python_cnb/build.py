@@ -10,12 +10,13 @@ from . import hooks, process, python_constraint, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.layers import environment_error
-from .download import Downloader
+from .download import Downloader, Patience
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .layers import StepContext, collectstatic, dependencies, launch_config, nltk, pip_cache, retention, runtime
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
+from .settings import Settings
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     stop_on_signals()
     try:
         ctx = BuildContext.from_env()
-        build(ctx, log, Downloader.from_env(ctx.env, log), Runner(log), datetime.date.today)
+        build(ctx, Settings.from_env(ctx.env), log, Runner(log), datetime.date.today)
     except BuildpackError as error:
         log.error(error)
         sys.exit(exitcodes.BUILD_FAILED)
@@ -47,24 +48,26 @@ def main() -> None:
         sys.exit(exitcodes.INTERNAL_ERROR)
 
 
-def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
+def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
-    """The steps, in order."""
+    """Analyse the app, choose the runtime, then the steps, in order."""
     timer = log.timer()
     version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
     log.header("python-cnb {}".format(version))
-    project = analyse(ctx.app_dir, ctx.env)
+    project = analyse(ctx.app_dir, settings, ctx.env)
     for note in project.notes:
         log.warning(note)
-    choice = runtime_choice.choose(ctx, project, log, today())
+    choice = runtime_choice.choose(runtime_choice.offer(ctx, settings, log), project,
+                                   runtime.previous_version(ctx.layers_dir), log, today())
     python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
+    downloader = Downloader(Patience(deadline=settings.download_timeout), log)
     step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
-                       buildpack_version=version)
+                       buildpack_version=version, settings=settings)
 
-    kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
+    kept = retention.analyse(ctx.app_dir, settings, ctx.plan_path)
     deps = dependencies.plan(step, project, choice.runtime.version, kept)
     installing = deps is not None and not deps.decision.reuse
-    runtime_kept = retention.for_runtime(kept, ctx.env)
+    runtime_kept = retention.for_runtime(kept, settings)
     step = runtime.run(step, choice,
                        runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
     # pip and every hook see the dependencies' user base and pip's cache from here on.

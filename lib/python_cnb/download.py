@@ -5,7 +5,6 @@ Every failure is a BuildpackError that says what went wrong and what to do; the 
 removed. Mirrors live in mirror.py, extraction in archive.py (both re-exported here)."""
 import hashlib
 import http.client
-import math
 import os
 import socket
 import ssl
@@ -13,7 +12,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, Mapping, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional
 
 from .archive import extract
 from .credentials import Credentials, authorization, split_credentials
@@ -74,21 +73,6 @@ class _Watchdog:
         self.timer.cancel()
 
 
-def _deadline_from(env: Mapping[str, str]) -> float:
-    raw = env.get(TIMEOUT_VARIABLE, "").strip()
-    if not raw:
-        return DEADLINE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not (value > 0 and math.isfinite(value)):
-        raise BuildpackError("{} must be a number of seconds greater than 0, not {!r}.".format(
-            TIMEOUT_VARIABLE, raw), hint="Unset it for the default ({:g} s), or set e.g. {}=900.".format(
-            DEADLINE_SECONDS, TIMEOUT_VARIABLE))
-    return value
-
-
 def _size(n: float) -> str:
     return "{:.1f} MB".format(n / 1e6) if n >= 1e5 else "{:d} bytes".format(int(n))
 
@@ -118,10 +102,6 @@ class Downloader:
         self.clock = clock
         self.progress_every = patience.progress_every
         self.attempts = patience.attempts
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], log: Log) -> "Downloader":
-        return cls(Patience(deadline=_deadline_from(env)), log)
 
     def _say(self, text: str) -> None:
         if self.log is not None:

@@ -2,7 +2,7 @@
 its lock file, its package-manager tool and the commands that check and export the lock. The
 dependencies are installed by pip (layers/dependencies.py); the package managers only
 check and export their locks (layers/tools.py keeps them, pinned, in build-only layers). A
-requirements.txt app may opt into uv instead of pip (uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
+requirements.txt app may opt into uv instead of pip (Installer.UV_PIP) (layers/uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
 from enum import Enum
 from typing import NamedTuple, Optional, Tuple
 
@@ -36,6 +36,7 @@ class Installer(str, Enum):
     PIPENV = "pipenv"
     POETRY = "poetry"
     UV = "uv"
+    UV_PIP = "uv-pip"            # requirements.txt by `uv pip install` (BP_PYTHON_PACKAGE_MANAGER=uv)
 
     @property
     def manifest(self) -> str:
@@ -55,7 +56,8 @@ class Installer(str, Enum):
 
 
 _MANIFESTS = {Installer.PIP: "requirements.txt", Installer.PIP_PROJECT: "pyproject.toml",
-              Installer.PIPENV: "Pipfile", Installer.POETRY: "pyproject.toml", Installer.UV: "pyproject.toml"}
+              Installer.PIPENV: "Pipfile", Installer.POETRY: "pyproject.toml", Installer.UV: "pyproject.toml",
+              Installer.UV_PIP: "requirements.txt"}
 # In the order lock files are looked for.
 _LOCKS = {
     Installer.PIPENV: Lock("Pipfile.lock", ("verify",), ("requirements", "--hash"), "pipenv lock"),
@@ -66,5 +68,5 @@ _LOCKS = {
     Installer.UV: Lock("uv.lock", ("lock", "--check"),
                        ("export", "--frozen", "--no-dev", "--format", "requirements.txt", "--no-header"), "uv lock"),
 }
-_TOOLS = {Installer.PIPENV: PIPENV_TOOL, Installer.POETRY: POETRY_TOOL, Installer.UV: UV_TOOL}
+_TOOLS = {Installer.PIPENV: PIPENV_TOOL, Installer.POETRY: POETRY_TOOL, Installer.UV: UV_TOOL, Installer.UV_PIP: UV_TOOL}
 LOCK_FILES = tuple(lock.file for lock in _LOCKS.values())

@@ -6,7 +6,8 @@ from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tup
 from . import appfiles, local_packages, python_constraint, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
-from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
+from .settings import PYTHON_VERSION, Settings
+from .procfile import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
 
@@ -23,7 +24,9 @@ class Project(NamedTuple):
     requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
 
 
-def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
+def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] = None) -> Project:
+    """env: the build's environment, which `${NAME}` in requirements files expands from (as pip
+    does); None expands nothing."""
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
     installer, inputs = _installer(app_dir, files, notes, env)
@@ -35,7 +38,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     return Project(
         app_dir=app_dir,
         files=files,
-        version_request=_version_request(app_dir, files, env, notes, installer),
+        version_request=_version_request(app_dir, files, settings.python_version, notes, installer),
         installer=installer,
         dependency_inputs=tuple(inputs),
         procfile=procfile,
@@ -48,11 +51,12 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
 
 # -- Python version: first found wins ---------------------------------------------------------
 
-def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str],
+def _version_request(app_dir: str, files: FrozenSet[str], setting: str,
                      notes: List[str], installer: Optional[Installer]) -> Optional[VersionRequest]:
+    """setting: BP_PYTHON_VERSION ("" when unset)."""
     pins = []  # type: List[Tuple[str, Callable[[], VersionRequest]]]
-    if env.get("BP_PYTHON_VERSION", "").strip():
-        pins.append(("BP_PYTHON_VERSION", lambda: parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")))
+    if setting:
+        pins.append((PYTHON_VERSION, lambda: parse_request(setting, PYTHON_VERSION)))
     if "runtime.txt" in files:
         pins.append(("runtime.txt", lambda: parse_request(
             appfiles.read_text(app_dir, "runtime.txt", appfiles.SMALL).strip(), "runtime.txt", example="python-3.12.1")))
@@ -138,7 +142,7 @@ PROJECT_FILES = local_packages.PROJECT_FILES
 
 
 def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
-               env: Mapping[str, str]) -> Tuple[Optional[Installer], List[str]]:
+               env: Optional[Mapping[str, str]]) -> Tuple[Optional[Installer], List[str]]:
     locks = [lock for lock in LOCK_FILES if lock in files]
     if len(locks) > 1:
         raise BuildpackError(

@@ -8,11 +8,10 @@ from typing import List, NamedTuple, Tuple
 from . import catalog, toolset
 from .catalog import Runtime, Stack
 from .cnb.context import BuildContext
-from .cnb.layers import Layer
 from .errors import BuildpackError
-from .layers import runtime
 from .log import Log
 from .project import Project
+from .settings import RUNTIME_CATALOG, Settings
 from .versions import END_OF_LIFE, VersionOrigin, VersionRequest, end_of_life, parse_request
 
 
@@ -24,31 +23,35 @@ class Choice(NamedTuple):
 
 
 class Offer(NamedTuple):
-    """What the build's target is offered: its stack, every stack (for "available on" hints), its arch."""
+    """What the build's target is offered: its stack, every stack (for "available on" hints), its
+    arch, and the toolset pins of every Python line."""
     stack: Stack
     stacks: List[Stack]
     arch: str
+    toolsets: toolset.Pins = []
 
 
-def choose(ctx: BuildContext, project: Project, log: Log, today: datetime.date) -> Choice:
+def offer(ctx: BuildContext, settings: Settings, log: Log) -> Offer:
+    """The stacks of the runtime catalogs (the user's, or the buildpack's), and the one for the
+    build's target."""
     log.header("Python version")
-    stacks = _load_stacks(ctx, log)
+    if settings.runtime_catalog:
+        log.info("Runtime catalog: {} (from {})".format(settings.runtime_catalog, RUNTIME_CATALOG))
+        stacks = catalog.load_stacks([settings.runtime_catalog])
+    else:
+        stacks = catalog.load_stacks(catalog.builtin_catalog_paths(ctx.buildpack_dir))
     stack = catalog.stack_for(ctx.target, stacks)
     log.info("Stack {} for this build's target, {}".format(stack.name, ctx.target.describe()))
-    previous = Layer(ctx.layers_dir, runtime.NAME).previous_metadata().get("version")
-    chosen, source = choose_runtime(project, Offer(stack, stacks, ctx.target.arch),
-                                    previous if isinstance(previous, str) else "", log, today)
+    return Offer(stack, stacks, ctx.target.arch, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
+
+
+def choose(offered: Offer, project: Project, previous: str, log: Log, today: datetime.date) -> Choice:
+    """previous: the version the previous build used ("" for none)."""
+    chosen, source = choose_runtime(project, offered, previous, log, today)
     log.info("Using Python {} ({})".format(chosen.version, source))
-    pins = toolset.for_release(chosen.release, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
-    return Choice(chosen, pins, "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch), source)
-
-
-def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:
-    user_catalog = ctx.env.get("BP_PYTHON_RUNTIME_CATALOG", "").strip()
-    if user_catalog:
-        log.info("Runtime catalog: {} (from BP_PYTHON_RUNTIME_CATALOG)".format(user_catalog))
-        return catalog.load_stacks([user_catalog])
-    return catalog.load_stacks(catalog.builtin_catalog_paths(ctx.buildpack_dir))
+    stack = offered.stack
+    return Choice(chosen, toolset.for_release(chosen.release, offered.toolsets),
+                  "{}-{}/{}".format(stack.distro_name, stack.distro_version, offered.arch), source)
 
 
 def choose_runtime(project: Project, offer: Offer, previous: str, log: Log,

@@ -19,6 +19,7 @@ class Wheel(NamedTuple):
 
 
 Line = Tuple[int, ...]  # a release line: (3, 12)
+Pins = List[Tuple[Tuple[Line, ...], "Toolset"]]  # the toolset of each group of release lines
 
 
 class Toolset(NamedTuple):
@@ -38,7 +39,7 @@ def toolset_path(buildpack_dir: str) -> str:
     return os.path.join(buildpack_dir, "stacks", "toolset", "wheels.yaml")
 
 
-def load(path: str) -> List[Tuple[Tuple[Line, ...], Toolset]]:
+def load(path: str) -> Pins:
     """[(release lines, toolset)] as the file lists them."""
     yaml = vendored.load("yaml")
     try:
@@ -55,7 +56,7 @@ def load(path: str) -> List[Tuple[Tuple[Line, ...], Toolset]]:
                              hint="The buildpack is damaged: reinstall it, or report this.")
 
 
-def for_release(release: Tuple[int, ...], sets: List[Tuple[Tuple[Line, ...], Toolset]]) -> Toolset:
+def for_release(release: Tuple[int, ...], sets: Pins) -> Toolset:
     """The set pinned for the release's line; a line newer than every pinned one gets the newest set
     (a catalog may offer a new line before the pins name it)."""
     line = tuple(release[:2])

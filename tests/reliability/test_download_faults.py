@@ -298,6 +298,18 @@ def test_an_unusable_download_timeout(app, faults, value):
         "  Unset it for the default (600 s), or set e.g. BP_DOWNLOAD_TIMEOUT=900.\n".format(value))
 
 
+UNPACK_LIMIT_ERROR = ("[Error] BP_UNPACK_LIMIT_MB must be a whole number of megabytes greater than 0, not {!r}.\n"
+                      "  Unset it for the default (2048 MB).\n")
+
+
+def test_an_unusable_unpack_limit_fails_a_warm_build_too(app, faults):
+    """It was checked when a runtime was unpacked: a warm build passed, the next cold one failed."""
+    write_catalog(app, entry(faults.url("ok")))
+    assert run(app).returncode == 0
+    app.set_env("BP_UNPACK_LIMIT_MB", "\u00b2")
+    assert error_of(run(app)) == UNPACK_LIMIT_ERROR.format("\u00b2")
+
+
 @pytest.mark.parametrize("runtimes, what", [
     (entry(NOWHERE).replace("version: 3.12.1", "version: [3, 12, 1]"),
      "stack Debian-12, runtime 1: version must be a string such as 3.12.1, not a list"),
@@ -430,10 +442,7 @@ def test_a_damaged_cached_runtime_is_rebuilt_with_the_reason(app, faults):
     assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in run(app).stdout
 
 
-
-@pytest.mark.parametrize("value", ["lots", "0", "1.5"])
+@pytest.mark.parametrize("value", ["lots", "0", "1.5", "\u00b2"])  # '²' passed str.isdigit(), then int() failed
 def test_an_unusable_unpack_limit(app, faults, value):
     app.set_env("BP_UNPACK_LIMIT_MB", value)
-    assert fails(app, faults.url("empty")) == (
-        "[Error] BP_UNPACK_LIMIT_MB must be a whole number of megabytes greater than 0, not {!r}.\n"
-        "  Unset it for the default (2048 MB).\n".format(value))
+    assert fails(app, faults.url("empty")) == UNPACK_LIMIT_ERROR.format(value)

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from probes import toml_parsers
+from python_cnb.settings import Settings
 from python_cnb.cnb import tomlfile
 from python_cnb.errors import BuildpackError
-from python_cnb.process import parse_procfile
+from python_cnb.procfile import parse_procfile
 from python_cnb.project import analyse
 from python_cnb.versions import parse_request, parse_specifier
 
@@ -36,7 +37,7 @@ def analysed(files, env=None):
             with open(os.path.join(app, name), "wb") as f:
                 f.write(data)
         try:
-            return analyse(app, env or {})
+            return analyse(app, Settings.from_env(env or {}))
         except BuildpackError as e:
             assert e.message and isinstance(e.message, str)
             return e

@@ -6,7 +6,7 @@ import pytest
 
 from python_cnb import appfiles, local_packages
 from python_cnb.errors import BuildpackError
-from python_cnb.process import infer_web_entry
+from python_cnb.procfile import infer_web_entry
 
 
 def test_a_guess_reads_the_start_of_a_big_file_and_skips_what_is_not_a_file(tmp_path):

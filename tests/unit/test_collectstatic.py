@@ -5,6 +5,7 @@ import pytest
 
 from fakes import write_file
 from python_cnb.layers import collectstatic
+from python_cnb.settings import Settings
 
 OFF = ("or turn collectstatic off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).")
 
@@ -19,7 +20,7 @@ OFF = ("or turn collectstatic off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build
 def test_switched_off_by_the_setting_or_v242s_file(tmp_path, env, switch_file, why):
     if switch_file:
         write_file(str(tmp_path / ".heroku" / "collectstatic_disabled"), "")
-    assert collectstatic.disabled(str(tmp_path), env) == why
+    assert collectstatic.disabled(str(tmp_path), Settings.from_env(env)) == why
 
 
 @pytest.mark.parametrize("error, message, hint", [
@@ -77,7 +78,7 @@ def test_the_key_names_what_changed(tmp_path, change, reason):
     before = collectstatic.metadata(collectstatic.inputs(root, {"A": "1"}, DEPS, record()), record())
     write_file(os.path.join(root, change[0]), change[1])
     after = collectstatic.metadata(collectstatic.inputs(root, {"A": "1"}, DEPS, record()), record())
-    assert collectstatic.reasons(before._asdict(), after) == ([reason] if reason else [])
+    assert collectstatic.reasons(before, after) == ([reason] if reason else [])
 
 
 def test_the_dependencies_and_the_environment_but_not_the_containers_name_nor_the_lifecycles_paths_key_it(tmp_path):
@@ -85,7 +86,7 @@ def test_the_dependencies_and_the_environment_but_not_the_containers_name_nor_th
     before = collectstatic.metadata(collectstatic.inputs(root, {"A": "1", "HOSTNAME": "x"}, DEPS, record()), record())
 
     def reasons(env, deps):
-        return collectstatic.reasons(before._asdict(), collectstatic.metadata(
+        return collectstatic.reasons(before, collectstatic.metadata(
             collectstatic.inputs(root, env, deps, record()), record()))
 
     assert reasons({"A": "1", "HOSTNAME": "y"}, DEPS) == []

@@ -58,7 +58,7 @@ def test_a_presigned_direct_url_and_its_record_line(tmp_path):
 
 def test_the_nltk_index_url_is_stored_without_its_token(tmp_path):
     write_file(os.path.join(str(tmp_path), "nltk.txt"), "punkt\n")
-    corpora = corpora_wanted(str(tmp_path), "3.9.3", {"BP_NLTK_INDEX_URL": "https://u:p@idx.example.org/i.xml?token=T"})
+    corpora = corpora_wanted(str(tmp_path), "3.9.3", "https://u:p@idx.example.org/i.xml?token=T")
     assert corpora.index_url == "https://u:p@idx.example.org/i.xml?token=T"  # what nltk fetches
     assert corpora.metadata.index_url == "https://idx.example.org/i.xml?token=****"  # what the TOML keeps
 

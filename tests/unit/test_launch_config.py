@@ -3,8 +3,9 @@ import subprocess
 
 import pytest
 
+from fakes import step_context
 from python_cnb.cnb.layers import Layer
-from python_cnb.layers import StepContext, launch_config
+from python_cnb.layers import launch_config
 
 SCRIPT = launch_config.WEB_CONCURRENCY_SCRIPT
 
@@ -44,7 +45,7 @@ def test_a_user_set_web_concurrency_is_left_alone(tmp_path):
 
 def test_layer_has_launch_defaults_and_the_exec_d_program(tmp_path):
     layer = Layer(str(tmp_path), launch_config.NAME)
-    launch_config.run(StepContext(str(tmp_path), "/workspace", "", {}, None, None, None))
+    launch_config.run(step_context(tmp_path, layers_dir=str(tmp_path), app_dir="/workspace")[0])
     env_dir = os.path.join(layer.path, "env.launch")
     assert sorted(os.listdir(env_dir)) == ["FORWARDED_ALLOW_IPS.default", "GUNICORN_CMD_ARGS.default",
                                            "LANG.default", "PORT.default", "PYTHONPATH.default",

@@ -6,10 +6,11 @@ import os
 
 import pytest
 
+from fakes import step_context
 from python_cnb.cnb.env import LayerEnv, Scope
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import PIPENV_TOOL
-from python_cnb.layers import StepContext, dependencies, launch_config, nltk, pip_cache, runtime, tools
+from python_cnb.layers import dependencies, launch_config, nltk, pip_cache, runtime, tools
 
 L = "/layers"
 BASE = {"PATH": "/usr/local/bin:/usr/bin", "PYTHONHOME": "/opt/elsewhere", "PIP_USER": "1", "HOME": "/home/cnb"}
@@ -142,7 +143,7 @@ def test_launch_config_env_is_launch_defaults_the_build_does_not_see(tmp_path):
 
 def test_the_build_env_after_the_runtime_is_the_runtime_dependencies_and_pip_cache_envs():
     """What pip, the hooks and collectstatic run with (build.py applies these, in this order)."""
-    step = StepContext(L, "/workspace", "debian-12/amd64", dict(BASE), None, None, None)
+    step = step_context("/", layers_dir=L, app_dir="/workspace", env=dict(BASE))[0]
     env = step.with_env(runtime.env(L), dependencies.env(L, "/no/such/bundle"), pip_cache.env(L)).env
     assert env == {"PATH": "/layers/dependencies/bin:/layers/python/bin:/usr/local/bin:/usr/bin", "LD_LIBRARY_PATH": "/layers/python/lib",
                    "HOME": "/home/cnb", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",

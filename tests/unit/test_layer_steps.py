@@ -7,14 +7,13 @@ import zipfile
 
 import pytest
 
-from fakes import FakeDownloader, RecordingRunner, write_file
+from fakes import FakeDownloader, RecordingRunner, step_context, write_file
 from python_cnb import tool_launch
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import Installer, PIPENV_TOOL
-from python_cnb.layers import Decision, Python, StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
-from python_cnb.log import Log
+from python_cnb.layers import Decision, Python, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
 from python_cnb.project import Project
 from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
@@ -33,12 +32,8 @@ KEEP = retention.Retention(("a test needs it",), retention.CACHED)
 
 
 def step(tmp_path, runner=None, downloader=None, python=None):
-    out = io.StringIO()
-    ctx = StepContext(str(tmp_path / "layers"), str(tmp_path / "app"), "debian-12/amd64", {"PATH": "/usr/bin:/bin"},
-                      runner or RecordingRunner(), Log(out), downloader or FakeDownloader({}), python)
-    os.makedirs(ctx.layers_dir, exist_ok=True)
-    os.makedirs(ctx.app_dir, exist_ok=True)
-    return ctx, out
+    return step_context(tmp_path, runner=runner or RecordingRunner(), downloader=downloader or FakeDownloader({}),
+                        python=python)
 
 
 # -- runtime: reasons --------------------------------------------------------------------------
@@ -47,8 +42,7 @@ def test_runtime_metadata_is_typed_and_keyed_on_archive_target_and_toolset():
     assert WANTED._asdict() == {"version": "3.12.1", "url": "https://example.test/python-3.12.1.tar.gz",
                                 "sha256": "a" * 64, "target": "debian-12/amd64", "pip": "23.3.2",
                                 "setuptools": "68.2.2", "wheel": "0.42.0"}
-    assert runtime.reasons(WANTED._asdict(), WANTED) == []
-    assert runtime.reasons({}, WANTED) == []  # a first build: no reason to give
+    assert runtime.reasons(WANTED, WANTED) == []
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -64,11 +58,11 @@ def test_runtime_metadata_is_typed_and_keyed_on_archive_target_and_toolset():
     ({"wheel": "0.41.0"}, "the pinned wheel changed (0.41.0 -> 0.42.0)"),
 ])
 def test_each_single_runtime_reason(change, reason):
-    assert runtime.reasons(dict(WANTED._asdict(), **change), WANTED) == [reason]
+    assert runtime.reasons(WANTED._replace(**change), WANTED) == [reason]
 
 
 def test_several_runtime_reasons_are_all_given_in_key_order():
-    previous = dict(WANTED._asdict(), version="3.11.7", target="ubuntu-22.04/amd64", pip="23.3.1")
+    previous = WANTED._replace(version="3.11.7", target="ubuntu-22.04/amd64", pip="23.3.1")
     assert runtime.reasons(previous, WANTED) == [
         "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (ubuntu-22.04/amd64 -> debian-12/amd64)",
         "the pinned pip changed (23.3.1 -> 23.3.2)"]
@@ -176,12 +170,11 @@ DEPS = dependencies.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.
 
 
 def test_dependencies_reasons_one_at_a_time_and_all_at_once():
-    same = DEPS._asdict()
-    assert dependencies.reasons(same, DEPS) == []
-    assert dependencies.reasons(dict(same, python_version="3.11.7"), DEPS) == ["Python version changed (3.11.7 -> 3.12.1)"]
-    assert dependencies.reasons(dict(same, installer="pipenv"), DEPS) == ["installer changed (pipenv -> pip)"]
+    assert dependencies.reasons(DEPS, DEPS) == []
+    assert dependencies.reasons(DEPS._replace(python_version="3.11.7"), DEPS) == ["Python version changed (3.11.7 -> 3.12.1)"]
+    assert dependencies.reasons(DEPS._replace(installer="pipenv"), DEPS) == ["installer changed (pipenv -> pip)"]
     files = {"requirements.txt": "0" * 64, "old.txt": "3" * 64}
-    assert dependencies.reasons(dict(same, inputs=files, python_version="3.11.7", target="x"), DEPS) == [
+    assert dependencies.reasons(DEPS._replace(inputs=files, python_version="3.11.7", target="x"), DEPS) == [
         "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (x -> debian-12/amd64)",
         "requirements.txt changed; base.txt added; old.txt removed"]
 
@@ -242,7 +235,7 @@ def test_a_tool_is_installed_once_then_reused_and_reinstalled_with_the_reason(tm
     assert len(runner.commands) == 1 and "  Reusing pipenv 2024.4.1\n" in out.getvalue()
     tools.run(ctx, PIPENV_TOOL._replace(version="2025.1.0", packages=("pipenv==2025.1.0",)))
     assert "  Installing pipenv 2025.1.0 (version changed (2024.4.1 -> 2025.1.0))\n" in out.getvalue()
-    assert tools.reasons({"tool": "pipenv", "version": "2024.4.1", "python_version": "3.11.7"},
+    assert tools.reasons(tools.Metadata("pipenv", "2024.4.1", "3.11.7"),
                          tools.metadata(PIPENV_TOOL, "3.12.1")) == ["python version changed (3.11.7 -> 3.12.1)"]
 
 
@@ -250,7 +243,7 @@ def test_installers_own_their_manifest_lock_and_tool():
     assert [(i.value, i.manifest, i.lock.file if i.lock else None, i.tool.name if i.tool else None) for i in Installer] == [
         ("pip", "requirements.txt", None, None), ("pip-project", "pyproject.toml", None, None),
         ("pipenv", "Pipfile", "Pipfile.lock", "pipenv"), ("poetry", "pyproject.toml", "poetry.lock", "poetry"),
-        ("uv", "pyproject.toml", "uv.lock", "uv")]
+        ("uv", "pyproject.toml", "uv.lock", "uv"), ("uv-pip", "requirements.txt", None, "uv")]
     assert Installer.for_lock_file("uv.lock") is Installer.UV
     assert Installer.PIP == "pip"  # what dependencies.toml records
 
@@ -350,7 +343,7 @@ def test_nothing_to_install_runs_nothing(tmp_path):
 # -- package-manager tools: more reasons -----------------------------------------------------------
 
 def test_a_tools_reasons_all_at_once_and_unreadable_metadata_reinstalls_it(tmp_path):
-    old = {"tool": "pipenv", "version": "2023.1.1", "python_version": "3.11.7"}
+    old = tools.Metadata("pipenv", "2023.1.1", "3.11.7")
     assert tools.reasons(old, tools.metadata(PIPENV_TOOL, "3.12.1")) == [
         "version changed (2023.1.1 -> 2024.4.1)", "python version changed (3.11.7 -> 3.12.1)"]
     ctx, out = step(tmp_path, python=PY)
@@ -372,12 +365,12 @@ CACHE = pip_cache.Metadata("debian-12/amd64", "3.12.1", "23.3.2")
     ({"pip_version": "23.3.1"}, "pip version changed (23.3.1 -> 23.3.2)"),
 ])
 def test_each_single_pip_cache_reason(change, reason):
-    assert pip_cache.reasons(dict(CACHE._asdict(), **change), CACHE) == [reason]
+    assert pip_cache.reasons(CACHE._replace(**change), CACHE) == [reason]
 
 
 def test_pip_cache_reasons_all_at_once_and_none_for_the_same_key():
-    assert pip_cache.reasons(CACHE._asdict(), CACHE) == []
-    assert pip_cache.reasons({"target": "x", "python_version": "3.11.7", "pip_version": "23.3.2"}, CACHE) == [
+    assert pip_cache.reasons(CACHE, CACHE) == []
+    assert pip_cache.reasons(pip_cache.Metadata("x", "3.11.7", "23.3.2"), CACHE) == [
         "target changed (x -> debian-12/amd64)", "python version changed (3.11.7 -> 3.12.1)"]
 
 
@@ -402,11 +395,11 @@ CORPORA = nltk.Metadata("1" * 64, "", "3.9.1")
     ({"nltk_version": "3.8.1"}, "nltk version changed (3.8.1 -> 3.9.1)"),
 ])
 def test_each_single_nltk_reason(change, reason):
-    assert nltk.reasons(dict(CORPORA._asdict(), **change), CORPORA) == [reason]
+    assert nltk.reasons(CORPORA._replace(**change), CORPORA) == [reason]
 
 
 def test_nltk_reasons_all_at_once():
-    assert nltk.reasons({"nltk_txt": "2" * 64, "index_url": "https://m.test/i.xml", "nltk_version": "3.8.1"},
+    assert nltk.reasons(nltk.Metadata("2" * 64, "https://m.test/i.xml", "3.8.1"),
                         CORPORA) == ["nltk.txt changed", "the index URL changed (https://m.test/i.xml -> nltk's default)",
                                      "nltk version changed (3.8.1 -> 3.9.1)"]
 
@@ -452,17 +445,10 @@ def test_without_nltk_a_previous_corpora_layer_is_removed_and_no_env_given(tmp_p
 LAUNCH = launch_config.metadata("/workspace")
 
 
-def test_launch_config_metadata_as_its_toml_has_and_its_reasons():
+def test_launch_config_metadata_as_its_toml_has():
     assert LAUNCH.toml() == {"defaults": {"PORT": "8080", "PYTHONUNBUFFERED": "1", "LANG": "C.UTF-8",
                                           "FORWARDED_ALLOW_IPS": "*", "GUNICORN_CMD_ARGS": "--access-logfile -",
                                           "PYTHONPATH": "/workspace"}, "exec.d": ["web-concurrency"]}
-    assert launch_config.reasons(LAUNCH.toml(), LAUNCH) == []
-    moved = launch_config.metadata("/app").toml()
-    assert launch_config.reasons(moved, LAUNCH) == ["the launch defaults changed"]
-    assert launch_config.reasons(dict(LAUNCH.toml(), **{"exec.d": ["other"]}), LAUNCH) == [
-        "the exec.d programs changed (other -> web-concurrency)"]
-    assert launch_config.reasons(dict(moved, **{"exec.d": []}), LAUNCH) == [
-        "the launch defaults changed", "the exec.d programs changed ( -> web-concurrency)"]
 
 
 def test_unreadable_launch_config_metadata_is_replaced_by_a_fresh_layer(tmp_path):

@@ -65,12 +65,10 @@ def test_exports_split_into_hashed_and_unhashed_requirements():
 
 def test_nltk_txt_names_are_whitespace_separated_with_comments(tmp_path):
     d = app(tmp_path, {"nltk.txt": "punkt\n# the usual\nstopwords wordnet  \n\n"})
-    corpora = nltk.wanted(d, "3.9.1", {"BP_NLTK_INDEX_URL": "https://mirror.example.org/index.xml"})
+    corpora = nltk.wanted(d, "3.9.1", "https://mirror.example.org/index.xml")
     assert corpora.names == ("punkt", "stopwords", "wordnet")
     assert corpora.index_url == "https://mirror.example.org/index.xml"
     assert sorted(corpora.metadata._fields) == ["index_url", "nltk_txt", "nltk_version"]
-    assert nltk.wanted(d, "3.9.1", {"NLTK_DOWNLOAD_URL": "https://other.example.org/i.xml"}).index_url == \
-        "https://other.example.org/i.xml"
     (tmp_path / "nltk.txt").write_text("punkt\0\n")
     with pytest.raises(BuildpackError) as e:
         nltk.wanted(d, "3.9.1", {})

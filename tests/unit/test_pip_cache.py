@@ -2,15 +2,15 @@
 import io
 import os
 
+from fakes import step_context
 from python_cnb.cnb.layers import Layer
-from python_cnb.layers import Python, StepContext, pip_cache
+from python_cnb.layers import pip_cache
 from python_cnb.log import Log
 
 
 def step(tmp_path, out, python_version):
     """Only what the pip cache step reads: the layers dir, the target, the Python version, the log."""
-    python = Python("/py/bin/python3", python_version, tuple(int(p) for p in python_version.split(".")))
-    return StepContext(str(tmp_path), "", "debian-12/amd64", {}, None, Log(out), None, python)
+    return step_context(tmp_path, layers_dir=str(tmp_path), python=python_version, log=Log(out))[0]
 
 
 def test_the_cache_is_kept_under_the_same_key_and_emptied_under_another(tmp_path):

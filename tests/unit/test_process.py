@@ -2,7 +2,8 @@ import pytest
 
 from python_cnb.cnb.launch import Process
 from python_cnb.errors import BuildpackError
-from python_cnb.process import WebEntry, infer_web_entry, missing_servers, parse_procfile, processes
+from python_cnb.process import missing_servers, processes
+from python_cnb.procfile import WebEntry, infer_web_entry, parse_procfile
 
 
 def app(tmp_path, files):

@@ -5,6 +5,7 @@ import pytest
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer
 from python_cnb.project import analyse
+from python_cnb.settings import Settings
 from python_cnb.python_constraint import check, declared, from_poetry
 from python_cnb.versions import specifier_allows
 
@@ -56,7 +57,7 @@ def poetry_app(tmp_path, python, requires=None):
 
 
 def test_poetrys_python_picks_the_runtime_like_requires_python(tmp_path):
-    request = analyse(poetry_app(tmp_path, "^3.14"), {}).version_request
+    request = analyse(poetry_app(tmp_path, "^3.14"), Settings()).version_request
     assert (request.specifier, request.source) == (">=3.14,<4", "[tool.poetry.dependencies] python in pyproject.toml")
 
 
@@ -89,6 +90,6 @@ def test_uv_reads_requires_python(tmp_path):
 
 def test_a_broken_poetry_constraint_is_an_error(tmp_path):
     with pytest.raises(BuildpackError) as e:
-        analyse(poetry_app(tmp_path, "three"), {})
+        analyse(poetry_app(tmp_path, "three"), Settings())
     assert e.value.message == ('pyproject.toml has python = "three" in [tool.poetry.dependencies], which is not a '
                                'version constraint Poetry reads.')

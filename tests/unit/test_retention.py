@@ -5,6 +5,7 @@ import os
 import pytest
 
 from fakes import write_file
+from python_cnb.settings import Settings
 from python_cnb.cnb.layers import LayerTypes
 from python_cnb.errors import BuildpackError
 from python_cnb.layers import retention
@@ -19,7 +20,7 @@ def analyse(tmp_path, files=(), env=None, plan=None):
     if plan is not None:
         plan_path = str(tmp_path / "plan.toml")
         write_file(plan_path, plan)
-    return retention.analyse(app, env or {}, plan_path)
+    return retention.analyse(app, Settings.from_env(env or {}), plan_path)
 
 
 def test_a_plain_app_keeps_them_in_the_image_only(tmp_path):
@@ -52,22 +53,22 @@ def test_collectstatic_turned_off_or_build_false_in_the_plan_need_nothing(tmp_pa
 @pytest.mark.parametrize("value", ["true", "1", " Yes "])
 def test_bp_python_runtime_cache_keeps_it_cached_for_the_next_dependency_change(tmp_path, value):
     kept = analyse(tmp_path, ["app.py", "requirements.txt"])
-    runtime_kept = retention.for_runtime(kept, {"BP_PYTHON_RUNTIME_CACHE": value})
+    runtime_kept = retention.for_runtime(kept, Settings.from_env({"BP_PYTHON_RUNTIME_CACHE": value}))
     assert runtime_kept.types == LayerTypes(build=True, launch=True, cache=True)
     assert runtime_kept.needs == ("BP_PYTHON_RUNTIME_CACHE=true keeps it at hand for the next dependency change",)
     cached = analyse(tmp_path / "hooks", ["bin/post_compile"])
-    assert retention.for_runtime(cached, {"BP_PYTHON_RUNTIME_CACHE": value}) == cached
+    assert retention.for_runtime(cached, Settings.from_env({"BP_PYTHON_RUNTIME_CACHE": value})) == cached
 
 
 @pytest.mark.parametrize("env", [{}, {"BP_PYTHON_RUNTIME_CACHE": "false"}, {"BP_PYTHON_RUNTIME_CACHE": " 0 "}])
 def test_by_default_or_false_the_runtime_goes_where_the_dependencies_go(tmp_path, env):
     kept = analyse(tmp_path, ["app.py"])
-    assert retention.for_runtime(kept, env) == kept
+    assert retention.for_runtime(kept, Settings.from_env(env)) == kept
 
 
 def test_bp_python_runtime_cache_takes_true_or_false_only(tmp_path):
     with pytest.raises(BuildpackError) as e:
-        retention.for_runtime(analyse(tmp_path, ["app.py"]), {"BP_PYTHON_RUNTIME_CACHE": "sometimes"})
+        Settings.from_env({"BP_PYTHON_RUNTIME_CACHE": "sometimes"})
     assert (e.value.message, e.value.hint) == (
         "BP_PYTHON_RUNTIME_CACHE=sometimes is neither true nor false.",
         "Set it to true to keep the runtime in the cache too (a dependency change then reuses it), or false, the "

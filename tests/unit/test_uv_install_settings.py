@@ -6,16 +6,17 @@ import os
 
 import pytest
 
-from fakes import RecordingRunner, write_file
-from python_cnb import pip_settings, uv_install
+from fakes import RecordingRunner, step_context, write_file
+from python_cnb import pip_settings
+from python_cnb.layers import uv_install
 from python_cnb.cnb.layers import Layer
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer
-from python_cnb.layers import Python, StepContext, dependencies
+from python_cnb.layers import dependencies
 from python_cnb.log import Log
 from python_cnb.pip_settings import Setting
 from python_cnb.project import Project
-from python_cnb.uv_install import RequirementsInstaller
+from python_cnb.settings import Settings
 
 CA = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -23,18 +24,18 @@ CA = "/etc/ssl/certs/ca-certificates.crt"
 # -- the setting -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, expected", [
-    (None, RequirementsInstaller.PIP), ("", RequirementsInstaller.PIP), ("  ", RequirementsInstaller.PIP),
-    ("pip", RequirementsInstaller.PIP), ("uv", RequirementsInstaller.UV), (" uv\n", RequirementsInstaller.UV),
+    (None, Installer.PIP), ("", Installer.PIP), ("  ", Installer.PIP),
+    ("pip", Installer.PIP), ("uv", Installer.UV_PIP), (" uv\n", Installer.UV_PIP),
 ])
 def test_the_setting_chooses_pip_by_default_and_uv_when_asked(value, expected):
     env = {} if value is None else {"BP_PYTHON_PACKAGE_MANAGER": value}
-    assert uv_install.chosen(env) is expected
+    assert Settings.from_env(env).package_manager is expected
 
 
 @pytest.mark.parametrize("value", ["UV", "poetry", "uv pip", "pip3"])
 def test_any_other_value_is_an_error_naming_the_variable_and_the_allowed_values(value):
     with pytest.raises(BuildpackError) as e:
-        uv_install.chosen({"BP_PYTHON_PACKAGE_MANAGER": value})
+        Settings.from_env({"BP_PYTHON_PACKAGE_MANAGER": value})
     assert e.value.message == "BP_PYTHON_PACKAGE_MANAGER={} is not an installer python-cnb knows: use pip or uv.".format(value)
     assert e.value.hint == ("Set BP_PYTHON_PACKAGE_MANAGER=uv to install requirements.txt with uv, or pip (the default), "
                             "or unset it.")
@@ -48,18 +49,18 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
     write_file(str(tmp_path / "requirements.txt"), "flask\n")
     project = project_for(str(tmp_path), Installer.PIP, ["requirements.txt"])
     by_pip = dependencies.metadata(project, "3.12.1", "debian-12/amd64")
-    by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", RequirementsInstaller.UV)
+    by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", Installer.UV_PIP)
     assert (by_pip.installer, by_uv.installer) == ("pip", "uv-pip")
     assert by_pip._replace(installer="uv-pip") == by_uv  # nothing else differs
-    assert dependencies.reasons(by_pip._asdict(), by_uv) == ["installer changed (pip -> uv-pip)"]
-    assert dependencies.reasons(by_uv._asdict(), by_pip) == ["installer changed (uv-pip -> pip)"]
+    assert dependencies.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
+    assert dependencies.reasons(by_uv, by_pip) == ["installer changed (uv-pip -> pip)"]
 
 
 def test_uv_applies_to_requirements_txt_apps_only_and_needs_python_38():
     out = io.StringIO()
-    uv = RequirementsInstaller.UV
+    uv = Installer.UV_PIP
     assert uv_install.tool_for(Installer.PIP, uv, (3, 12, 1), Log(out)).name == "uv"
-    assert uv_install.tool_for(Installer.PIP, RequirementsInstaller.PIP, (3, 12, 1), Log(out)) is None
+    assert uv_install.tool_for(Installer.PIP, Installer.PIP, (3, 12, 1), Log(out)) is None
     assert uv_install.tool_for(Installer.POETRY, uv, (3, 12, 1), Log(out)) is None
     assert uv_install.tool_for(Installer.PIP_PROJECT, uv, (3, 12, 1), Log(out)) is None
     assert out.getvalue() == (
@@ -187,9 +188,7 @@ def uv_step(tmp_path, runner, env=None):
             "PYTHONUSERBASE": os.path.join(layers, "dependencies"), "PIP_CACHE_DIR": os.path.join(layers, "pip-cache"),
             "SSL_CERT_FILE": CA, "PIP_CERT": CA}
     base.update(env or {})
-    out = io.StringIO()
-    python = Python(os.path.join(layers, "python", "bin", "python3"), "3.12.1", (3, 12, 1))
-    return StepContext(layers, app, "debian-12/amd64", base, runner, Log(out, clock=lambda: 0.0), None, python), out
+    return step_context(tmp_path, env=base, runner=runner, python="3.12.1")
 
 
 def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commits(tmp_path):
@@ -209,7 +208,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
                                           "UV_COMPILE_BYTECODE": "1"})
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "six==1.16.0 --hash=sha256:{}\n".format("8" * 64))
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV)
+    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
 
     layer = os.path.join(ctx.layers_dir, "dependencies")
@@ -241,7 +240,7 @@ def test_vendored_wheels_install_offline_with_uv_and_ignored_pip_settings_are_na
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     write_file(os.path.join(ctx.app_dir, "vendor", "flask-3.0.3-py3-none-any.whl"), "")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV)
+    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
     uv = runner.commands[0]
     assert uv[uv.index("--constraints") + 2:] == ["--no-index", "--find-links", "vendor", "--requirements",
@@ -259,7 +258,7 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(BuildpackError) as e:
-        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target, RequirementsInstaller.UV), {})
+        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
     assert e.value.message == "uv could not install the dependencies (exit 2); its output is above."
     assert e.value.hint == ("Fix requirements.txt (a missing package, a version that does not exist, a package needing "
                             "system libraries, or a pip, setuptools or wheel version other than the runtime's), or "

@@ -21,12 +21,14 @@ class LayerTypes(NamedTuple):
 
 class PreviousMetadata(dict):
     """[metadata] of the previous build's layer ({} when there is none), with `problem` saying why
-    it cannot be trusted ("" when it can) and `file` naming the TOML, for reasons in the log."""
+    it cannot be trusted ("" when it can), `file` naming the TOML, for reasons in the log, and
+    `found`: whether there was a TOML at all."""
 
-    def __init__(self, values: Mapping[str, Any], file: str, problem: str = "") -> None:
+    def __init__(self, values: Mapping[str, Any], file: str, problem: str = "", found: bool = True) -> None:
         super().__init__(values)
         self.file = file
         self.problem = problem
+        self.found = found
 
 
 class Layer:
@@ -43,6 +45,8 @@ class Layer:
             data = tomlfile.read(self.toml_path)
         except tomlfile.UnreadableToml as e:
             return PreviousMetadata({}, file, "{} is unreadable ({})".format(file, e))
+        if not data and not os.path.exists(self.toml_path):
+            return PreviousMetadata({}, file, found=False)
         metadata = data.get("metadata", {})
         if not isinstance(metadata, dict):
             return PreviousMetadata({}, file, "{} is not what this buildpack writes ([metadata] is {}, "
@@ -99,9 +103,13 @@ def _remove(path: str) -> None:
 
 def kind(value: Any) -> str:
     """How a TOML value is named in messages."""
+    return type_name(type(value))
+
+
+def type_name(value_type: Any) -> str:
     names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
              dict: "a table"}
-    return names.get(type(value), "a " + type(value).__name__)
+    return names.get(value_type, "a " + getattr(value_type, "__name__", str(value_type)))
 
 
 _FULL = (errno.ENOSPC, errno.EDQUOT)

@@ -1,74 +1,100 @@
 """One module per layer, each the same shape: NAME and TYPES; its metadata as a typed value
-(Metadata); reasons(old, new), every way a previous build's metadata differs, in words; env(...),
-its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
+(Metadata: the previous build's is read back by from_toml(Metadata, table), and reasons(old, new)
+says how it differs, a phrase per field); env(...), its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
 and run(step, ...), the step itself, which writes the layer's TOML only once its contents are
 complete (cnb.layers.Layer.commit). The steps get what they share in one StepContext."""
-from typing import Any, Callable, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 from ..cnb.env import LayerEnv
-from ..cnb.layers import Layer, kind
+from ..cnb.layers import Layer, kind, type_name
 from ..download import Downloader
 from ..log import Log
 from ..runner import Runner
+from ..settings import Settings
 
 
-class Decision:
+class Decision(NamedTuple):
     """Reuse a layer, or rebuild it for every reason given (in words: "requirements.txt changed");
-    a rebuild with no reason is a first build. One reason may be given as a string."""
-    __slots__ = ("reuse", "reasons")
-
-    def __init__(self, reuse: bool, reasons: Union[str, Sequence[str]] = ()) -> None:
-        self.reuse = reuse
-        self.reasons: Tuple[str, ...] = ((reasons,) if reasons else ()) if isinstance(reasons, str) else tuple(reasons)
+    a rebuild with no reason is a first build."""
+    reuse: bool
+    reasons: Tuple[str, ...] = ()
 
     @property
     def reason(self) -> str:
         """The reasons as one line for the log ("" for a first build)."""
         return "; ".join(self.reasons)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Decision) and (self.reuse, self.reasons) == (other.reuse, other.reasons)
-
-    def __repr__(self) -> str:
-        return "Decision(reuse={!r}, reasons={!r})".format(self.reuse, self.reasons)
-
 
 def rebuild(reason: str) -> Decision:
-    return Decision(False, reason)
+    return Decision(False, (reason,))
 
 
-def compare(previous: Mapping[str, Any], wanted: Mapping[str, Any],
-            describe: Callable[[str, Any, Any], str]) -> Decision:
-    """Reuse when the keyed metadata is unchanged; otherwise every difference, each named by
-    describe(key, old, new). Metadata that could not be read, or whose values are not of the
-    types this buildpack writes, is a rebuild with that reason alone."""
-    problem = getattr(previous, "problem", "")
-    if problem:
-        return rebuild(problem)
-    if not previous:
-        return Decision(False)
-    found = []
-    for key in wanted:
-        old = previous.get(key)
-        problem = "" if old is None else shape_problem(key, old, wanted[key])
-        if problem:
-            return rebuild("{} is not what this buildpack writes ({})".format(
-                getattr(previous, "file", "the layer's TOML"), problem))
-        if old != wanted[key]:
-            found.append(describe(key, old, wanted[key]))
-    return Decision(not found, tuple(found))
+M = TypeVar("M", bound=Tuple[Any, ...])  # a layer's Metadata (a NamedTuple)
 
 
-def shape_problem(key: str, old: Any, new: Any) -> str:
-    """How old differs in type from new (for a table, its values from new's), or ""."""
-    if type(old) is not type(new):
-        return "{} is {}, not {}".format(key, kind(old), kind(new))
-    if isinstance(new, dict):
-        expected = next(iter(new.values()), "")
-        for name, value in old.items():
-            if type(value) is not type(expected):
-                return "{}.{} is {}, not {}".format(key, name, kind(value), kind(expected))
+def metadata_problem(cls: Type[M], table: Mapping[str, Any]) -> str:
+    """How a previous build's [metadata] differs from what cls holds: fields missing, fields this
+    version does not write, values of another type ("" when it is cls's exactly)."""
+    types: Dict[str, Any] = cls.__annotations__
+    if not table:
+        return "it has no [metadata]"
+    missing = [name for name in types if name not in table]
+    unknown = sorted(name for name in table if name not in types)
+    found = ["{} {} missing".format(_listed(missing), "is" if len(missing) == 1 else "are")] if missing else []
+    found += ["{} {} not expected".format(_listed(unknown), "is" if len(unknown) == 1 else "are")] if unknown else []
+    found += [p for p in (_type_problem(name, table[name], types[name]) for name in types if name in table) if p]
+    return "; ".join(found)
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else "{} and {}".format(", ".join(names[:-1]), names[-1])
+
+
+def _type_problem(name: str, value: Any, expected: Any) -> str:
+    """How value is not of the field's type: str, Dict[str, str] or List[str] ("" when it is)."""
+    origin = getattr(expected, "__origin__", None)
+    args: Tuple[Any, ...] = getattr(expected, "__args__", None) or ()
+    container, item = (dict, args[1]) if origin in (dict, Dict) else (list, args[0]) if origin in (list, List) \
+        else (expected, None)
+    if type(value) is not container:
+        return "{} is {}, not {}".format(name, kind(value), type_name(container))
+    items = list(value.items()) if container is dict else list(enumerate(value)) if item is not None else []
+    for key, member in items:
+        if type(member) is not item:
+            return "{}.{} is {}, not {}".format(name, key, kind(member), type_name(item))
     return ""
+
+
+def from_toml(cls: Type[M], table: Mapping[str, Any]) -> Optional[M]:
+    """A layer's Metadata (cls) from the previous build's [metadata], or None when it is not what
+    this version writes."""
+    return None if metadata_problem(cls, table) else cls(**table)  # type: ignore[call-arg]
+
+
+def changed(old: M, new: M) -> List[Tuple[str, Any, Any]]:
+    """(field, old value, new value) of each field that differs, in the fields' order."""
+    return [(name, a, b) for name, a, b in zip(type(new).__annotations__, old, new) if a != b]
+
+
+def plain_reasons(old: M, new: M) -> List[str]:
+    """A phrase per changed field, "python version changed (3.11.7 -> 3.12.1)": for a key of plain values."""
+    return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
+
+
+def against_previous(layer: Layer, wanted: M, reasons: Callable[[M, M], List[str]]) -> Decision:
+    """Reuse when the previous build's metadata, read as wanted's type, is wanted; else a rebuild
+    with every reason (none for a first build). Metadata that cannot be read or is not what this
+    version writes is a rebuild with that reason alone."""
+    previous = layer.previous_metadata()
+    if previous.problem:
+        return rebuild(previous.problem)
+    if not previous.found:
+        return Decision(False)
+    problem = metadata_problem(type(wanted), previous)
+    if problem:
+        return rebuild("{} is not what this buildpack writes ({})".format(previous.file, problem))
+    found = reasons(type(wanted)(**previous), wanted)  # type: ignore[call-arg]
+    return Decision(not found, tuple(found))
 
 
 class Python(NamedTuple):
@@ -91,6 +117,7 @@ class StepContext(NamedTuple):
     downloader: Downloader
     python: Optional[Python] = None  # once the runtime step has run
     buildpack_version: str = ""      # for the SBOMs
+    settings: Settings = Settings()  # the user's settings, checked before the first step
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)

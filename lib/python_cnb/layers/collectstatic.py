@@ -12,12 +12,13 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .. import appfiles
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from . import Decision, StepContext, rebuild
+from ..settings import DISABLE_COLLECTSTATIC, Settings
+from . import Decision, StepContext, metadata_problem, rebuild
 
 NAME = "collectstatic"
 TYPES = LayerTypes(cache=True)
@@ -48,11 +49,10 @@ class Record(NamedTuple):
     static_dirs: List[str]
 
 
-def disabled(app_dir: str, env: Mapping[str, str]) -> str:
+def disabled(app_dir: str, settings: Settings) -> str:
     """Why collectstatic is off ("" when it is on)."""
-    value = env.get("DISABLE_COLLECTSTATIC", "").strip()
-    if value not in ("", "0", "false"):
-        return "DISABLE_COLLECTSTATIC={}".format(value)
+    if settings.disable_collectstatic:
+        return "{}={}".format(DISABLE_COLLECTSTATIC, settings.disable_collectstatic)
     if os.path.isfile(os.path.join(app_dir, SWITCH_FILE)):
         return "{} exists".format(SWITCH_FILE)
     return ""
@@ -79,30 +79,37 @@ def metadata(found: Dict[str, str], record: Record) -> Metadata:
     return Metadata(_json_digest(found), found, record.static_root, record.settings, list(record.static_dirs))
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
+def reasons(old: Metadata, new: Metadata) -> List[str]:
     """What changed of what the last run read, in words ([] when nothing did)."""
-    old = previous.get("inputs")
-    if not isinstance(old, dict):
-        return ["{} is not what this buildpack writes".format(getattr(previous, "file", "its TOML"))]
-    return ["{} changed".format(k) for k in sorted(set(old) | set(wanted.inputs)) if old.get(k) != wanted.inputs.get(k)]
+    return ["{} changed".format(k) for k in sorted(set(old.inputs) | set(new.inputs))
+            if old.inputs.get(k) != new.inputs.get(k)]
 
 
 def decide(layer: Layer, app_dir: str, env: Mapping[str, str], dependencies: Mapping[str, Any]) -> Decision:
     """Reuse the kept output when the last run's inputs are all unchanged."""
-    previous = layer.previous_metadata()
-    if not previous or previous.problem:
-        return Decision(False, previous.problem)
-    record = _record_of(previous)
-    if record is None:
-        return rebuild("{} is not what this buildpack writes".format(previous.file))
-    if not record.static_root:
+    old = _last_run(layer)
+    if not isinstance(old, Metadata):
+        return rebuild(old) if old else Decision(False)
+    if not old.static_root:
         return rebuild("its last run wrote outside the app (STATIC_ROOT), so nothing of it was kept")
-    found = reasons(previous, metadata(inputs(app_dir, env, dependencies, record), record))
+    record = Record(old.static_root, old.settings, old.static_dirs)
+    found = reasons(old, metadata(inputs(app_dir, env, dependencies, record), record))
     if found:
-        return Decision(False, found)
+        return Decision(False, tuple(found))
     if not os.path.isdir(os.path.join(layer.path, "static")):
         return rebuild("the kept files are missing")
     return Decision(True)
+
+
+def _last_run(layer: Layer) -> Union[Metadata, str]:
+    """The last run's metadata, or why there is none to trust ("" for a first build)."""
+    previous = layer.previous_metadata()
+    if previous.problem or not previous.found:
+        return previous.problem
+    problem = metadata_problem(Metadata, previous)
+    if problem:
+        return "{} is not what this buildpack writes ({})".format(previous.file, problem)
+    return Metadata(**previous)
 
 
 def run(step: StepContext, dists: Sequence[Tuple[str, str]], dependencies: Mapping[str, Any]) -> None:
@@ -111,19 +118,19 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]], dependencies: Mappi
     if step.python is None or "django" not in dict(dists) or not os.path.isfile(os.path.join(app_dir, "manage.py")):
         return
     log.header("Django static files")
-    off = disabled(app_dir, env)
+    off = disabled(app_dir, step.settings)
     if off:
         log.info("Skipping collectstatic ({})".format(off))
         return
     layer = step.layer(NAME)
     decision = decide(layer, app_dir, env, dependencies)
-    previous = layer.previous_metadata()
-    if decision.reuse:
+    old = _last_run(layer)
+    if decision.reuse and isinstance(old, Metadata):
         timer = log.timer()
-        _copy_tree(os.path.join(layer.path, "static"), os.path.join(app_dir, previous["static_root"]))
-        layer.commit(TYPES, dict(previous))
+        _copy_tree(os.path.join(layer.path, "static"), os.path.join(app_dir, old.static_root))
+        layer.commit(TYPES, old._asdict())
         log.info("Reusing collectstatic's output in {}/ (key {}: nothing it reads changed; copied in {})".format(
-            previous["static_root"], previous["key"][:12], timer.elapsed()))
+            old.static_root, old.key[:12], timer.elapsed()))
         return
     if decision.reason:
         log.info("Running collectstatic again: {}".format(decision.reason))
@@ -202,14 +209,6 @@ def _relative_record(app_dir: str, report: Mapping[str, Any]) -> Record:
     dirs = report.get("static_dirs")
     return Record(inside(report.get("static_root")), inside(report.get("settings_file")),
                   sorted(set(filter(None, (inside(d) for d in dirs)))) if isinstance(dirs, list) else [])
-
-
-def _record_of(previous: Mapping[str, Any]) -> Optional[Record]:
-    root, settings, dirs = previous.get("static_root"), previous.get("settings"), previous.get("static_dirs")
-    if not isinstance(root, str) or not isinstance(settings, str) or not isinstance(dirs, list) or \
-            not all(isinstance(d, str) for d in dirs):
-        return None
-    return Record(root, settings, dirs)
 
 
 def _json_digest(value: Any) -> str:

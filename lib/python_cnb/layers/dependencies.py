@@ -11,9 +11,9 @@ import glob
 import os
 import re
 import tempfile
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, install_failures, installed_urls, local_packages, requirements, sbom, tool_launch, uv_install
+from .. import appfiles, install_failures, installed_urls, local_packages, requirements, sbom, tool_launch
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -22,8 +22,7 @@ from ..installers import UV_TOOL, Installer, Lock
 from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from ..uv_install import RequirementsInstaller
-from . import Decision, Python, StepContext, compare, rebuild, tools
+from . import Decision, Python, StepContext, against_previous, changed, rebuild, tools, uv_install
 from .retention import Retention
 
 NAME = "dependencies"
@@ -64,7 +63,7 @@ class Metadata(NamedTuple):
 
 
 def metadata(project: Project, python_version: str, target: str,
-             chosen: RequirementsInstaller = RequirementsInstaller.PIP) -> Metadata:
+             chosen: Installer = Installer.PIP) -> Metadata:
     """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
@@ -72,8 +71,8 @@ def metadata(project: Project, python_version: str, target: str,
     if vendor:
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
     assert project.installer is not None
-    installer = chosen.key if project.installer == Installer.PIP else project.installer.value
-    return Metadata(installer, python_version, target, inputs)
+    installer = chosen if project.installer is Installer.PIP else project.installer
+    return Metadata(installer.value, python_version, target, inputs)
 
 
 def local_sources(project: Project) -> List[LocalSource]:
@@ -95,33 +94,26 @@ def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
     return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
-def _describe(key: str, old: Any, new: Any) -> str:
-    if key == "inputs":
-        old_files = old if isinstance(old, dict) else {}
-        new_files = new if isinstance(new, dict) else {}
-        changed = [n for n in new_files if n in old_files and old_files[n] != new_files[n]]
-        added = [n for n in new_files if n not in old_files]
-        removed = [n for n in old_files if n not in new_files]
-        parts = (["{} changed".format(", ".join(changed))] if changed else []) + \
-                (["{} added".format(", ".join(added))] if added else []) + \
-                (["{} removed".format(", ".join(removed))] if removed else [])
-        return "; ".join(parts) or "dependency files changed"
-    if key == "python_version":
-        return "Python version changed ({} -> {})".format(old, new)
-    if key == "installer":
-        return "installer changed ({} -> {})".format(old, new)
-    return "the build's target changed ({} -> {})".format(old, new)
+def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
+    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
+             ("removed", [n for n in old if n not in new]))
+    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+_PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",
+            "target": "the build's target changed ({} -> {})"}
+
+
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return [_inputs_changed(a, b) if name == "inputs" else _PHRASES[name].format(a, b)
+            for name, a, b in changed(old, new)]
 
 
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
     """needs: why this build needs the dependencies at hand (retention.py); without any, those the
     previous image holds (the TOML came back without contents) are reused there."""
-    decision = compare(layer.previous_metadata(), wanted._asdict(), _describe)
+    decision = against_previous(layer, wanted, reasons)
     if decision.reuse and not layer.has_contents():
         if needs:
             return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
@@ -139,14 +131,14 @@ class Plan(NamedTuple):
     wanted: Metadata
     decision: Decision
     in_image: Optional[List[Tuple[str, str]]] = None
-    chosen: RequirementsInstaller = RequirementsInstaller.PIP  # BP_PYTHON_PACKAGE_MANAGER
+    chosen: Installer = Installer.PIP  # BP_PYTHON_PACKAGE_MANAGER: PIP, or UV_PIP
 
 
 def plan(step: StepContext, project: Project, python_version: str, kept: Retention) -> Optional[Plan]:
     """None when the app has nothing to install."""
     if project.installer is None:
         return None
-    layer, chosen = step.layer(NAME), uv_install.chosen(step.env)
+    layer, chosen = step.layer(NAME), step.settings.package_manager
     wanted = metadata(project, python_version, step.target, chosen)
     decision = decide(layer, wanted, kept.needs)
     if not decision.reuse or layer.has_contents():
@@ -250,7 +242,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
     vendor = vendored_packages(project)
     offline = ["--no-index", "--find-links", vendor] if vendor else []
     offline_note = ", offline from {}/".format(vendor) if vendor else ""
-    if project.installer == Installer.PIP and wanted.installer == RequirementsInstaller.UV.key:
+    if Installer(wanted.installer) is Installer.UV_PIP:
         step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
             UV_TOOL.version, project.dependency_inputs[0], uv_install.SETTING, offline_note))
         uv_install.run(step, uv_install.Install(tools.executable(step, UV_TOOL), step.python.path, layer.path,

@@ -7,11 +7,11 @@ app's own modules. WEB_CONCURRENCY is computed at container start by an exec.d p
 container's limits (web_concurrency.sh)."""
 import os
 import shutil
-from typing import Any, Dict, List, Mapping, NamedTuple
+from typing import Any, Dict, List, NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes, layers_dir_error
-from . import StepContext, compare
+from . import StepContext
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
@@ -38,19 +38,6 @@ class Metadata(NamedTuple):
 def metadata(app_dir: str) -> Metadata:
     """app_dir: where the app is at build time, which is where it is at launch."""
     return Metadata(dict(DEFAULTS + (("PYTHONPATH", app_dir),)), [EXEC_D])
-
-
-def _describe(key: str, old: Any, new: Any) -> str:
-    if key == "defaults":
-        return "the launch defaults changed"
-    return "the exec.d programs changed ({} -> {})".format(", ".join(old), ", ".join(new))
-
-
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none). The
-    layer is written on every build all the same: a launch-only layer comes back without its
-    contents, and writing it costs nothing."""
-    return list(compare(previous, wanted.toml(), _describe).reasons)
 
 
 def env(wanted: Metadata) -> LayerEnv:

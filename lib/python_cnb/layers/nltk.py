@@ -5,19 +5,19 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import List, NamedTuple, Sequence, Tuple
 
 from .. import appfiles
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
+from ..settings import NLTK_INDEX as INDEX_ENV
 from ..url_secrets import stored
-from . import StepContext, compare
+from . import StepContext, against_previous, changed
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 LIST = "nltk.txt"
-INDEX_ENV = "BP_NLTK_INDEX_URL"
 LEARN_MORE = "Learn more: https://devcenter.heroku.com/articles/python-nltk"
 
 # nltk's downloader exits 0 even when a package fails, and asks "Retry?" on stdin unless told to
@@ -55,20 +55,19 @@ class Corpora(NamedTuple):
     metadata: Metadata
 
 
-def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
+def wanted(app_dir: str, nltk_version: str, index_url: str) -> Corpora:
     """What nltk.txt asks for: names separated by whitespace (v242 reads one per line), '#' comments."""
     data = appfiles.read_bytes(app_dir, LIST, appfiles.SMALL)
     text = data.decode("utf-8-sig", errors="replace")
     if "\0" in text:
         raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
     names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
-    index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
     return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), stored(index_url), nltk_version))
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return [_describe(name, a, b) for name, a, b in changed(old, new)]
 
 
 def env(layers_dir: str) -> LayerEnv:
@@ -87,20 +86,19 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
             log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
         return LayerEnv()
     log.header("NLTK corpora")
-    corpora = wanted(step.app_dir, nltk_version, step.env)
+    corpora = wanted(step.app_dir, nltk_version, step.settings.nltk_index_url)
     if not corpora.names:
         _forget(layer)
         log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
         return LayerEnv()
-    previous = layer.previous_metadata()
-    found = reasons(previous, corpora.metadata)
-    if previous and not found and layer.has_contents():
+    decision = against_previous(layer, corpora.metadata, reasons)
+    if decision.reuse and layer.has_contents():
         layer.commit(TYPES, corpora.metadata._asdict())
         log.info("Reusing NLTK corpora: {} (nltk.txt, the index and nltk {} unchanged)".format(
             ", ".join(corpora.names), nltk_version))
     else:
-        if found:
-            log.info("Downloading the NLTK corpora again: {}".format("; ".join(found)))
+        if decision.reason:
+            log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
         download(step, corpora)
     return env(step.layers_dir)
 

@@ -2,11 +2,11 @@
 build only what changed. Keyed on the target, the Python version and pip's version: wheels built
 for another Python or platform are no use, and without a key the cache grows across versions."""
 import os
-from typing import Any, List, Mapping, NamedTuple
+from typing import NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
-from . import StepContext, compare
+from . import StepContext, against_previous, plain_reasons
 
 NAME = "pip-cache"
 TYPES = LayerTypes(cache=True)
@@ -19,13 +19,7 @@ class Metadata(NamedTuple):
     pip_version: str
 
 
-def _describe(key: str, old: Any, new: Any) -> str:
-    return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
-
-
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+reasons = plain_reasons  # every way a previous build's Metadata differs, a phrase per field
 
 
 def env(layers_dir: str) -> LayerEnv:
@@ -38,8 +32,8 @@ def run(step: StepContext, pip_version: str) -> None:
     assert step.python is not None
     layer = step.layer(NAME)
     wanted = Metadata(step.target, step.python.version, pip_version)
-    found = reasons(layer.previous_metadata(), wanted)
-    if found:
-        step.log.info("Starting a new pip cache: {}".format("; ".join(found)))
+    decision = against_previous(layer, wanted, reasons)
+    if decision.reasons:
+        step.log.info("Starting a new pip cache: {}".format(decision.reason))
         layer.reset()
     layer.commit(TYPES, wanted._asdict())

@@ -14,11 +14,11 @@ bin/pre_compile and bin/post_compile run on every build, NLTK corpora are fetche
 a later buildpack may ask for python at build time (a plan entry with build = true, Paketo's
 convention)."""
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Any, Dict, List, NamedTuple, Tuple
 
 from ..cnb import tomlfile
 from ..cnb.layers import Layer, LayerTypes
-from ..errors import BuildpackError
+from ..settings import RUNTIME_CACHE, Settings
 from .collectstatic import disabled as collectstatic_disabled
 
 IMAGE_ONLY = LayerTypes(launch=True)
@@ -43,10 +43,10 @@ class Retention(NamedTuple):
             layer.keep_in_image(metadata)
 
 
-def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
+def analyse(app_dir: str, settings: Settings, plan_path: str) -> Retention:
     names = set(_listdir(app_dir))
     needs = []  # type: List[str]
-    if "manage.py" in names and not collectstatic_disabled(app_dir, env):
+    if "manage.py" in names and not collectstatic_disabled(app_dir, settings):
         needs.append("Django's collectstatic runs when what it reads changes")
     for hook in ("pre_compile", "post_compile"):
         if os.path.isfile(os.path.join(app_dir, "bin", hook)):
@@ -57,31 +57,19 @@ def analyse(app_dir: str, env: Mapping[str, str], plan_path: str) -> Retention:
     return Retention(tuple(needs), CACHED if needs else IMAGE_ONLY)
 
 
-RUNTIME_SETTING = "BP_PYTHON_RUNTIME_CACHE"
-FOR_THE_NEXT_CHANGE = "BP_PYTHON_RUNTIME_CACHE=true keeps it at hand for the next dependency change"
+FOR_THE_NEXT_CHANGE = RUNTIME_CACHE + "=true keeps it at hand for the next dependency change"
 
 
-def for_runtime(kept: Retention, env: Mapping[str, str]) -> Retention:
+def for_runtime(kept: Retention, settings: Settings) -> Retention:
     """The runtime's own retention. BP_PYTHON_RUNTIME_CACHE=true keeps it in the cache too,
     whatever the dependencies do: the build after a dependency change finds it restored by the
     lifecycle instead of installing it again. Not the default: make bench (2026-12-05, side by
     side) measured the lifecycle's restore and export of the cached runtime on every build at more
     than the reinstall it saves on a dependency change (Flask, pack build, daemon: no change 8.2 s
     cached against 2.6 s image-only; one requirement added 14.0 s against 18.1 s)."""
-    if kept.types == CACHED or not runtime_cached(env):
+    if kept.types == CACHED or not settings.runtime_cache:
         return kept
     return Retention(kept.needs + (FOR_THE_NEXT_CHANGE,), CACHED)
-
-
-def runtime_cached(env: Mapping[str, str]) -> bool:
-    value = env.get(RUNTIME_SETTING, "").strip().lower()
-    if value in ("true", "1", "yes"):
-        return True
-    if value in ("", "false", "0", "no"):
-        return False
-    raise BuildpackError("{}={} is neither true nor false.".format(RUNTIME_SETTING, env[RUNTIME_SETTING].strip()),
-                         hint="Set it to true to keep the runtime in the cache too (a dependency change then "
-                              "reuses it), or false, the default (kept in the image only).")
 
 
 def _later_buildpacks(plan_path: str) -> List[str]:

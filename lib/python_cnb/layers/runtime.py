@@ -7,7 +7,7 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import TYPE_CHECKING, Any, List, Mapping, NamedTuple, Sequence
+from typing import List, Mapping, NamedTuple, Sequence
 
 from .. import sbom, wheels
 from ..bytecode import compile_paths
@@ -20,12 +20,10 @@ from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
 from .. import relocation
+from ..runtime_choice import Choice
 from ..toolset import Toolset
-from . import Decision, Python, StepContext, compare, rebuild
+from . import Decision, Python, StepContext, against_previous, rebuild
 from .retention import Retention
-
-if TYPE_CHECKING:  # runtime_choice imports this module
-    from ..runtime_choice import Choice
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -48,22 +46,25 @@ def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
                     tools["pip"], tools["setuptools"], tools["wheel"])
 
 
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none). A
-    new archive is a consequence of a new version, so that alone is said then."""
-    def describe(key: str, old: object, new: object) -> str:
-        if key == "version":
-            return "Python version changed ({} -> {})".format(old, new)
-        if key == "target":
-            return "the build's target changed ({} -> {})".format(old, new)
-        if key in ("pip", "setuptools", "wheel"):
-            return "the pinned {} changed ({} -> {})".format(key, old, new)
-        return "the catalog's archive for Python {} changed".format(wanted.version)
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match). A new archive is a
+    consequence of a new version, so that alone is said then."""
+    found = []
+    if old.version != new.version:
+        found.append("Python version changed ({} -> {})".format(old.version, new.version))
+    elif (old.url, old.sha256) != (new.url, new.sha256):
+        found.append("the catalog's archive for Python {} changed".format(new.version))
+    if old.target != new.target:
+        found.append("the build's target changed ({} -> {})".format(old.target, new.target))
+    return found + ["the pinned {} changed ({} -> {})".format(tool, getattr(old, tool), getattr(new, tool))
+                    for tool in ("pip", "setuptools", "wheel") if getattr(old, tool) != getattr(new, tool)]
 
-    found = compare(previous, wanted._asdict(), describe).reasons
-    archive = "the catalog's archive for Python {} changed".format(wanted.version)
-    version_changed = previous.get("version") != wanted.version
-    return [r for i, r in enumerate(found) if r != archive or (not version_changed and archive not in found[:i])]
+
+def previous_version(layers_dir: str) -> str:
+    """The Python version the previous build used ("" for none), also from a TOML that another
+    version of python-cnb wrote: an upgrade must not make an unpinned app change versions."""
+    version = Layer(layers_dir, NAME).previous_metadata().get("version")
+    return version if isinstance(version, str) else ""
 
 
 def env(layers_dir: str) -> LayerEnv:
@@ -83,7 +84,7 @@ def env(layers_dir: str) -> LayerEnv:
             .default("LANG", "C.UTF-8", Scope.THIS_BUILD))
 
 
-def run(step: StepContext, choice: "Choice", kept: Retention) -> StepContext:
+def run(step: StepContext, choice: Choice, kept: Retention) -> StepContext:
     """Reuse the runtime (where the last build kept it) or install the chosen one; the context the
     later steps run in. kept: why this build needs it at hand, and where it is kept after."""
     step.log.header("Python runtime")
@@ -113,10 +114,9 @@ def python_in(layer_path: str) -> str:
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
     """needs: why this build needs the runtime at hand (retention.py); without any, a runtime the
     previous image holds (its TOML came back without contents) is reused there."""
-    previous = layer.previous_metadata()
-    found = reasons(previous, wanted)
-    if found or not previous:
-        return Decision(False, found)
+    decision = against_previous(layer, wanted, reasons)
+    if not decision.reuse:
+        return decision
     if not layer.has_contents():
         if not needs:
             return Decision(True)
@@ -163,7 +163,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
             types: LayerTypes = TYPES) -> None:
     layer = step.layer(NAME)
     layer.reset()
-    url = mirrored_url(runtime.url, step.env)
+    url = mirrored_url(runtime.url, step.settings.mirrors)
     compression = "zst" if url.endswith(".zst") else "gz"
     timer = step.log.timer()
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
@@ -174,7 +174,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
             step.log.info("Verified sha256 {}".format(runtime.sha256))
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
-        extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
+        extract(archive, layer.path, compression, UnpackLimits(step.settings.unpack_limit_mb << 20))
     relocation.relocate(layer.path)  # sysconfig, python3-config and pkg-config name the layer, not the build's prefix
     relocation.launch_env(layer.path).write(layer)
     _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
@@ -220,7 +220,7 @@ def _install_toolset(step: StepContext, path: str, runtime: Runtime, toolset: To
         archives = [os.path.join(tmp, os.path.basename(urllib.parse.urlsplit(wheel.url).path))
                     for wheel in toolset.wheels]
         for wheel, archive in zip(toolset.wheels, archives):
-            step.downloader.fetch(mirrored_url(wheel.url, step.env), archive, wheel.sha256)
+            step.downloader.fetch(mirrored_url(wheel.url, step.settings.mirrors), archive, wheel.sha256)
         downloaded = downloading.elapsed()
         for wheel, archive in zip(toolset.wheels, archives):
             wheels.remove_installed(prefix, wheel.project)

@@ -3,14 +3,14 @@ layer of its own (the pins are installers.py's): they read and check the app's l
 time and never reach the image. The dependencies themselves are installed by pip
 (layers/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 from .. import tool_launch
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
 from ..installers import Tool
-from . import StepContext, compare
+from . import StepContext, against_previous, plain_reasons
 
 TYPES = LayerTypes(cache=True)
 
@@ -35,13 +35,7 @@ def check_python(tool: Tool, release: Tuple[int, ...], lock: str) -> None:
             hint="Ask for a newer Python, or install from a requirements.txt instead.")
 
 
-def _describe(key: str, old: Any, new: Any) -> str:
-    return "{} changed ({} -> {})".format(key.replace("_", " "), old, new)
-
-
-def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
-    """Every way previous differs from wanted, in words ([] when they match or there is none)."""
-    return list(compare(previous, wanted._asdict(), _describe).reasons)
+reasons = plain_reasons  # every way a previous build's Metadata differs, a phrase per field
 
 
 def env(layers_dir: str, tool: Tool) -> LayerEnv:
@@ -68,8 +62,7 @@ def retain(step: StepContext, tool: Tool) -> None:
     assert step.python is not None
     layer = step.layer(tool.name)
     wanted = metadata(tool, step.python.version)
-    previous = layer.previous_metadata()
-    if previous and not reasons(previous, wanted) and layer.has_contents():
+    if against_previous(layer, wanted, reasons).reuse and layer.has_contents():
         layer.commit(TYPES, wanted._asdict())
 
 
@@ -84,12 +77,12 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
     layer, log = step.layer(tool.name), step.log
     wanted = metadata(tool, step.python.version)
     site = os.path.join(layer.path, "site")
-    previous = layer.previous_metadata()
-    found = reasons(previous, wanted)
-    if previous and not found and os.path.isdir(site):
+    decision = against_previous(layer, wanted, reasons)
+    if decision.reuse and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
-        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
+        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format(decision.reason) if decision.reason
+                                             else ""))
         timer = log.timer()
         layer.reset()
         code = step.runner.run(tool_launch.module(step.python.path, "pip") + [

@@ -17,48 +17,23 @@ import glob
 import os
 import re
 import tempfile
-from enum import Enum
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from . import install_failures, pip_settings, requirements
-from .errors import BuildpackError
-from .installers import UV_TOOL, Installer, Tool
-from .layers import StepContext
-from .log import Log
-from .pip_settings import Setting, is_true
-
-SETTING = "BP_PYTHON_PACKAGE_MANAGER"
-
-
-class RequirementsInstaller(str, Enum):
-    """What installs a requirements.txt app's dependencies."""
-    PIP = "pip"
-    UV = "uv"
-
-    @property
-    def key(self) -> str:
-        """dependencies.toml's installer value ("uv-pip": not "uv", which is a uv.lock app)."""
-        return "uv-pip" if self is RequirementsInstaller.UV else "pip"
+from .. import install_failures, pip_settings, requirements
+from ..errors import BuildpackError
+from ..installers import UV_TOOL, Installer, Tool
+from ..log import Log
+from ..pip_settings import Setting, is_true
+from ..settings import PACKAGE_MANAGER as SETTING
+from . import StepContext
 
 
-def chosen(env: Mapping[str, str]) -> RequirementsInstaller:
-    value = env.get(SETTING, "").strip()
-    if not value:
-        return RequirementsInstaller.PIP
-    try:
-        return RequirementsInstaller(value)
-    except ValueError:
-        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(SETTING, value),
-                             hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
-                                  "it.".format(SETTING))
-
-
-def tool_for(installer: Installer, chosen: RequirementsInstaller, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
+def tool_for(installer: Installer, chosen: Installer, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
     """uv, when it is chosen for a requirements.txt app (None otherwise, with a warning when it
     was chosen for an app it does not apply to)."""
-    if chosen is not RequirementsInstaller.UV:
+    if chosen is not Installer.UV_PIP:
         return None
-    if installer != Installer.PIP:
+    if installer is not Installer.PIP:
         log.warning("{}=uv applies to requirements.txt apps only; this app installs from {} as before.".format(
             SETTING, installer.lock.file if installer.lock else installer.manifest))
         return None

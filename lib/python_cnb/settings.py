@@ -1,0 +1,87 @@
+"""Every setting a user gives the build as a variable (BP_* and heroku's own), read and checked
+once, before the first step: a bad value is one clear error at the start, never a failure in the
+middle of a cold build that a warm one would not meet. Steps read Settings, never os.environ.
+(BP_LOG_LEVEL is read by internal_error.py, the path that must work when anything else failed.)"""
+import math
+import re
+from typing import Mapping, NamedTuple
+
+from . import mirror
+from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
+from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
+from .errors import BuildpackError
+from .installers import Installer
+
+PYTHON_VERSION = "BP_PYTHON_VERSION"
+PACKAGE_MANAGER = "BP_PYTHON_PACKAGE_MANAGER"
+RUNTIME_CATALOG = "BP_PYTHON_RUNTIME_CATALOG"
+NLTK_INDEX = "BP_NLTK_INDEX_URL"
+DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
+RUNTIME_CACHE = "BP_PYTHON_RUNTIME_CACHE"
+_PACKAGE_MANAGERS = {"": Installer.PIP, "pip": Installer.PIP, "uv": Installer.UV_PIP}
+# Numbers as a person writes them, in ASCII digits ('²' and '٣' pass str.isdigit(), and int()
+# takes the second): the pattern, the unit for the message, and the hint.
+_NUMBERS = {
+    UNPACK_LIMIT: (r"[0-9]+\Z", "a whole number of megabytes", "Unset it for the default ({} MB).".format(
+        DEFAULT_LIMIT_MB)),
+    DOWNLOAD_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
+                       "Unset it for the default ({:g} s), or set e.g. {}=900.".format(DEADLINE_SECONDS, DOWNLOAD_TIMEOUT)),
+}
+
+
+class Settings(NamedTuple):
+    python_version: str = ""        # BP_PYTHON_VERSION as given ("" when unset or blank)
+    package_manager: Installer = Installer.PIP  # for requirements.txt: PIP, or UV_PIP
+    runtime_catalog: str = ""       # a path replacing the built-in catalogs
+    mirrors: Mapping[str, str] = {}  # BP_DEPENDENCY_MIRROR*, each checked (mirror.py applies them)
+    download_timeout: float = DEADLINE_SECONDS
+    unpack_limit_mb: int = DEFAULT_LIMIT_MB
+    nltk_index_url: str = ""        # "" for nltk's own index
+    disable_collectstatic: str = ""  # the value that turns collectstatic off, else ""
+    runtime_cache: bool = False     # keep the runtime in the cache layer too (layers/retention.py)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        mirrors = {name: env[name] for name in mirror.mirrors(env)}  # every one checked, used or not
+        collectstatic = env.get(DISABLE_COLLECTSTATIC, "").strip()
+        return cls(python_version=env.get(PYTHON_VERSION, "") if env.get(PYTHON_VERSION, "").strip() else "",
+                   package_manager=_package_manager(env.get(PACKAGE_MANAGER, "").strip()),
+                   runtime_catalog=env.get(RUNTIME_CATALOG, "").strip(),
+                   mirrors=mirrors,
+                   download_timeout=_number(env, DOWNLOAD_TIMEOUT, DEADLINE_SECONDS),
+                   unpack_limit_mb=int(_number(env, UNPACK_LIMIT, DEFAULT_LIMIT_MB)),
+                   nltk_index_url=(env.get(NLTK_INDEX) or env.get("NLTK_DOWNLOAD_URL") or "").strip(),
+                   disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic,
+                   runtime_cache=_switch(env, RUNTIME_CACHE, "Set it to true to keep the runtime in the cache too "
+                                         "(a dependency change then reuses it), or false, the default (kept in the "
+                                         "image only)."))
+
+
+def _package_manager(value: str) -> Installer:
+    if value not in _PACKAGE_MANAGERS:
+        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(PACKAGE_MANAGER, value),
+                             hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
+                                  "it.".format(PACKAGE_MANAGER))
+    return _PACKAGE_MANAGERS[value]
+
+
+def _switch(env: Mapping[str, str], name: str, hint: str) -> bool:
+    value = env.get(name, "").strip()
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("", "false", "0", "no"):
+        return False
+    raise BuildpackError("{}={} is neither true nor false.".format(name, value),
+                         hint=hint)
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """Every numeric setting, one way: unset is the default, else a number of _NUMBERS[name]'s
+    pattern, greater than 0 and finite."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    pattern, unit, hint = _NUMBERS[name]
+    if not re.match(pattern, raw) or not 0 < float(raw) < math.inf:
+        raise BuildpackError("{} must be {} greater than 0, not {!r}.".format(name, unit, raw), hint=hint)
+    return float(raw)
