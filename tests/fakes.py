@@ -5,7 +5,12 @@ import os
 import subprocess
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from python_cnb.layers import Python, StepContext
+from python_cnb import dependency_plan
+from python_cnb.catalog import Runtime
+from python_cnb.project import Project
+from python_cnb.runtime_choice import Choice
+from python_cnb.steps import Python, StepContext
+from python_cnb.toolset import Toolset
 from python_cnb.log import Log
 
 
@@ -73,11 +78,16 @@ def step_context(root: str, **fields: Any) -> Tuple[StepContext, io.StringIO]:
     """The one set-up of a layer step's unit test: layers/ and app/ made under root, target
     debian-12/amd64, env {"PATH": "/usr/bin:/bin"}, a RecordingRunner, a FakeDownloader with no
     files, no Python yet, and a Log (clock at 0) writing to the StringIO returned with it. Any
-    StepContext field given replaces its default (python may be given as a version)."""
+    StepContext field given replaces its default (python may be given as a version; the project
+    defaults to an app with nothing to install, the choice to Python 3.12.1 with no toolset)."""
     out = io.StringIO()
-    defaults = dict(layers_dir=os.path.join(str(root), "layers"), app_dir=os.path.join(str(root), "app"),
+    app_dir = fields.get("app_dir", os.path.join(str(root), "app"))
+    defaults = dict(layers_dir=os.path.join(str(root), "layers"), app_dir=app_dir,
                     target="debian-12/amd64", env={"PATH": "/usr/bin:/bin"}, runner=RecordingRunner(),
-                    log=Log(out, clock=lambda: 0.0), downloader=FakeDownloader({}), python=None)
+                    log=Log(out, clock=lambda: 0.0), downloader=FakeDownloader({}), python=None,
+                    project=Project(app_dir, frozenset(), None, None, (), (), None, ()),
+                    choice=Choice(Runtime((3, 12, 1), "amd64", "https://example.test/python-3.12.1.tar.gz", ""),
+                                  Toolset(()), "debian-12/amd64"))
     defaults.update(fields)
     if isinstance(defaults["python"], str):
         defaults["python"] = python(defaults["python"], defaults["layers_dir"])
@@ -85,3 +95,10 @@ def step_context(root: str, **fields: Any) -> Tuple[StepContext, io.StringIO]:
         if made not in fields:
             os.makedirs(defaults[made], exist_ok=True)
     return StepContext(**defaults), out
+
+
+def planned(ctx: StepContext, project: Project) -> StepContext:
+    """ctx for the dependencies step of project, with the plan build.py makes before the first step."""
+    ctx = ctx._replace(project=project)
+    return ctx._replace(plan=dependency_plan.plan(ctx.layer(dependency_plan.NAME), project, ctx.choice, ctx.settings,
+                                                  ctx.kept))

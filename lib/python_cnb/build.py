@@ -6,13 +6,14 @@ import signal
 import sys
 from typing import Callable
 
-from . import hooks, process, python_constraint, runtime_choice
+from . import dependency_plan, python_constraint, retention, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
-from .cnb.layers import environment_error
+from .cnb.layers import Layer, environment_error
 from .download import Downloader, Patience
 from .errors import BuildpackError, BuildStopped, utf8_stdout
-from .layers import StepContext, collectstatic, dependencies, launch_config, nltk, pip_cache, retention, runtime
+from .steps import (StepContext, collectstatic, dependencies, hooks, launch_config, nltk, pip_cache, process,
+                    runtime)
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -61,25 +62,15 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
                                    runtime.previous_version(ctx.layers_dir), log, today())
     python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
     downloader = Downloader(Patience(deadline=settings.download_timeout), log)
-    step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
-                       buildpack_version=version, settings=settings)
-
     kept = retention.analyse(ctx.app_dir, settings, ctx.plan_path)
-    deps = dependencies.plan(step, project, choice.runtime.version, kept)
-    installing = deps is not None and not deps.decision.reuse
-    runtime_kept = retention.for_runtime(kept, settings)
-    step = runtime.run(step, choice,
-                       runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
-    # pip and every hook see the dependencies' user base and pip's cache from here on.
-    step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
-    hooks.run(step, "pre_compile")
-    log.header("Dependencies")
-    if project.installer is not None:
-        pip_cache.run(step, choice.toolset.versions()["pip"])
-    dists = dependencies.run(step, project, kept, deps)
-    step = step.with_env(nltk.run(step, dists))
-    collectstatic.run(step, dists, deps.wanted._asdict() if deps else {})
-    hooks.run(step, "post_compile")
-    process.run(step, project, dists)
-    launch_config.run(step)
+    plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
+    step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
+                       project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan)
+    for run in STEPS:
+        step = step.after(run(step))
     log.info("Build finished in {}".format(timer.elapsed()))
+
+
+# The build, in order: each step reads the context the ones before it left (steps/__init__.py).
+STEPS = (runtime.run, dependencies.user_base, pip_cache.run, hooks.pre_compile, dependencies.run, nltk.run,
+         collectstatic.run, hooks.post_compile, process.run, launch_config.run)

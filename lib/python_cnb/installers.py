@@ -1,8 +1,8 @@
 """The ways an app's dependencies are installed: one closed set, each member owning its manifest,
 its lock file, its package-manager tool and the commands that check and export the lock. The
-dependencies are installed by pip (layers/dependencies.py); the package managers only
-check and export their locks (layers/tools.py keeps them, pinned, in build-only layers). A
-requirements.txt app may opt into uv instead of pip (Installer.UV_PIP) (layers/uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
+dependencies are installed by pip (steps/dependencies.py); the package managers only
+check and export their locks (steps/tools.py keeps them, pinned, in build-only layers). A
+requirements.txt app may opt into uv instead of pip (Installer.UV_PIP) (steps/uv_install.py, BP_PYTHON_PACKAGE_MANAGER=uv)."""
 from enum import Enum
 from typing import NamedTuple, Optional, Tuple
 

@@ -1,5 +1,5 @@
 """pip's effective settings, read the way pip reads them (pip/_internal/configuration.py and
-cli/parser.py): its config files, then PIP_* variables. The uv installer (layers/uv_install.py) maps
+cli/parser.py): its config files, then PIP_* variables. The uv installer (steps/uv_install.py) maps
 them to uv's own, so an app's index, credentials and trust settings act the same with either.
 
 Precedence, lowest first: [global] of every file, then [install] of every file, then PIP_*

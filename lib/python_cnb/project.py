@@ -6,7 +6,7 @@ from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tup
 from . import appfiles, local_packages, python_constraint, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
-from .settings import PYTHON_VERSION, Settings
+from .settings import DISABLE_COLLECTSTATIC, PYTHON_VERSION, Settings
 from .procfile import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
@@ -176,9 +176,23 @@ def requirement_files(app_dir: str, first: str, env: Optional[Mapping[str, str]]
     """first and every file it includes with -r/-c (requirements.py reads them as pip does), as
     app-relative paths; plus the project files of each editable package in the app (`-e .`,
     `-e ./localpkg`): what its install reads. Other local sources key the layer in
-    layers/dependencies.py."""
+    steps/dependencies.py."""
     parsed = requirements.parse(app_dir, first, env)
     files = list(parsed.files)
     for source in parsed.sources:
         files.extend(n for n in local_packages.project_files(app_dir, source) if n not in files)
     return files
+
+
+# -- Django's collectstatic ---------------------------------------------------------------------
+
+COLLECTSTATIC_SWITCH = os.path.join(".heroku", "collectstatic_disabled")  # v242's switch file
+
+
+def collectstatic_disabled(app_dir: str, settings: Settings) -> str:
+    """Why collectstatic is off ("" when it is on)."""
+    if settings.disable_collectstatic:
+        return "{}={}".format(DISABLE_COLLECTSTATIC, settings.disable_collectstatic)
+    if os.path.isfile(os.path.join(app_dir, COLLECTSTATIC_SWITCH)):
+        return "{} exists".format(COLLECTSTATIC_SWITCH)
+    return ""

@@ -38,7 +38,7 @@ class Settings(NamedTuple):
     unpack_limit_mb: int = DEFAULT_LIMIT_MB
     nltk_index_url: str = ""        # "" for nltk's own index
     disable_collectstatic: str = ""  # the value that turns collectstatic off, else ""
-    runtime_cache: bool = False     # keep the runtime in the cache layer too (layers/retention.py)
+    runtime_cache: bool = False     # keep the runtime in the cache layer too (retention.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":

@@ -5,7 +5,7 @@ import subprocess
 
 from phasekit import ROOT, free_port, http_get
 
-from python_cnb.layers.dependencies import installed_distributions
+from python_cnb.steps.dependencies import installed_distributions
 
 
 def serve_and_get(p, command):

@@ -1,5 +1,5 @@
 """collectstatic's output reused when nothing it reads changed, run again naming what did, and its
-failures and skips saying their real cause (layers/collectstatic.py), through bin/build."""
+failures and skips saying their real cause (steps/collectstatic.py), through bin/build."""
 import os
 import re
 import shutil

@@ -1,4 +1,4 @@
-"""The runtime and dependencies kept in the image only (layers/retention.py): between builds the
+"""The runtime and dependencies kept in the image only (retention.py): between builds the
 lifecycle gives back their TOML and SBOM alone, as Phase.restore_as_the_lifecycle_would does, and
 a rebuild with nothing changed reuses the previous image's layers without a byte of them."""
 import json

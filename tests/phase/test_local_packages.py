@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from python_cnb.layers.dependencies import installed_distributions
+from python_cnb.steps.dependencies import installed_distributions
 
 GIT_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",

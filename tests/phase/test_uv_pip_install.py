@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from phasekit import download_wheels, free_port, http_get
-from python_cnb.layers.dependencies import installed_distributions
+from python_cnb.steps.dependencies import installed_distributions
 
 AUTHORIZATION = "Basic YnVpbGRlcjpzM2NyM3QtdDBrZW4="  # builder:s3cr3t-t0ken
 

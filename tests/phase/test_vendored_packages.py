@@ -3,7 +3,7 @@ that directory alone, so the build needs no index and no network."""
 import os
 
 from phasekit import download_wheels
-from python_cnb.layers.dependencies import installed_distributions
+from python_cnb.steps.dependencies import installed_distributions
 
 
 def vendor_wheels(app):

@@ -1,10 +1,11 @@
-"""collectstatic's switches, its key and the error for each way it fails (layers/collectstatic.py)."""
+"""collectstatic's switches, its key and the error for each way it fails (steps/collectstatic.py)."""
 import os
 
 import pytest
 
 from fakes import write_file
-from python_cnb.layers import collectstatic
+from python_cnb.steps import collectstatic
+from python_cnb.project import collectstatic_disabled
 from python_cnb.settings import Settings
 
 OFF = ("or turn collectstatic off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).")
@@ -20,7 +21,7 @@ OFF = ("or turn collectstatic off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build
 def test_switched_off_by_the_setting_or_v242s_file(tmp_path, env, switch_file, why):
     if switch_file:
         write_file(str(tmp_path / ".heroku" / "collectstatic_disabled"), "")
-    assert collectstatic.disabled(str(tmp_path), Settings.from_env(env)) == why
+    assert collectstatic_disabled(str(tmp_path), Settings.from_env(env)) == why
 
 
 @pytest.mark.parametrize("error, message, hint", [

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from python_cnb.errors import BuildpackError
-from python_cnb.hooks import command
+from python_cnb.steps.hooks import command
 
 from fakes import write_file
 

@@ -5,7 +5,7 @@ import json
 import os
 
 from python_cnb.installed_urls import scrub
-from python_cnb.layers.nltk import wanted as corpora_wanted
+from python_cnb.steps.nltk import wanted as corpora_wanted
 from python_cnb.sbom import runtime_components
 from python_cnb.catalog import Runtime
 from python_cnb.toolset import Toolset

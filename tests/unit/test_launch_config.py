@@ -5,7 +5,7 @@ import pytest
 
 from fakes import step_context
 from python_cnb.cnb.layers import Layer
-from python_cnb.layers import launch_config
+from python_cnb.steps import launch_config
 
 SCRIPT = launch_config.WEB_CONCURRENCY_SCRIPT
 

@@ -10,7 +10,7 @@ from fakes import step_context
 from python_cnb.cnb.env import LayerEnv, Scope
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import PIPENV_TOOL
-from python_cnb.layers import dependencies, launch_config, nltk, pip_cache, runtime, tools
+from python_cnb.steps import dependencies, launch_config, nltk, pip_cache, runtime, tools
 
 L = "/layers"
 BASE = {"PATH": "/usr/local/bin:/usr/bin", "PYTHONHOME": "/opt/elsewhere", "PIP_USER": "1", "HOME": "/home/cnb"}

@@ -8,8 +8,10 @@ import pytest
 from fakes import step_context
 from python_cnb.cnb.layers import Layer, LayerTypes
 from python_cnb.installers import PIPENV_TOOL
-from python_cnb.layers import Decision, against_previous, changed, dependencies, from_toml, nltk, pip_cache
-from python_cnb.layers import runtime, tools
+from python_cnb import dependency_plan
+from python_cnb.reuse import Decision, against_previous, changed, from_toml
+from python_cnb.steps import nltk, pip_cache
+from python_cnb.steps import runtime, tools
 
 
 class Sample(NamedTuple):
@@ -73,7 +75,7 @@ def test_matching_metadata_is_reused_and_a_change_is_described(tmp_path):
 @pytest.mark.parametrize("module, wanted", [
     (runtime, runtime.Metadata("3.12.1", "https://e.test/p.tgz", "a" * 64, "debian-12/amd64", "23.3.2", "68.2.2",
                                "0.42.0")),
-    (dependencies, dependencies.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "ab"})),
+    (dependency_plan, dependency_plan.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "ab"})),
     (pip_cache, pip_cache.Metadata("debian-12/amd64", "3.12.1", "23.3.2")),
     (tools, tools.Metadata("uv", "0.13.9", "3.12.1")),
     (nltk, nltk.Metadata("1" * 64, "", "3.9.1")),

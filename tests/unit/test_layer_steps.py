@@ -7,13 +7,16 @@ import zipfile
 
 import pytest
 
-from fakes import FakeDownloader, RecordingRunner, step_context, write_file
+from fakes import FakeDownloader, RecordingRunner, planned, step_context, write_file
 from python_cnb import tool_launch
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
 from python_cnb.installers import Installer, PIPENV_TOOL
-from python_cnb.layers import Decision, Python, dependencies, launch_config, nltk, pip_cache, retention, runtime, tools
+from python_cnb import retention
+from python_cnb.reuse import Decision
+from python_cnb import dependency_plan
+from python_cnb.steps import Python, dependencies, launch_config, nltk, pip_cache, runtime, tools
 from python_cnb.project import Project
 from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
@@ -33,7 +36,21 @@ KEEP = retention.Retention(("a test needs it",), retention.CACHED)
 
 def step(tmp_path, runner=None, downloader=None, python=None):
     return step_context(tmp_path, runner=runner or RecordingRunner(), downloader=downloader or FakeDownloader({}),
-                        python=python)
+                        python=python, choice=Choice(RUNTIME, TOOLSET, "debian-12/amd64"), kept=KEEP)
+
+
+def choice_of(python):
+    return Choice(RUNTIME._replace(release=python.release), TOOLSET, "debian-12/amd64")
+
+
+def install_runtime(ctx):
+    """The runtime step, and the context the steps after it get."""
+    return ctx.after(runtime.run(ctx))
+
+
+def install_dependencies(ctx, project):
+    """The dependencies step, as build.py runs it: planned first; the distributions it found."""
+    return list(dependencies.run(planned(ctx, project)).dists)
 
 
 # -- runtime: reasons --------------------------------------------------------------------------
@@ -166,15 +183,15 @@ def test_a_runtime_that_reports_another_version_leaves_no_layer(tmp_path):
 
 # -- dependencies ------------------------------------------------------------------------------
 
-DEPS = dependencies.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "1" * 64, "base.txt": "2" * 64})
+DEPS = dependency_plan.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "1" * 64, "base.txt": "2" * 64})
 
 
 def test_dependencies_reasons_one_at_a_time_and_all_at_once():
-    assert dependencies.reasons(DEPS, DEPS) == []
-    assert dependencies.reasons(DEPS._replace(python_version="3.11.7"), DEPS) == ["Python version changed (3.11.7 -> 3.12.1)"]
-    assert dependencies.reasons(DEPS._replace(installer="pipenv"), DEPS) == ["installer changed (pipenv -> pip)"]
+    assert dependency_plan.reasons(DEPS, DEPS) == []
+    assert dependency_plan.reasons(DEPS._replace(python_version="3.11.7"), DEPS) == ["Python version changed (3.11.7 -> 3.12.1)"]
+    assert dependency_plan.reasons(DEPS._replace(installer="pipenv"), DEPS) == ["installer changed (pipenv -> pip)"]
     files = {"requirements.txt": "0" * 64, "old.txt": "3" * 64}
-    assert dependencies.reasons(DEPS._replace(inputs=files, python_version="3.11.7", target="x"), DEPS) == [
+    assert dependency_plan.reasons(DEPS._replace(inputs=files, python_version="3.11.7", target="x"), DEPS) == [
         "Python version changed (3.11.7 -> 3.12.1)", "the build's target changed (x -> debian-12/amd64)",
         "requirements.txt changed; base.txt added; old.txt removed"]
 
@@ -196,7 +213,7 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
     ctx.env["PYTHONUSERBASE"] = os.path.join(ctx.layers_dir, "dependencies")
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target)
+    wanted = dependency_plan.metadata(project, "3.12.1", ctx.target)
     dependencies.install(ctx, project, wanted)
     pip, compile_cmd = runner.commands
     assert pip[:5] == tool_launch.module(python.path, "pip") + ["install"] and pip[-2:] == ["--requirement", "requirements.txt"]
@@ -216,7 +233,7 @@ def test_a_failing_pip_leaves_no_dependencies_layer(tmp_path):
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(Exception) as e:
-        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target))
+        dependencies.install(ctx, project, dependency_plan.metadata(project, "3.12.1", ctx.target))
     assert str(e.value).startswith("pip could not install the dependencies (exit 1); its output is above.")
     assert not os.path.exists(os.path.join(ctx.layers_dir, "dependencies.toml"))
 
@@ -260,11 +277,11 @@ def runtime_files(interpreter_says="3.12.1"):
 def test_runtime_run_installs_then_reuses_with_no_download(tmp_path):
     downloader = FakeDownloader(runtime_files())
     ctx, out = step(tmp_path, RecordingRunner(runtime_answers), downloader)
-    after = runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    after = install_runtime(ctx)
     assert after.python == Python(os.path.join(ctx.layers_dir, "python", "bin", "python3"), "3.12.1", (3, 12, 1))
     assert after.env["PATH"] == os.path.join(ctx.layers_dir, "python", "bin") + ":/usr/bin:/bin"
     assert len(downloader.fetched) == 4 and os.path.exists(os.path.join(ctx.layers_dir, "python.sbom.cdx.json"))
-    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    install_runtime(ctx)
     assert len(downloader.fetched) == 4
     assert out.getvalue().endswith("  Reusing Python 3.12.1 (unchanged since the last build)\n")
 
@@ -273,7 +290,7 @@ def test_unreadable_runtime_metadata_deletes_the_layer_and_installs_anew(tmp_pat
     ctx, out = step(tmp_path, RecordingRunner(runtime_answers), FakeDownloader(runtime_files()))
     write_file(os.path.join(ctx.layers_dir, "python.toml"), UNREADABLE)
     write_file(os.path.join(ctx.layers_dir, "python", "stale.txt"), "from a build we cannot read")
-    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    install_runtime(ctx)
     assert "  Replacing the cached runtime: python.toml is unreadable (" in out.getvalue()
     assert not os.path.exists(os.path.join(ctx.layers_dir, "python", "stale.txt"))
     assert Layer(ctx.layers_dir, "python").previous_metadata() == WANTED._asdict()
@@ -281,8 +298,8 @@ def test_unreadable_runtime_metadata_deletes_the_layer_and_installs_anew(tmp_pat
 
 def test_a_cached_runtime_that_reports_another_version_is_replaced_with_the_reason(tmp_path):
     ctx, out = step(tmp_path, RecordingRunner(runtime_answers), FakeDownloader(runtime_files("3.12.0")))
-    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
-    runtime.run(ctx, Choice(RUNTIME, TOOLSET, ctx.target), KEEP)
+    install_runtime(ctx)
+    install_runtime(ctx)
     assert "  Replacing the cached runtime: the cached runtime is damaged (it reports Python 3.12.0)\n" in out.getvalue()
 
 
@@ -298,16 +315,16 @@ def pip_app(tmp_path, python=PY):
         return 0, ""
     runner = RecordingRunner(pip_installs_flask)
     ctx, out = step(tmp_path, runner, python=python)
-    ctx = ctx.with_env(dependencies.env(ctx.layers_dir))
+    ctx = ctx.with_env(dependencies.env(ctx.layers_dir))._replace(choice=choice_of(python))
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     return ctx, out, runner, project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
 
 
 def test_dependencies_run_installs_then_reuses_running_nothing(tmp_path):
     ctx, out, runner, project = pip_app(tmp_path)
-    assert dependencies.run(ctx, project, KEEP) == [("flask", "3.0.3")]
+    assert install_dependencies(ctx, project) == [("flask", "3.0.3")]
     ran = len(runner.commands)
-    assert dependencies.run(ctx, project, KEEP) == [("flask", "3.0.3")]
+    assert install_dependencies(ctx, project) == [("flask", "3.0.3")]
     assert len(runner.commands) == ran
     assert out.getvalue().endswith("  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n")
     with open(os.path.join(ctx.layers_dir, "dependencies.sbom.cdx.json")) as f:
@@ -316,9 +333,9 @@ def test_dependencies_run_installs_then_reuses_running_nothing(tmp_path):
 
 def test_dependencies_rebuild_gives_every_reason_in_one_line(tmp_path):
     ctx, out, runner, project = pip_app(tmp_path, PY._replace(version="3.11.7", release=(3, 11, 7)))
-    dependencies.run(ctx, project, KEEP)
+    install_dependencies(ctx, project)
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask==3.0.3\n")
-    dependencies.run(ctx._replace(python=PY), project, KEEP)
+    install_dependencies(ctx._replace(python=PY, choice=choice_of(PY)), project)
     assert "  Rebuilding dependencies: Python version changed (3.11.7 -> 3.12.1); requirements.txt changed\n" \
         in out.getvalue()
 
@@ -327,7 +344,7 @@ def test_unreadable_dependencies_metadata_deletes_the_layer_and_installs_anew(tm
     ctx, out, runner, project = pip_app(tmp_path)
     write_file(os.path.join(ctx.layers_dir, "dependencies.toml"), UNREADABLE)
     write_file(os.path.join(ctx.layers_dir, "dependencies", "bin", "stale"), "")
-    dependencies.run(ctx, project, KEEP)
+    install_dependencies(ctx, project)
     assert "  Rebuilding dependencies: dependencies.toml is unreadable (" in out.getvalue()
     assert not os.path.exists(os.path.join(ctx.layers_dir, "dependencies", "bin", "stale"))
     assert Layer(ctx.layers_dir, "dependencies").previous_metadata()["installer"] == "pip"
@@ -335,8 +352,8 @@ def test_unreadable_dependencies_metadata_deletes_the_layer_and_installs_anew(tm
 
 def test_nothing_to_install_runs_nothing(tmp_path):
     ctx, out = step(tmp_path, python=PY)
-    assert dependencies.run(ctx, project_for(ctx.app_dir, None, []), KEEP) == []
-    assert out.getvalue() == "  Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py\n"
+    assert install_dependencies(ctx, project_for(ctx.app_dir, None, [])) == []
+    assert out.getvalue() == "\n[Dependencies]\n  Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py\n"
     assert ctx.runner.commands == []
 
 
@@ -378,7 +395,8 @@ def test_unreadable_pip_cache_metadata_empties_the_cache(tmp_path):
     ctx, out = step(tmp_path, python=PY)
     write_file(os.path.join(ctx.layers_dir, "pip-cache.toml"), UNREADABLE)
     write_file(os.path.join(ctx.layers_dir, "pip-cache", "wheels", "old.whl"), "")
-    pip_cache.run(ctx, "23.3.2")
+    pip_cache.run(ctx._replace(project=project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"]),
+                               choice=choice_of(PY)))
     assert out.getvalue().startswith("  Starting a new pip cache: pip-cache.toml is unreadable (")
     assert os.listdir(os.path.join(ctx.layers_dir, "pip-cache")) == []
     assert Layer(ctx.layers_dir, "pip-cache").previous_metadata() == CACHE._asdict()
@@ -413,13 +431,13 @@ def nltk_app(tmp_path):
 def test_nltk_downloads_then_reuses_and_gives_its_env(tmp_path):
     ctx, out = nltk_app(tmp_path)
     layer = os.path.join(ctx.layers_dir, "nltk-data")
-    assert nltk.run(ctx, [("nltk", "3.9.1")]) == nltk.env(ctx.layers_dir)
+    assert nltk.run(ctx._replace(dists=(("nltk", "3.9.1"),))).env == nltk.env(ctx.layers_dir)
     download, = [c for c in ctx.runner.commands if "nltk.downloader" in c]
     assert download[-3:] == [layer, "--", "punkt"]
     with open(os.path.join(layer, "env", "NLTK_DATA.override")) as f:
         assert f.read() == layer
     ran = len(ctx.runner.commands)
-    assert nltk.run(ctx, [("nltk", "3.9.1")]) == nltk.env(ctx.layers_dir)
+    assert nltk.run(ctx._replace(dists=(("nltk", "3.9.1"),))).env == nltk.env(ctx.layers_dir)
     assert len(ctx.runner.commands) == ran
     assert out.getvalue().endswith("  Reusing NLTK corpora: punkt (nltk.txt, the index and nltk 3.9.1 unchanged)\n")
 
@@ -428,15 +446,15 @@ def test_unreadable_nltk_metadata_deletes_the_layer_and_downloads_anew(tmp_path)
     ctx, out = nltk_app(tmp_path)
     write_file(os.path.join(ctx.layers_dir, "nltk-data.toml"), UNREADABLE)
     write_file(os.path.join(ctx.layers_dir, "nltk-data", "corpora", "stale.zip"), "")
-    nltk.run(ctx, [("nltk", "3.9.1")])
+    nltk.run(ctx._replace(dists=(("nltk", "3.9.1"),)))
     assert "  Downloading the NLTK corpora again: nltk-data.toml is unreadable (" in out.getvalue()
     assert not os.path.exists(os.path.join(ctx.layers_dir, "nltk-data", "corpora", "stale.zip"))
 
 
 def test_without_nltk_a_previous_corpora_layer_is_removed_and_no_env_given(tmp_path):
     ctx, out = nltk_app(tmp_path)
-    nltk.run(ctx, [("nltk", "3.9.1")])
-    assert nltk.run(ctx, [("flask", "3.0.3")]) == LayerEnv()
+    nltk.run(ctx._replace(dists=(("nltk", "3.9.1"),)))
+    assert nltk.run(ctx._replace(dists=(("flask", "3.0.3"),))).env == LayerEnv()
     assert not os.path.exists(os.path.join(ctx.layers_dir, "nltk-data.toml"))
 
 

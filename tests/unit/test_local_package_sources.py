@@ -1,7 +1,7 @@
 import pytest
 
 from python_cnb.errors import BuildpackError
-from python_cnb.layers import nltk
+from python_cnb.steps import nltk
 from python_cnb.local_packages import LocalSource, from_manifest
 from python_cnb.requirements import Split, split_by_hashes
 

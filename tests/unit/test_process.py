@@ -2,7 +2,7 @@ import pytest
 
 from python_cnb.cnb.launch import Process
 from python_cnb.errors import BuildpackError
-from python_cnb.process import missing_servers, processes
+from python_cnb.steps.process import missing_servers, processes
 from python_cnb.procfile import WebEntry, infer_web_entry, parse_procfile
 
 

@@ -1,4 +1,4 @@
-"""Which builds keep the runtime and dependencies in the cache too (layers/retention.py): those
+"""Which builds keep the runtime and dependencies in the cache too (retention.py): those
 that need Python at hand on every build. The rest keep them in the image only."""
 import os
 
@@ -8,7 +8,7 @@ from fakes import write_file
 from python_cnb.settings import Settings
 from python_cnb.cnb.layers import LayerTypes
 from python_cnb.errors import BuildpackError
-from python_cnb.layers import retention
+from python_cnb import retention
 
 
 def analyse(tmp_path, files=(), env=None, plan=None):

@@ -8,11 +8,12 @@ import pytest
 
 from fakes import RecordingRunner, step_context, write_file
 from python_cnb import pip_settings
-from python_cnb.layers import uv_install
+from python_cnb import dependency_plan
+from python_cnb.steps import uv_install
 from python_cnb.cnb.layers import Layer
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer
-from python_cnb.layers import dependencies
+from python_cnb.steps import dependencies
 from python_cnb.log import Log
 from python_cnb.pip_settings import Setting
 from python_cnb.project import Project
@@ -48,12 +49,12 @@ def project_for(app_dir, installer, inputs):
 def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path):
     write_file(str(tmp_path / "requirements.txt"), "flask\n")
     project = project_for(str(tmp_path), Installer.PIP, ["requirements.txt"])
-    by_pip = dependencies.metadata(project, "3.12.1", "debian-12/amd64")
-    by_uv = dependencies.metadata(project, "3.12.1", "debian-12/amd64", Installer.UV_PIP)
+    by_pip = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64")
+    by_uv = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64", Installer.UV_PIP)
     assert (by_pip.installer, by_uv.installer) == ("pip", "uv-pip")
     assert by_pip._replace(installer="uv-pip") == by_uv  # nothing else differs
-    assert dependencies.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
-    assert dependencies.reasons(by_uv, by_pip) == ["installer changed (uv-pip -> pip)"]
+    assert dependency_plan.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
+    assert dependency_plan.reasons(by_uv, by_pip) == ["installer changed (uv-pip -> pip)"]
 
 
 def test_uv_applies_to_requirements_txt_apps_only_and_needs_python_38():
@@ -208,7 +209,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
                                           "UV_COMPILE_BYTECODE": "1"})
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "six==1.16.0 --hash=sha256:{}\n".format("8" * 64))
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
+    wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
 
     layer = os.path.join(ctx.layers_dir, "dependencies")
@@ -240,7 +241,7 @@ def test_vendored_wheels_install_offline_with_uv_and_ignored_pip_settings_are_na
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     write_file(os.path.join(ctx.app_dir, "vendor", "flask-3.0.3-py3-none-any.whl"), "")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
-    wanted = dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
+    wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
     dependencies.install(ctx, project, wanted, {})
     uv = runner.commands[0]
     assert uv[uv.index("--constraints") + 2:] == ["--no-index", "--find-links", "vendor", "--requirements",
@@ -258,7 +259,7 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(BuildpackError) as e:
-        dependencies.install(ctx, project, dependencies.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
+        dependencies.install(ctx, project, dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
     assert e.value.message == "uv could not install the dependencies (exit 2); its output is above."
     assert e.value.hint == ("Fix requirements.txt (a missing package, a version that does not exist, a package needing "
                             "system libraries, or a pip, setuptools or wheel version other than the runtime's), or "

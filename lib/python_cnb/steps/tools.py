@@ -1,7 +1,7 @@
 """Package-manager tools (pipenv, poetry, uv) at pinned versions, each in a build-only cached
 layer of its own (the pins are installers.py's): they read and check the app's lock file at build
 time and never reach the image. The dependencies themselves are installed by pip
-(layers/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
+(steps/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
 import os
 from typing import Dict, NamedTuple, Tuple
 
@@ -10,7 +10,8 @@ from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
 from ..installers import Tool
-from . import StepContext, against_previous, plain_reasons
+from ..reuse import against_previous, plain_reasons
+from . import StepContext
 
 TYPES = LayerTypes(cache=True)
 

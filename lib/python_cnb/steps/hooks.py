@@ -9,10 +9,20 @@ import os
 import shutil
 from typing import List, Mapping
 
-from .errors import BuildpackError
-from .layers import StepContext
+from ..errors import BuildpackError
+from . import Result, StepContext
 
 _ELF = b"\x7fELF"
+
+
+def pre_compile(step: StepContext) -> Result:
+    run(step, "pre_compile")
+    return Result()
+
+
+def post_compile(step: StepContext) -> Result:
+    run(step, "post_compile")
+    return Result()
 
 
 def run(step: StepContext, name: str) -> None:

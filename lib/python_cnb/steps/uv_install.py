@@ -178,7 +178,7 @@ def command(install: Install, constraints: str, hashes: bool, uv_settings: UvSet
 
 
 def run(step: StepContext, install: Install, ca_default: str) -> None:
-    """Install with uv, as layers/dependencies.py does with pip; raises BuildpackError if uv fails."""
+    """Install with uv, as steps/dependencies.py does with pip; raises BuildpackError if uv fails."""
     env, log = step.env, step.log
     runtime_prefix = os.path.dirname(os.path.dirname(install.python))
     uv_settings = from_pip(pip_settings.effective(env, runtime_prefix), env, ca_default)

@@ -4,10 +4,9 @@ heartbeat files on a container's overlay filesystem stall workers (the seed's fi
 build step that logs them and writes launch.toml."""
 from typing import List, Optional, Sequence, Tuple
 
-from .cnb.launch import Process, write_launch
-from .layers import StepContext
-from .procfile import ProcfileEntry, WebEntry
-from .project import Project
+from ..cnb.launch import Process, write_launch
+from ..procfile import ProcfileEntry, WebEntry
+from . import Result, StepContext
 
 GUNICORN = ["gunicorn", "--worker-tmp-dir", "/dev/shm"]
 UVICORN_WORKER = "uvicorn.workers.UvicornWorker"
@@ -53,11 +52,11 @@ def missing_servers(web_entry: WebEntry, installed: Sequence[str]) -> List[str]:
     return [] if "gunicorn" in installed else ["gunicorn"]
 
 
-def run(step: StepContext, project: Project, dists: Sequence[Tuple[str, str]]) -> None:
+def run(step: StepContext) -> Result:
     """Log the processes and where they come from, and write launch.toml; warn when there are none."""
-    log = step.log
+    log, project = step.log, step.project
     log.header("Processes")
-    installed = [name for name, _ in dists]
+    installed = [name for name, _ in step.dists]
     procs = processes(project.procfile, project.web_entry, installed)
     if project.procfile:
         log.info("From Procfile:")
@@ -77,7 +76,8 @@ def run(step: StepContext, project: Project, dists: Sequence[Tuple[str, str]]) -
                     "(app.py, main.py, wsgi.py ...) to start with gunicorn.",
                     hint="Set one: add a Procfile (`web: <command>`), or set the platform's run command "
                          "(e.g. `pack build --default-process`, or the App Platform run command).")
-        return
+        return Result()
     for p in procs:
         log.info("  {}{}: {}".format(p.type, " (default)" if p.default else "", " ".join(p.command)))
     write_launch(step.layers_dir, procs)
+    return Result()

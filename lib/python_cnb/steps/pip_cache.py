@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
-from . import StepContext, against_previous, plain_reasons
+from ..reuse import against_previous, plain_reasons
+from . import Result, StepContext
 
 NAME = "pip-cache"
 TYPES = LayerTypes(cache=True)
@@ -27,13 +28,16 @@ def env(layers_dir: str) -> LayerEnv:
     return LayerEnv().override("PIP_CACHE_DIR", os.path.join(layers_dir, NAME), Scope.THIS_BUILD)
 
 
-def run(step: StepContext, pip_version: str) -> None:
-    """Keep the cache, emptied first when its key changed."""
+def run(step: StepContext) -> Result:
+    """Keep the cache for an app with dependencies, emptied first when its key changed."""
+    if step.project.installer is None:
+        return Result(env=env(step.layers_dir))
     assert step.python is not None
     layer = step.layer(NAME)
-    wanted = Metadata(step.target, step.python.version, pip_version)
+    wanted = Metadata(step.target, step.python.version, step.choice.toolset.versions()["pip"])
     decision = against_previous(layer, wanted, reasons)
     if decision.reasons:
         step.log.info("Starting a new pip cache: {}".format(decision.reason))
         layer.reset()
     layer.commit(TYPES, wanted._asdict())
+    return Result(NAME, decision.reasons, env(step.layers_dir))

@@ -17,12 +17,12 @@ from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Seq
 from .. import appfiles
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
-from ..settings import DISABLE_COLLECTSTATIC, Settings
-from . import Decision, StepContext, metadata_problem, rebuild
+from ..project import collectstatic_disabled
+from ..reuse import Decision, metadata_problem, rebuild
+from . import Result, StepContext
 
 NAME = "collectstatic"
 TYPES = LayerTypes(cache=True)
-SWITCH_FILE = os.path.join(".heroku", "collectstatic_disabled")
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "collectstatic_run.py")
 # Never keyed: a container's name, the shell's bookkeeping, the lifecycle's own CNB_* (its plan
 # path is a new temporary directory on every build).
@@ -47,15 +47,6 @@ class Record(NamedTuple):
     static_root: str
     settings: str
     static_dirs: List[str]
-
-
-def disabled(app_dir: str, settings: Settings) -> str:
-    """Why collectstatic is off ("" when it is on)."""
-    if settings.disable_collectstatic:
-        return "{}={}".format(DISABLE_COLLECTSTATIC, settings.disable_collectstatic)
-    if os.path.isfile(os.path.join(app_dir, SWITCH_FILE)):
-        return "{} exists".format(SWITCH_FILE)
-    return ""
 
 
 def inputs(app_dir: str, env: Mapping[str, str], dependencies: Mapping[str, Any], record: Record) -> Dict[str, str]:
@@ -112,16 +103,17 @@ def _last_run(layer: Layer) -> Union[Metadata, str]:
     return Metadata(**previous)
 
 
-def run(step: StepContext, dists: Sequence[Tuple[str, str]], dependencies: Mapping[str, Any]) -> None:
-    """dists: the installed distributions, (name, version); dependencies: their layer's key."""
+def run(step: StepContext) -> Result:
+    """Reuse the kept output when nothing collectstatic reads changed, else run it."""
     app_dir, env, log = step.app_dir, step.env, step.log
-    if step.python is None or "django" not in dict(dists) or not os.path.isfile(os.path.join(app_dir, "manage.py")):
-        return
+    if step.python is None or "django" not in dict(step.dists) or "manage.py" not in step.project.files:
+        return Result()
     log.header("Django static files")
-    off = disabled(app_dir, step.settings)
+    off = collectstatic_disabled(app_dir, step.settings)
     if off:
         log.info("Skipping collectstatic ({})".format(off))
-        return
+        return Result()
+    dependencies = step.plan.wanted._asdict() if step.plan else {}
     layer = step.layer(NAME)
     decision = decide(layer, app_dir, env, dependencies)
     old = _last_run(layer)
@@ -131,11 +123,12 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]], dependencies: Mappi
         layer.commit(TYPES, old._asdict())
         log.info("Reusing collectstatic's output in {}/ (key {}: nothing it reads changed; copied in {})".format(
             old.static_root, old.key[:12], timer.elapsed()))
-        return
+        return Result(NAME)
     if decision.reason:
         log.info("Running collectstatic again: {}".format(decision.reason))
     layer.reset()  # nothing of an older run is trusted while this one runs
     _collect(step, layer, dependencies)
+    return Result(NAME, decision.reasons)
 
 
 def _collect(step: StepContext, layer: Layer, dependencies: Mapping[str, Any]) -> None:

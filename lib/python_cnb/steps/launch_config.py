@@ -11,7 +11,7 @@ from typing import Any, Dict, List, NamedTuple
 
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes, layers_dir_error
-from . import StepContext
+from . import Result, StepContext
 
 NAME = "launch-config"
 TYPES = LayerTypes(launch=True)
@@ -48,7 +48,7 @@ def env(wanted: Metadata) -> LayerEnv:
     return out
 
 
-def run(step: StepContext) -> None:
+def run(step: StepContext) -> Result:
     layer, wanted = step.layer(NAME), metadata(step.app_dir)
     layer.reset()
     env(wanted).write(layer)
@@ -60,3 +60,4 @@ def run(step: StepContext) -> None:
     except OSError as e:
         raise layers_dir_error("write the layer {}".format(NAME), e)
     layer.commit(TYPES, wanted.toml())
+    return Result(NAME)

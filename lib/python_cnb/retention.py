@@ -9,17 +9,17 @@ needs Python again (the dependencies changed) installs the runtime anew; its byt
 (reproducible), so the image layer is still the same.
 
 In the cache too (build = cache = true) when a build may need Python and the dependencies at
-hand: Django's collectstatic runs when what it reads changed (layers/collectstatic.py),
+hand: Django's collectstatic runs when what it reads changed (steps/collectstatic.py),
 bin/pre_compile and bin/post_compile run on every build, NLTK corpora are fetched with nltk, and
 a later buildpack may ask for python at build time (a plan entry with build = true, Paketo's
 convention)."""
 import os
 from typing import Any, Dict, List, NamedTuple, Tuple
 
-from ..cnb import tomlfile
-from ..cnb.layers import Layer, LayerTypes
-from ..settings import RUNTIME_CACHE, Settings
-from .collectstatic import disabled as collectstatic_disabled
+from .cnb import tomlfile
+from .cnb.layers import Layer, LayerTypes
+from .project import collectstatic_disabled
+from .settings import RUNTIME_CACHE, Settings
 
 IMAGE_ONLY = LayerTypes(launch=True)
 CACHED = LayerTypes(build=True, launch=True, cache=True)

@@ -5,7 +5,7 @@ buildpacks too, hence build). Keyed on nltk.txt, the index URL and nltk's versio
 rebuild downloads nothing."""
 import hashlib
 import os
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import List, NamedTuple, Tuple
 
 from .. import appfiles
 from ..cnb.env import LayerEnv
@@ -13,7 +13,8 @@ from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..settings import NLTK_INDEX as INDEX_ENV
 from ..url_secrets import stored
-from . import StepContext, against_previous, changed
+from ..reuse import against_previous, changed
+from . import Result, StepContext
 
 NAME = "nltk-data"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -75,22 +76,22 @@ def env(layers_dir: str) -> LayerEnv:
     return LayerEnv().override("NLTK_DATA", os.path.join(layers_dir, NAME))
 
 
-def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
-    """Provide the corpora when nltk is installed; returns the env the rest of the build gets."""
+def run(step: StepContext) -> Result:
+    """Provide the corpora when nltk is installed; NLTK_DATA for the rest of the build."""
     layer, log = step.layer(NAME), step.log
-    nltk_version = dict(dists).get("nltk")
+    nltk_version = dict(step.dists).get("nltk")
     if nltk_version is None or not os.path.isfile(os.path.join(step.app_dir, LIST)):
         _forget(layer)
         if nltk_version is not None:
             log.header("NLTK corpora")
             log.warning("'nltk.txt' not found, not downloading any corpora", hint=LEARN_MORE)
-        return LayerEnv()
+        return Result()
     log.header("NLTK corpora")
     corpora = wanted(step.app_dir, nltk_version, step.settings.nltk_index_url)
     if not corpora.names:
         _forget(layer)
         log.warning("nltk.txt lists no corpora, not downloading any", hint=LEARN_MORE)
-        return LayerEnv()
+        return Result()
     decision = against_previous(layer, corpora.metadata, reasons)
     if decision.reuse and layer.has_contents():
         layer.commit(TYPES, corpora.metadata._asdict())
@@ -100,7 +101,7 @@ def run(step: StepContext, dists: Sequence[Tuple[str, str]]) -> LayerEnv:
         if decision.reason:
             log.info("Downloading the NLTK corpora again: {}".format(decision.reason))
         download(step, corpora)
-    return env(step.layers_dir)
+    return Result(NAME, decision.reasons, env(step.layers_dir))
 
 
 def download(step: StepContext, corpora: Corpora) -> None:

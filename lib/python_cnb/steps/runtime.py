@@ -19,11 +19,10 @@ from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
-from .. import relocation
-from ..runtime_choice import Choice
+from .. import relocation, retention
+from ..reuse import Decision, against_previous, rebuild
 from ..toolset import Toolset
-from . import Decision, Python, StepContext, against_previous, rebuild
-from .retention import Retention
+from . import Python, Result, StepContext
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -84,10 +83,12 @@ def env(layers_dir: str) -> LayerEnv:
             .default("LANG", "C.UTF-8", Scope.THIS_BUILD))
 
 
-def run(step: StepContext, choice: Choice, kept: Retention) -> StepContext:
-    """Reuse the runtime (where the last build kept it) or install the chosen one; the context the
-    later steps run in. kept: why this build needs it at hand, and where it is kept after."""
+def run(step: StepContext) -> Result:
+    """Reuse the runtime (where the last build kept it) or install the chosen one."""
     step.log.header("Python runtime")
+    choice, kept = step.choice, retention.for_runtime(step.kept, step.settings)
+    if step.plan is not None and not step.plan.decision.reuse:
+        kept = kept.needing("the dependencies are installed")
     layer, chosen = step.layer(NAME), choice.runtime
     wanted = metadata(chosen, choice.toolset, step.target)
     decision = decide(layer, wanted, kept.needs)
@@ -100,7 +101,7 @@ def run(step: StepContext, choice: Choice, kept: Retention) -> StepContext:
         install(step, chosen, choice.toolset, wanted, kept.types)
     sbom.write(step.layers_dir, NAME, sbom.runtime_components(chosen, choice.toolset), step.buildpack_version)
     python = Python(python_in(layer.path), chosen.version, chosen.release)
-    return step._replace(python=python).with_env(env(step.layers_dir))
+    return Result(NAME, decision.reasons, env(step.layers_dir), python=python)
 
 
 def python_in(layer_path: str) -> str:

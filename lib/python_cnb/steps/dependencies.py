@@ -3,85 +3,27 @@
 site-packages by itself. A requirements.txt app with BP_PYTHON_PACKAGE_MANAGER=uv gets the same
 layout from `uv pip install --prefix` (uv_install.py); the choice keys the layer.
 
-Keyed on the sha256 of every input file, of each local package (local_packages.py: an editable
-one's project files, another's tree, a git+file repository's commit), the Python version, the
-installer and the target: a rebuild where none changed runs no installer at all. Editable VCS
+Whether to reuse the layer was decided before any step ran (dependency_plan.py). Editable VCS
 checkouts go to the layer's src/ (pip --src), so what they install is in the image."""
-import glob
 import os
 import re
 import tempfile
-from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
-from .. import appfiles, install_failures, installed_urls, local_packages, requirements, sbom, tool_launch
+from .. import install_failures, installed_urls, requirements, sbom, tool_launch
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
-from ..cnb.layers import Layer, LayerTypes
+from ..cnb.layers import LayerTypes
+from ..dependency_plan import NAME, Metadata, site_packages, vendored_packages
 from ..errors import BuildpackError
 from ..installers import UV_TOOL, Installer, Lock
-from ..local_packages import LocalSource
 from ..project import Project
 from ..runner import Runner
-from . import Decision, Python, StepContext, against_previous, changed, rebuild, tools, uv_install
-from .retention import Retention
-
-NAME = "dependencies"
+from . import Python, Result, StepContext, tools, uv_install
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
 PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
                "--progress-bar", "off", "--disable-pip-version-check"]
-
-
-def file_digests(app_dir: str, names: Sequence[str]) -> Dict[str, str]:
-    return {name: appfiles.digest(os.path.join(app_dir, name), name) for name in names}
-
-
-# Where an app vendors its packages for offline builds (as Paketo's and Google's buildpacks look).
-VENDOR_DIRS = ("vendor", "wheels")
-_DISTRIBUTIONS = (".whl", ".tar.gz", ".zip")
-
-
-def vendored_packages(project: Project) -> Optional[str]:
-    """The app's vendor/ (or wheels/) directory when it holds distributions: pip then installs
-    from it alone (--no-index), for builds with no network."""
-    if project.installer not in (Installer.PIP, Installer.PIP_PROJECT):
-        return None
-    for name in VENDOR_DIRS:
-        path = os.path.join(project.app_dir, name)
-        if os.path.isdir(path) and not os.path.islink(path) and any(
-                entry.endswith(_DISTRIBUTIONS) for entry in os.listdir(path)):
-            return name
-    return None
-
-
-class Metadata(NamedTuple):
-    """What the dependencies layer is keyed on (its [metadata])."""
-    installer: str             # Installer's value
-    python_version: str
-    target: str
-    inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
-
-
-def metadata(project: Project, python_version: str, target: str,
-             chosen: Installer = Installer.PIP) -> Metadata:
-    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
-    inputs = file_digests(project.app_dir, project.dependency_inputs)
-    inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
-    vendor = vendored_packages(project)
-    if vendor:
-        inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
-    assert project.installer is not None
-    installer = chosen if project.installer is Installer.PIP else project.installer
-    return Metadata(installer.value, python_version, target, inputs)
-
-
-def local_sources(project: Project) -> List[LocalSource]:
-    """The packages the app installs from paths and git+file repositories, whatever declares them."""
-    if project.installer == Installer.PIP:
-        return list(project.requirement_sources)
-    if project.installer is not None and project.installer.lock:
-        return local_packages.from_manifest(project.app_dir, project.installer.value)
-    return []
 
 
 def src_dir(layer_path: str) -> str:
@@ -92,66 +34,6 @@ def src_dir(layer_path: str) -> str:
 
 def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
     return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
-
-
-def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
-    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
-             ("removed", [n for n in old if n not in new]))
-    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
-
-
-_PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",
-            "target": "the build's target changed ({} -> {})"}
-
-
-def reasons(old: Metadata, new: Metadata) -> List[str]:
-    """Every way old differs from new, a phrase per field ([] when they match)."""
-    return [_inputs_changed(a, b) if name == "inputs" else _PHRASES[name].format(a, b)
-            for name, a, b in changed(old, new)]
-
-
-def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
-    """needs: why this build needs the dependencies at hand (retention.py); without any, those the
-    previous image holds (the TOML came back without contents) are reused there."""
-    decision = against_previous(layer, wanted, reasons)
-    if decision.reuse and not layer.has_contents():
-        if needs:
-            return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
-                "; ".join(needs)))
-        return decision
-    if decision.reuse and not site_packages(layer.path):
-        return rebuild("the cached dependencies' files are missing")
-    return decision
-
-
-class Plan(NamedTuple):
-    """What the dependencies step will do, decided before the runtime step (which must know
-    whether pip will run): the metadata, the decision and, for dependencies reused from the
-    previous image, their list from its SBOM (the layer's files are not here to read)."""
-    wanted: Metadata
-    decision: Decision
-    in_image: Optional[List[Tuple[str, str]]] = None
-    chosen: Installer = Installer.PIP  # BP_PYTHON_PACKAGE_MANAGER: PIP, or UV_PIP
-
-
-def plan(step: StepContext, project: Project, python_version: str, kept: Retention) -> Optional[Plan]:
-    """None when the app has nothing to install."""
-    if project.installer is None:
-        return None
-    layer, chosen = step.layer(NAME), step.settings.package_manager
-    wanted = metadata(project, python_version, step.target, chosen)
-    decision = decide(layer, wanted, kept.needs)
-    if not decision.reuse or layer.has_contents():
-        return Plan(wanted, decision, None, chosen)
-    listed = sbom.read_distributions(step.layers_dir, NAME)
-    if listed is None:
-        return Plan(wanted, rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing"), None, chosen)
-    return Plan(wanted, decision, listed, chosen)
-
-
-def site_packages(layer_path: str) -> Optional[str]:
-    found = glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages"))
-    return found[0] if found else None
 
 
 def distributions(layer_path: str) -> List[Tuple[str, str]]:
@@ -198,15 +80,21 @@ def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
             .unset("PYTHONNOUSERSITE").unset("PIP_REQUIRE_VIRTUALENV"))
 
 
-def run(step: StepContext, project: Project, kept: Retention, planned: Optional[Plan] = None) -> List[Tuple[str, str]]:
+def user_base(step: StepContext) -> Result:
+    """The step before the hooks: pip, pre_compile and every later step see this layer as the user
+    base from here on."""
+    return Result(env=env(step.layers_dir))
+
+
+def run(step: StepContext) -> Result:
     """Reuse the installed dependencies (where the last build kept them) or install them (checking
-    and exporting a lock with its package manager first); the distributions, as (name, version).
-    planned: plan()'s answer, when the caller already asked."""
+    and exporting a lock with its package manager first), as planned before the first step."""
     assert step.python is not None
-    planned = planned or plan(step, project, step.python.version, kept)
+    step.log.header("Dependencies")
+    project, planned, kept = step.project, step.plan, step.kept
     if planned is None or project.installer is None:
         step.log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
-        return []
+        return Result(dists=())
     layer, log, python = step.layer(NAME), step.log, step.python
     wanted, decision = planned.wanted, planned.decision
     tool = uv_install.tool_for(project.installer, planned.chosen, python.release, log) or project.installer.tool
@@ -228,7 +116,7 @@ def run(step: StepContext, project: Project, kept: Retention, planned: Optional[
         install(step, project, wanted, tool_env, kept.types)
     dists = distributions(layer.path) if planned.in_image is None or not decision.reuse else planned.in_image
     sbom.write(step.layers_dir, NAME, sbom.distribution_components(dists), step.buildpack_version)
-    return dists
+    return Result(NAME, decision.reasons, dists=tuple(dists))
 
 
 def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None,

@@ -1,7 +1,7 @@
 """Run by the app's own Python (any version a catalog serves, 2.7 included: hence type comments and
 no f-strings), as `python collectstatic_run.py REPORT` in the app directory: `manage.py
 collectstatic --noinput` exactly as Django runs it, then a JSON report of what it read and wrote
-(for layers/collectstatic.py to key its output on) or why it failed (for a message naming the
+(for steps/collectstatic.py to key its output on) or why it failed (for a message naming the
 cause). Imports nothing of the buildpack's."""
 import json
 import os

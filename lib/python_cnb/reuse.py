@@ -1,16 +1,9 @@
-"""One module per layer, each the same shape: NAME and TYPES; its metadata as a typed value
-(Metadata: the previous build's is read back by from_toml(Metadata, table), and reasons(old, new)
-says how it differs, a phrase per field); env(...), its environment as data (cnb.env.LayerEnv: applied to this build and written as its env files);
-and run(step, ...), the step itself, which writes the layer's TOML only once its contents are
-complete (cnb.layers.Layer.commit). The steps get what they share in one StepContext."""
+"""Whether a layer of the previous build is reused: its [metadata] read back into the layer's typed
+Metadata (from_toml), compared field by field with what this build wants (changed, reasons), and
+the Decision that results, with every reason in words."""
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
-from ..cnb.env import LayerEnv
-from ..cnb.layers import Layer, kind, type_name
-from ..download import Downloader
-from ..log import Log
-from ..runner import Runner
-from ..settings import Settings
+from .cnb.layers import Layer, kind, type_name
 
 
 class Decision(NamedTuple):
@@ -95,36 +88,3 @@ def against_previous(layer: Layer, wanted: M, reasons: Callable[[M, M], List[str
         return rebuild("{} is not what this buildpack writes ({})".format(previous.file, problem))
     found = reasons(type(wanted)(**previous), wanted)  # type: ignore[call-arg]
     return Decision(not found, tuple(found))
-
-
-class Python(NamedTuple):
-    """The runtime the steps after the runtime's run tools with."""
-    path: str                  # bin/python3 in the runtime layer
-    version: str               # "3.12.1"
-    release: Tuple[int, ...]   # (3, 12, 1)
-
-
-class StepContext(NamedTuple):
-    """What every layer step needs, travelling together: where layers go, the app, the target
-    that keys them, the environment tools run with, and the injected runner, log and downloader
-    (fakes in the layer unit tests)."""
-    layers_dir: str
-    app_dir: str
-    target: str                # "debian-12/amd64"
-    env: Dict[str, str]
-    runner: Runner
-    log: Log
-    downloader: Downloader
-    python: Optional[Python] = None  # once the runtime step has run
-    buildpack_version: str = ""      # for the SBOMs
-    settings: Settings = Settings()  # the user's settings, checked before the first step
-
-    def layer(self, name: str) -> Layer:
-        return Layer(self.layers_dir, name)
-
-    def with_env(self, *envs: LayerEnv) -> "StepContext":
-        """The context the next steps run in: each layer's env applied, in order."""
-        env = self.env
-        for layer_env in envs:
-            env = layer_env.apply(env)
-        return self._replace(env=env)

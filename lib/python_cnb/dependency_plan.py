@@ -1,0 +1,133 @@
+"""What the dependencies step will do, decided before any step runs (the runtime step must know
+whether an installer will run): the layer's key, and reuse or rebuild with every reason.
+
+Keyed on the sha256 of every input file, of each local package (local_packages.py: an editable
+one's project files, another's tree, a git+file repository's commit), the Python version, the
+installer and the target: a rebuild where none changed runs no installer at all."""
+import glob
+import os
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from . import appfiles, local_packages, sbom
+from .cnb.layers import Layer
+from .installers import Installer
+from .local_packages import LocalSource
+from .project import Project
+from .retention import Retention
+from .reuse import Decision, against_previous, changed, rebuild
+from .runtime_choice import Choice
+from .settings import Settings
+
+NAME = "dependencies"
+
+
+def file_digests(app_dir: str, names: Sequence[str]) -> Dict[str, str]:
+    return {name: appfiles.digest(os.path.join(app_dir, name), name) for name in names}
+
+
+# Where an app vendors its packages for offline builds (as Paketo's and Google's buildpacks look).
+VENDOR_DIRS = ("vendor", "wheels")
+_DISTRIBUTIONS = (".whl", ".tar.gz", ".zip")
+
+
+def vendored_packages(project: Project) -> Optional[str]:
+    """The app's vendor/ (or wheels/) directory when it holds distributions: pip then installs
+    from it alone (--no-index), for builds with no network."""
+    if project.installer not in (Installer.PIP, Installer.PIP_PROJECT):
+        return None
+    for name in VENDOR_DIRS:
+        path = os.path.join(project.app_dir, name)
+        if os.path.isdir(path) and not os.path.islink(path) and any(
+                entry.endswith(_DISTRIBUTIONS) for entry in os.listdir(path)):
+            return name
+    return None
+
+
+class Metadata(NamedTuple):
+    """What the dependencies layer is keyed on (its [metadata])."""
+    installer: str             # Installer's value
+    python_version: str
+    target: str
+    inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
+
+
+def metadata(project: Project, python_version: str, target: str,
+             chosen: Installer = Installer.PIP) -> Metadata:
+    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
+    inputs = file_digests(project.app_dir, project.dependency_inputs)
+    inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
+    vendor = vendored_packages(project)
+    if vendor:
+        inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
+    assert project.installer is not None
+    installer = chosen if project.installer is Installer.PIP else project.installer
+    return Metadata(installer.value, python_version, target, inputs)
+
+
+def local_sources(project: Project) -> List[LocalSource]:
+    """The packages the app installs from paths and git+file repositories, whatever declares them."""
+    if project.installer == Installer.PIP:
+        return list(project.requirement_sources)
+    if project.installer is not None and project.installer.lock:
+        return local_packages.from_manifest(project.app_dir, project.installer.value)
+    return []
+
+
+def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
+    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
+             ("removed", [n for n in old if n not in new]))
+    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
+
+
+_PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",
+            "target": "the build's target changed ({} -> {})"}
+
+
+def reasons(old: Metadata, new: Metadata) -> List[str]:
+    """Every way old differs from new, a phrase per field ([] when they match)."""
+    return [_inputs_changed(a, b) if name == "inputs" else _PHRASES[name].format(a, b)
+            for name, a, b in changed(old, new)]
+
+
+def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
+    """needs: why this build needs the dependencies at hand (retention.py); without any, those the
+    previous image holds (the TOML came back without contents) are reused there."""
+    decision = against_previous(layer, wanted, reasons)
+    if decision.reuse and not layer.has_contents():
+        if needs:
+            return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
+                "; ".join(needs)))
+        return decision
+    if decision.reuse and not site_packages(layer.path):
+        return rebuild("the cached dependencies' files are missing")
+    return decision
+
+
+class Plan(NamedTuple):
+    """What the dependencies step will do, decided before the runtime step (which must know
+    whether pip will run): the metadata, the decision and, for dependencies reused from the
+    previous image, their list from its SBOM (the layer's files are not here to read)."""
+    wanted: Metadata
+    decision: Decision
+    in_image: Optional[List[Tuple[str, str]]] = None
+    chosen: Installer = Installer.PIP  # BP_PYTHON_PACKAGE_MANAGER: PIP, or UV_PIP
+
+
+def plan(layer: Layer, project: Project, choice: Choice, settings: Settings, kept: Retention) -> Optional[Plan]:
+    """None when the app has nothing to install."""
+    if project.installer is None:
+        return None
+    chosen = settings.package_manager
+    wanted = metadata(project, choice.runtime.version, choice.target, chosen)
+    decision = decide(layer, wanted, kept.needs)
+    if not decision.reuse or layer.has_contents():
+        return Plan(wanted, decision, None, chosen)
+    listed = sbom.read_distributions(layer.layers_dir, NAME)
+    if listed is None:
+        return Plan(wanted, rebuild("the last build's list of them (dependencies.sbom.cdx.json) is missing"), None, chosen)
+    return Plan(wanted, decision, listed, chosen)
+
+
+def site_packages(layer_path: str) -> Optional[str]:
+    found = glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages"))
+    return found[0] if found else None
