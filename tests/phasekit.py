@@ -119,6 +119,14 @@ class Phase:
         return subprocess.run([os.path.join(ROOT, "bin", "build")], cwd=self.app, env=self.env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
 
+    def fails_with(self, error: str) -> subprocess.CompletedProcess:
+        """Build, expecting the build to fail with error (its text after "[Error] ") as the
+        log's last lines."""
+        result = self.build()
+        assert result.returncode == 1, result.stdout[-3000:]
+        assert result.stdout.endswith("\n[Error] " + error), result.stdout[-3000:]
+        return result
+
     def restore_as_the_lifecycle_would(self) -> None:
         """Between two builds, what the lifecycle gives the next one back (Buildpack API, layer
         types): a cached layer whole, a launch-only layer's TOML alone (the image keeps the rest),

@@ -1,7 +1,7 @@
 """Whether a layer of the previous build is reused: its [metadata] read back into the layer's typed
 Metadata (from_toml), compared field by field with what this build wants (changed, reasons), and
 the Decision that results, with every reason in words."""
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from .cnb.layers import Layer, kind, type_name
 
@@ -74,17 +74,24 @@ def plain_reasons(old: M, new: M) -> List[str]:
     return ["{} changed ({} -> {})".format(name.replace("_", " "), a, b) for name, a, b in changed(old, new)]
 
 
+def previous(layer: Layer, cls: Type[M]) -> Union[M, str]:
+    """The previous build's metadata of layer as cls, or why there is none to trust ("" for a
+    first build)."""
+    found = layer.previous_metadata()
+    if found.problem or not found.found:
+        return found.problem
+    problem = metadata_problem(cls, found)
+    if problem:
+        return "{} is not what this buildpack writes ({})".format(found.file, problem)
+    return cls(**found)  # type: ignore[call-arg]
+
+
 def against_previous(layer: Layer, wanted: M, reasons: Callable[[M, M], List[str]]) -> Decision:
     """Reuse when the previous build's metadata, read as wanted's type, is wanted; else a rebuild
     with every reason (none for a first build). Metadata that cannot be read or is not what this
     version writes is a rebuild with that reason alone."""
-    previous = layer.previous_metadata()
-    if previous.problem:
-        return rebuild(previous.problem)
-    if not previous.found:
-        return Decision(False)
-    problem = metadata_problem(type(wanted), previous)
-    if problem:
-        return rebuild("{} is not what this buildpack writes ({})".format(previous.file, problem))
-    found = reasons(type(wanted)(**previous), wanted)  # type: ignore[call-arg]
+    old = previous(layer, type(wanted))
+    if isinstance(old, str):
+        return rebuild(old) if old else Decision(False)
+    found = reasons(old, wanted)
     return Decision(not found, tuple(found))

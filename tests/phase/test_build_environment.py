@@ -82,25 +82,19 @@ def test_hooks_without_a_shebang_run_with_the_shell(phase):
 def test_hook_errors_name_the_cause(phase):
     p = phase("build_hooks")
     hook(p, "pre_compile", "#!/bin/sh\r\necho hi\r\n")
-    crlf = p.build()
-    assert crlf.returncode == 1
-    assert crlf.stdout.endswith(
-        "\n[Error] bin/pre_compile has Windows (CRLF) line endings: neither bash nor the interpreter its first line "
+    p.fails_with(
+        "bin/pre_compile has Windows (CRLF) line endings: neither bash nor the interpreter its first line "
         "names can run it as it is.\n"
         "  Save it with Unix (LF) line endings, e.g. `dos2unix bin/pre_compile`, and set `git config core.autocrlf "
         "input` before committing it.\n")
     hook(p, "pre_compile", "#!/usr/local/bin/no-such-shell\necho hi\n")
-    missing = p.build()
-    assert missing.returncode == 1
-    assert missing.stdout.endswith(
-        "\n[Error] bin/pre_compile runs with /usr/local/bin/no-such-shell, which the build image does not have.\n"
+    p.fails_with(
+        "bin/pre_compile runs with /usr/local/bin/no-such-shell, which the build image does not have.\n"
         "  Use an interpreter the build image has (e.g. #!/usr/bin/env bash, or #!/usr/bin/env python for the "
         "app's Python).\n")
     hook(p, "pre_compile", "#!/usr/bin/env no-such-tool\necho hi\n")
-    off_path = p.build()
-    assert off_path.returncode == 1
-    assert off_path.stdout.endswith(
-        "\n[Error] bin/pre_compile runs with no-such-tool, which is not on the build's PATH.\n"
+    p.fails_with(
+        "bin/pre_compile runs with no-such-tool, which is not on the build's PATH.\n"
         "  Use an interpreter the build image or an earlier step provides (bash, sh, python), or install it in an "
         "earlier buildpack.\n")
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))

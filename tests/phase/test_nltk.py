@@ -106,10 +106,8 @@ def test_a_corpus_the_index_lacks_fails_the_build_and_leaves_nothing_trusted(pha
     p = phase("nltk_corpora")
     p.set_env("BP_NLTK_INDEX_URL", nltk_index.url + "/index.xml")
     p.write("nltk.txt", "tinycorpus\nnosuchcorpus\n")
-    result = p.build()
-    assert result.returncode == 1
-    assert result.stdout.endswith(
-        "\n[Error] nltk.txt lists the corpus 'nosuchcorpus', which the index at {}/index.xml does not have.\n"
+    p.fails_with(
+        "nltk.txt lists the corpus 'nosuchcorpus', which the index at {}/index.xml does not have.\n"
         "  Check the name in nltk.txt against the index at {}/index.xml, or set BP_NLTK_INDEX_URL to an index "
         "that has it.\n".format(nltk_index.url, nltk_index.url))
     assert "/packages/corpora/tinycorpus.zip" not in nltk_index.requests  # refused before any download

@@ -188,10 +188,8 @@ def test_uv_enforces_hashes_as_pip_does(phase, index):
 def test_an_unknown_installer_fails_before_anything_is_downloaded(phase):
     p = phase("flask_default_process")
     p.set_env("BP_PYTHON_PACKAGE_MANAGER", "poetry")
-    result = p.build()
-    assert result.returncode == 1
-    assert result.stdout.endswith(
-        "\n[Error] BP_PYTHON_PACKAGE_MANAGER=poetry is not an installer python-cnb knows: use pip or uv.\n"
+    result = p.fails_with(
+        "BP_PYTHON_PACKAGE_MANAGER=poetry is not an installer python-cnb knows: use pip or uv.\n"
         "  Set BP_PYTHON_PACKAGE_MANAGER=uv to install requirements.txt with uv, or pip (the default), or unset it.\n")
     assert "Downloading" not in result.stdout
     assert os.listdir(p.layers) == []

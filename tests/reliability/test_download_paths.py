@@ -16,6 +16,7 @@ import pytest
 
 from faultserver import PASSWORD, PLAIN_PASSWORD, USER, FaultServer
 from phasekit import CACHE, ROOT, free_port, toolbox
+from probes import alive, descendants
 from test_download_faults import (DEADLINE_HINT, NAME, NETWORK_HINT, NOT_RUNTIME, assert_no_secret, entry,
                                   write_catalog)
 
@@ -201,29 +202,8 @@ def assert_installed(p, out, path):
             assert not mode & (stat.S_ISUID | stat.S_ISGID), os.path.join(dirpath, name)
 
 
-def descendants(pid):
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for entry_ in os.listdir("/proc"):
-            if entry_.isdigit():
-                try:
-                    with open("/proc/{}/stat".format(entry_)) as f:
-                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    continue
-                if ppid == parent:
-                    found.append(int(entry_))
-                    frontier.append(int(entry_))
-    return found
 
 
-def alive(pid):
-    try:
-        with open("/proc/{}/stat".format(pid)) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize("path", PATHS)

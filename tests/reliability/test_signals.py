@@ -13,7 +13,7 @@ import time
 import pytest
 
 from phasekit import ROOT
-from probes import layer_files, restore_runtime
+from probes import alive, children, gone_within, layer_files, restore_runtime
 
 STOPPED = ("\n[Error] The build was stopped ({}).\n"
            "  Nothing it left half-done is kept: the next build starts those steps again.\n")
@@ -68,37 +68,10 @@ def start_build(p):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
 
 
-def children(pid):
-    """Pids whose parent is pid (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/{}/stat".format(entry)) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
-def alive(pid):
-    """Whether pid runs (a zombie waiting for a reaper does not)."""
-    try:
-        with open("/proc/{}/stat".format(pid)) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
-def gone_within(pids, seconds):
-    end = time.monotonic() + seconds
-    while any(alive(pid) for pid in pids):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def app_installing_from(phase, url):

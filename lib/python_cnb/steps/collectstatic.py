@@ -12,13 +12,13 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .. import appfiles
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..project import collectstatic_disabled
-from ..reuse import Decision, metadata_problem, rebuild
+from ..reuse import Decision, previous, rebuild
 from . import Result, StepContext
 
 NAME = "collectstatic"
@@ -78,8 +78,8 @@ def reasons(old: Metadata, new: Metadata) -> List[str]:
 
 def decide(layer: Layer, app_dir: str, env: Mapping[str, str], dependencies: Mapping[str, Any]) -> Decision:
     """Reuse the kept output when the last run's inputs are all unchanged."""
-    old = _last_run(layer)
-    if not isinstance(old, Metadata):
+    old = previous(layer, Metadata)
+    if isinstance(old, str):
         return rebuild(old) if old else Decision(False)
     if not old.static_root:
         return rebuild("its last run wrote outside the app (STATIC_ROOT), so nothing of it was kept")
@@ -90,17 +90,6 @@ def decide(layer: Layer, app_dir: str, env: Mapping[str, str], dependencies: Map
     if not os.path.isdir(os.path.join(layer.path, "static")):
         return rebuild("the kept files are missing")
     return Decision(True)
-
-
-def _last_run(layer: Layer) -> Union[Metadata, str]:
-    """The last run's metadata, or why there is none to trust ("" for a first build)."""
-    previous = layer.previous_metadata()
-    if previous.problem or not previous.found:
-        return previous.problem
-    problem = metadata_problem(Metadata, previous)
-    if problem:
-        return "{} is not what this buildpack writes ({})".format(previous.file, problem)
-    return Metadata(**previous)
 
 
 def run(step: StepContext) -> Result:
@@ -116,8 +105,8 @@ def run(step: StepContext) -> Result:
     dependencies = step.plan.wanted._asdict() if step.plan else {}
     layer = step.layer(NAME)
     decision = decide(layer, app_dir, env, dependencies)
-    old = _last_run(layer)
-    if decision.reuse and isinstance(old, Metadata):
+    old = previous(layer, Metadata)
+    if decision.reuse and not isinstance(old, str):
         timer = log.timer()
         _copy_tree(os.path.join(layer.path, "static"), os.path.join(app_dir, old.static_root))
         layer.commit(TYPES, old._asdict())
