@@ -70,7 +70,10 @@ def _remove_tree(path: str) -> None:
         func(name)
 
     if os.path.islink(path) or not os.path.isdir(path):
-        os.unlink(path)  # pytest's "<name>current" links, and any file
+        try:
+            os.unlink(path)  # pytest's "<name>current" links, and any file
+        except FileNotFoundError:
+            pass  # gone already: another pytest's clean-up of old numbered dirs got there first
         return
     try:
         shutil.rmtree(path, onerror=make_writable)
