@@ -81,6 +81,9 @@ def stacks(archives):
         "ubuntu-24.yaml": ("Ubuntu-24", ["heroku-24", "io.buildpacks.stacks.noble"], "ubuntu", "24.04", "3.12.1", everything),
         "debian-12.yaml": ("Debian-12", ["io.buildpacks.stacks.bookworm"], "debian", "12", "3.12.1", everything),
         # Trixie's own python3 is 3.13; the default stays the other stacks' (the seed's) 3.12.1.
+        # Ubuntu 26.04: the portable builds run on any glibc Linux; no stack id is known for it, so
+        # builds match it by their target (CNB_TARGET_DISTRO_*) only.
+        "ubuntu-26.yaml": ("Ubuntu-26", [], "ubuntu", "26.04", "3.12.1", everything),
         "debian-13.yaml": ("Debian-13", ["io.buildpacks.stacks.trixie"], "debian", "13", "3.12.1", everything),
     }
 

@@ -112,7 +112,7 @@ def test_builtin_catalogs_answer_the_seeds_cases():
     with pytest.raises(BuildpackError) as e:
         catalog.resolve(parse_request("3.8.16", "runtime.txt"), jammy, "amd64", stacks)
     assert e.value.message == "Python 3.8.16 (from runtime.txt) is not available on Ubuntu-22 (amd64)."
-    assert e.value.hint == ("It is available on Debian-12, Debian-13, Ubuntu-18, Ubuntu-24. Ubuntu-22 offers 3.9.12\u20133.9.18, "
+    assert e.value.hint == ("It is available on Debian-12, Debian-13, Ubuntu-18, Ubuntu-24, Ubuntu-26. Ubuntu-22 offers 3.9.12\u20133.9.18, "
                             "3.10.4\u20133.10.13, 3.11.0\u20133.11.7, 3.12.0\u20133.12.14, 3.13.0\u20133.13.15, "
                             "3.14.0\u20133.14.7.")
     bionic = catalog.stack_for(target("", "", stack_id="heroku-18"), stacks)

@@ -92,8 +92,27 @@ def test_debian_13_offers_what_debian_12_does(stacks):
     assert trixie.default_version == bookworm.default_version == "3.12.1"
 
 
+def test_ubuntu_26_is_matched_by_its_target_and_offers_the_portable_builds(stacks):
+    resolute, noble = stacks["Ubuntu-26"], stacks["Ubuntu-24"]
+    assert (resolute.distro_name, resolute.distro_version, resolute.stack_ids) == ("ubuntu", "26.04", [])
+    assert resolute.runtimes == noble.runtimes
+
+
+def test_buildpack_toml_declares_every_catalogs_target_and_stack_id(stacks):
+    from python_cnb import vendored
+    with open(os.path.join(ROOT, "buildpack.toml")) as f:
+        declared = vendored.load("toml").load(f)
+    targets = {(t["arch"], d["name"], d["version"]) for t in declared["targets"] for d in t["distros"]}
+    stack_ids = {s["id"] for s in declared["stacks"]}
+    for stack in stacks.values():
+        for arch in ("amd64", "arm64"):
+            if stack.runtimes_for(arch):
+                assert (arch, stack.distro_name, stack.distro_version) in targets, (stack.name, arch)
+        assert set(stack.stack_ids) <= stack_ids, stack.name
+
+
 def test_every_stack_has_its_default_and_no_duplicates(stacks):
-    assert sorted(stacks) == ["Debian-12", "Debian-13", "Ubuntu-18", "Ubuntu-22", "Ubuntu-24"]
+    assert sorted(stacks) == ["Debian-12", "Debian-13", "Ubuntu-18", "Ubuntu-22", "Ubuntu-24", "Ubuntu-26"]
     for stack in stacks.values():
         amd64 = [rt.version for rt in stack.runtimes_for("amd64")]
         assert stack.default_version in amd64
