@@ -50,13 +50,16 @@ fi
 dsc_sha256() { awk -v f="$2" '/^Checksums-Sha256:/{s=1; next} /^[^ ]/{s=0} s && $3 == f {print $1}' "$1"; }
 
 build_one() {
-    local version=$1 line=${1%.*} package debver dsc orig want got src prefix started
+    local version=$1 line=${1%.*} package debver have dsc orig want got prefix started
     package=python$line
     # The newest Debian revision of this upstream release in sid or experimental.
     debver=$(apt-cache "${apt_opts[@]}" showsrc "$package" 2>/dev/null | awk '/^Version:/{print $2}' \
              | grep -E "^$version-" | sort -V | tail -n1 || true)
-    [ -n "$debver" ] || die "Debian's sid/experimental sources have no $package $version (they have: $(
-        apt-cache "${apt_opts[@]}" showsrc "$package" 2>/dev/null | awk '/^Version:/{printf "%s ", $2}')). Pick one of those."
+    if [ -z "$debver" ]; then
+        have=$(apt-cache "${apt_opts[@]}" showsrc "$package" 2>/dev/null | awk '/^Version:/{printf " %s", $2}')
+        [ -n "$have" ] || die "Debian's sid/experimental sources have no $package source package"
+        die "Debian's sid/experimental sources have no $package $version; they have$have"
+    fi
     mkdir -p "$work/$version" && cd "$work/$version"
     say "apt-get source $package=$debver"
     apt-get "${apt_opts[@]}" source --download-only "$package=$debver" >"$work/$version.log" 2>&1 \
