@@ -21,6 +21,21 @@ publish() {
         || die "could not push the stack images to $REGISTRY (is tools/platform/registry.sh running?)"
 }
 
+# The debootstrapped rootfs, kept as a tarball in the cache: making it needs no engine, so
+# ROOTFS_ONLY=1 makes just that (outside the platform lock), and a later run only imports it.
+rootfs_tar=$CACHE/rootfs-$suite.tar
+make_rootfs() {
+    [ ! -s "$rootfs_tar" ] || return 0
+    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+    rootfs=$(mktemp -d)
+    say "debootstrap $suite (minbase) from $MIRROR"
+    debootstrap --variant=minbase "$suite" "$rootfs" "$MIRROR" >"$CACHE/debootstrap-$suite.log" 2>&1 \
+        || { tail -20 "$CACHE/debootstrap-$suite.log" >&2; rm -rf "$rootfs"; die "debootstrap failed (log: $CACHE/debootstrap-$suite.log)"; }
+    tar -C "$rootfs" -cf "$rootfs_tar.tmp" . && mv "$rootfs_tar.tmp" "$rootfs_tar"
+    rm -rf "$rootfs"
+}
+[ "${ROOTFS_ONLY:-}" != 1 ] || { make_rootfs; say "rootfs for $suite at $rootfs_tar"; exit 0; }
+
 recipe=$(cat "$PLATFORM_DIR"/images/*.Dockerfile /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-16)
 # The same Dockerfiles serve trixie (apt picks the t64 libraries that provide the run image's
 # bookworm names); the distro label is set here, and the suite is part of its recipe.
@@ -29,15 +44,9 @@ current=$(docker image inspect -f '{{ index .Config.Labels "dev.python-cnb.recip
 if [ "$current" = "$recipe" ] && docker image inspect "$BUILD_IMAGE" >/dev/null 2>&1; then
     publish; say "stack images are current ($recipe)"; exit 0
 fi
-
 if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
-    rootfs=$(mktemp -d)
-    say "debootstrap $suite (minbase) from $MIRROR"
-    debootstrap --variant=minbase "$suite" "$rootfs" "$MIRROR" >"$CACHE/debootstrap-$suite.log" 2>&1 \
-        || { tail -20 "$CACHE/debootstrap-$suite.log" >&2; die "debootstrap failed (log: $CACHE/debootstrap-$suite.log)"; }
-    tar -C "$rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
-    rm -rf "$rootfs"
+    make_rootfs
+    docker import - "$BASE_IMAGE" <"$rootfs_tar" >/dev/null
 fi
 
 ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
