@@ -1,6 +1,8 @@
 """Beyond this machine's pyenv interpreters and the bookworm stack: CPython releases built from
 Debian's source packages for the loopback mirror (tools/platform/debian-cpython.sh, cached by
 version), and the Debian 13 (trixie) builder (tools/platform/trixie.sh)."""
+import json
+
 import pytest
 
 from conftest import SETTINGS, Apps, run, serve
@@ -25,6 +27,12 @@ def python_version(image: str) -> str:
     return result.stdout.strip()
 
 
+def installed(image: str) -> dict:
+    result = run(["docker", "run", "--rm", "--entrypoint", "launcher", image, "python -m pip list --format=json"])
+    assert result.returncode == 0, result.stdout
+    return {p["name"].lower(): p["version"] for p in json.loads(result.stdout.strip().splitlines()[-1])}
+
+
 @pytest.mark.parametrize("version", DEBIAN_BUILT)
 def test_an_app_on_a_cpython_built_from_debians_sources_serves(newer, version):
     image = IMAGE.format("newer-python-" + version)
@@ -34,6 +42,7 @@ def test_an_app_on_a_cpython_built_from_debians_sources_serves(newer, version):
     status, body, _, _ = serve(image)
     assert (status, body) == (200, "hello from Python {}\n".format(version))
     assert python_version(image) == "Python " + version
+    assert (installed(image)["flask"], installed(image)["gunicorn"]) == ("3.1.2", "23.0.0")
 
 
 def test_the_trixie_builder_builds_for_debian_13_and_serves(newer):
@@ -46,3 +55,4 @@ def test_the_trixie_builder_builds_for_debian_13_and_serves(newer):
     os_release = run(["docker", "run", "--rm", "--entrypoint", "cat", image, "/etc/os-release"])
     assert 'VERSION_ID="13"' in os_release.stdout
     assert python_version(image) == "Python 3.12.1"
+    assert (installed(image)["flask"], installed(image)["gunicorn"]) == ("3.1.2", "23.0.0")
