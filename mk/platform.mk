@@ -3,7 +3,7 @@
 P := tools/platform
 NEWEST_PY := $(lastword $(PYTHON_VERSIONS))
 
-.PHONY: platform build release engine-stop
+.PHONY: platform trixie build release engine-stop
 
 # The builder takes the buildpack from the registry, as a platform team's would.
 platform:
@@ -14,8 +14,12 @@ platform:
 	$(P)/builders.sh
 	$(P)/kpack.sh
 
+# The Debian 13 stack and a builder on it: only the e2e tests use them, so `make demo` skips them.
+trixie: platform
+	$(P)/trixie.sh
+
 # End-to-end: pack build through the lifecycle on the engine, then docker run and HTTP.
-test-e2e: platform $(VENVS)/$(NEWEST_PY)/ok
+test-e2e: platform trixie $(VENVS)/$(NEWEST_PY)/ok
 	@echo "== end-to-end tests (pack, lifecycle, Docker)"
 	$(VENVS)/$(NEWEST_PY)/bin/python -m pytest -q tests/e2e $(PYTEST_ARGS)
 

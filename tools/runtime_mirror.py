@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A loopback runtime mirror for tests, the demo and benchmarks: CPython archives in the classic
 layout (bin/, lib/, include/ at the root, gzip, as heroku's), made from this machine's pyenv
-interpreters, a catalog with their sha256, and an HTTP server on 127.0.0.1.
+interpreters and those tools/platform/debian-cpython.sh built from Debian's sources (under
+<cache>/cpython), a catalog with their sha256, and an HTTP server on 127.0.0.1.
 
   runtime_mirror.py build --out DIR [--versions 3.12.1,3.11.7]
   runtime_mirror.py catalog --mirror DIR --base-url URL --out FILE [--name ... --distro debian:12 ...]
@@ -28,6 +29,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "lib"))
 TOOL_VERSION = "3"  # bump when the archive recipe changes, to rebuild cached archives
 PYENV_VERSIONS = os.path.join(os.environ.get("PYENV_ROOT", "/root/.pyenv"), "versions")
+# tools/platform/debian-cpython.sh's installs (settings.env's CACHE, then cpython/<version>).
+BUILT_VERSIONS = os.path.join(os.environ.get("PYTHON_CNB_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "python-cnb"), "cpython")
+BUILT_STAMP = ".debian-source"  # written last by debian-cpython.sh: the install is complete
 # Not shipped: this machine's site-packages (its pip, a sandbox .pth), stdlib tests, static libs,
 # scripts whose shebangs name the pyenv path.
 _STDLIB_TESTS = re.compile(r"^lib/python[\d.]+/(test|idlelib/idle_test|tkinter/test|lib2to3/tests|unittest/test|"
@@ -35,11 +40,27 @@ _STDLIB_TESTS = re.compile(r"^lib/python[\d.]+/(test|idlelib/idle_test|tkinter/t
 _SITE_PACKAGES = re.compile(r"^lib/python[\d.]+/site-packages/.+")
 
 
-def pyenv_versions():
-    if not os.path.isdir(PYENV_VERSIONS):
+def _versions(root, complete=lambda path: True):
+    if not os.path.isdir(root):
         return []
-    found = [v for v in os.listdir(PYENV_VERSIONS) if re.match(r"^\d+\.\d+\.\d+$", v)]
+    found = [v for v in os.listdir(root) if re.match(r"^\d+\.\d+\.\d+$", v) and complete(os.path.join(root, v))]
     return sorted(found, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def pyenv_versions():
+    return _versions(PYENV_VERSIONS)
+
+
+def built_versions():
+    """Versions debian-cpython.sh built (and finished) that pyenv does not have."""
+    have = set(pyenv_versions())
+    return [v for v in _versions(BUILT_VERSIONS, lambda path: os.path.exists(os.path.join(path, BUILT_STAMP)))
+            if v not in have]
+
+
+def interpreter_dir(version):
+    pyenv = os.path.join(PYENV_VERSIONS, version)
+    return pyenv if os.path.isdir(pyenv) else os.path.join(BUILT_VERSIONS, version)
 
 
 def _fingerprint(source, version):
@@ -47,26 +68,26 @@ def _fingerprint(source, version):
     return "{}:{}:{}".format(source, os.stat(binary).st_mtime if os.path.exists(binary) else 0, TOOL_VERSION)
 
 
-def _shebang_names_pyenv(path):
+def _shebang_names(path, source):
     try:
         with open(path, "rb") as f:
-            return f.read(2) == b"#!" and PYENV_VERSIONS.encode() in f.readline()
+            return f.read(2) == b"#!" and source.encode() in f.readline()
     except OSError:
         return False
 
 
-def _keep(rel, full):
-    if _SITE_PACKAGES.match(rel) or _STDLIB_TESTS.match(rel):
+def _keep(rel, full, source):
+    if _SITE_PACKAGES.match(rel) or _STDLIB_TESTS.match(rel) or rel == BUILT_STAMP:
         return False
     if rel.endswith(".a") or re.search(r"\.opt-[12]\.pyc$", rel):  # static libs; pycs only -O uses
         return False
-    if rel.startswith("bin/") and os.path.isfile(full) and not os.path.islink(full) and _shebang_names_pyenv(full):
+    if rel.startswith("bin/") and os.path.isfile(full) and not os.path.islink(full) and _shebang_names(full, source):
         return False
     return True
 
 
 def build_archive(version, dest):
-    source = os.path.join(PYENV_VERSIONS, version)
+    source = interpreter_dir(version)
     entries = []
     for dirpath, dirnames, filenames in os.walk(source):
         dirnames.sort()
@@ -74,7 +95,7 @@ def build_archive(version, dest):
         for name in dirnames + sorted(filenames):
             full = os.path.join(dirpath, name)
             rel = os.path.normpath(os.path.join(rel_dir, name))
-            if _keep(rel, full):
+            if _keep(rel, full, source):
                 entries.append((rel, full))
     kept = {rel for rel, _ in entries}
     entries = [(rel, full) for rel, full in entries  # no symlinks to what was left out (pip -> pip3.12)
@@ -119,6 +140,9 @@ class _stripped:
                               stderr=subprocess.DEVNULL).returncode == 0:
                 shutil.copymode(self.full, self.tmp)
                 return self.tmp
+            if os.path.exists(self.tmp):  # strip refused it (not an ELF file): ship it as it is
+                os.remove(self.tmp)
+            self.tmp = None
         return self.full
 
     def __exit__(self, *exc):
@@ -143,17 +167,18 @@ def build_mirror(out_dir, versions=None):
     if os.path.exists(index_path):
         with open(index_path) as f:
             old = {r["version"]: r for r in json.load(f)["runtimes"]}
-    available = pyenv_versions()
+    available = pyenv_versions() + built_versions()
     wanted = versions or available
     missing = [v for v in wanted if v not in available]
     if missing:
-        raise SystemExit("runtime_mirror: no pyenv interpreter for {} (have: {})".format(
-            ", ".join(missing), ", ".join(available) or "none"))
+        raise SystemExit("runtime_mirror: no pyenv or built interpreter for {} (have: {}; "
+                         "tools/platform/debian-cpython.sh builds one)".format(
+                             ", ".join(missing), ", ".join(available) or "none"))
     entries = dict(old)
     for version in wanted:
         name = "python-{}.tar.gz".format(version)
         path = os.path.join(out_dir, "runtimes", name)
-        fingerprint = _fingerprint(os.path.join(PYENV_VERSIONS, version), version)
+        fingerprint = _fingerprint(interpreter_dir(version), version)
         cached = old.get(version)
         if cached and cached.get("fingerprint") == fingerprint and os.path.exists(path):
             continue
@@ -175,7 +200,7 @@ def write_catalog(mirror_dir, base_url, out, name="Debian-12", distro="debian:12
     if versions:
         runtimes = [r for r in runtimes if r["version"] in versions]
     distro_name, distro_version = distro.split(":", 1)
-    lines = ["# A loopback mirror of this machine's pyenv interpreters (tools/runtime_mirror.py).",
+    lines = ["# A loopback mirror of this machine's CPython interpreters (tools/runtime_mirror.py).",
              "name: {}".format(name),
              "stack_ids: [{}]".format(", ".join(stack_ids)),
              'distro: {{name: {}, version: "{}"}}'.format(distro_name, distro_version),

@@ -18,6 +18,9 @@ class Runtime(NamedTuple):
     arch: str
     url: str
     sha256: str  # "" where the publisher gives none (the classic archives)
+    # A release whose upstream archive has no checksum python-cnb could find yet (`sha256:
+    # unpublished`): known, so asking for it gets a precise error, but never installed.
+    unpublished: bool = False
 
     @property
     def version(self) -> str:
@@ -39,7 +42,11 @@ class Stack(NamedTuple):
         return bool(target.stack_id) and target.stack_id in self.stack_ids
 
     def runtimes_for(self, arch: str) -> List[Runtime]:
-        return sorted((r for r in self.runtimes if r.arch == arch), key=lambda r: r.release)
+        """The runtimes a build for `arch` can install (verifiable ones), oldest first."""
+        return sorted((r for r in self.runtimes if r.arch == arch and not r.unpublished), key=lambda r: r.release)
+
+    def unpublished_for(self, arch: str) -> List[Runtime]:
+        return sorted((r for r in self.runtimes if r.arch == arch and r.unpublished), key=lambda r: r.release)
 
     def describe(self) -> str:
         return "{} ({} {})".format(self.name, self.distro_name, self.distro_version)
@@ -64,6 +71,7 @@ def _load_yaml_documents(path: str) -> list:
 
 
 _EXACT = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+UNPUBLISHED = "unpublished"
 
 
 def _bad(path: str, what: str) -> BuildpackError:
@@ -125,13 +133,15 @@ def _parse_runtime(fields: _Fields) -> Runtime:
         raise fields.bad("{!r} is not an exact version".format(raw_version))
     release = parse_release(raw_version)
     arch = fields.text("arch", "amd64")
+    sha256 = fields.text("sha256", "a 64-digit hex digest", required=False).lower()
+    if sha256 == UNPUBLISHED:  # no url needed: it is never downloaded
+        return Runtime(release, arch, fields.text("url", "", required=False), "", unpublished=True)
     url = fields.text("url", "https://example.org/python-3.12.1.tar.gz")
     problem = url_problem(url)
     if problem:
         raise fields.bad("url {} {}".format(shown(url), problem))
-    sha256 = fields.text("sha256", "a 64-digit hex digest", required=False).lower()
     if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)):
-        raise fields.bad("sha256 is not 64 hex digits")
+        raise fields.bad("sha256 is not 64 hex digits (or '{}')".format(UNPUBLISHED))
     return Runtime(release, arch, url, sha256)
 
 
@@ -210,10 +220,20 @@ def resolve(request: VersionRequest, stack: Stack, arch: str, all_stacks: Sequen
 
     asked = "Python {}".format(request.describe())
     where = "{} ({})".format(stack.name, arch)
+    unverifiable = _matching(request, stack.unpublished_for(arch))
+    if unverifiable:
+        raise BuildpackError(
+            "{} (from {}) is a release python-cnb knows, but {} has no archive of {} with a published "
+            "checksum yet, so python-cnb will not install it.".format(
+                asked, request.source, where, unverifiable[-1].version),
+            hint="Give its url and sha256 in your own runtime catalog (BP_PYTHON_RUNTIME_CATALOG, the format "
+                 "is in the buildpack's stacks/README.md){}.".format(
+                     ", or ask for one of {}".format(summarize(offered)) if offered else ""))
     if not offered:
         raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch),
                              hint="Build for a supported architecture, or add runtimes to the catalog.")
-    elsewhere = sorted({s.name for s in all_stacks if s is not stack and _matching(request, s.runtimes)})
+    elsewhere = sorted({s.name for s in all_stacks if s is not stack
+                        and _matching(request, [r for r in s.runtimes if not r.unpublished])})
     if len(request.parts) >= 2 and request.parts[:2] not in END_OF_LIFE:
         message = "{} (from {}) is not a Python release python-cnb knows.".format(asked, request.source)
     else:

@@ -26,6 +26,7 @@ END_OF_LIFE = {
     (3, 12): datetime.date(2028, 10, 31),
     (3, 13): datetime.date(2029, 10, 31),
     (3, 14): datetime.date(2030, 10, 31),
+    (3, 15): datetime.date(2031, 10, 31),
 }
 
 Release = Tuple[int, int, int]

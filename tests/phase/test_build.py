@@ -113,6 +113,25 @@ def test_a_version_the_stack_lacks_fails_with_one_clear_message(phase):
     assert not os.path.exists(os.path.join(p.layers, "python.toml"))
 
 
+def test_a_release_without_a_published_checksum_is_refused_with_the_fix(phase, mirror, tmp_path):
+    catalog, _, _ = mirror
+    known = str(tmp_path / "known.yaml")
+    with open(catalog) as f, open(known, "w") as out:
+        out.write(f.read().rstrip("\n") + "\n  - {version: 3.15.2, arch: amd64, sha256: unpublished}\n")
+    p = phase("pinned_runtime_txt")
+    p.set_env("BP_PYTHON_RUNTIME_CATALOG", known)
+    p.write("runtime.txt", "python-3.15\n")
+    result = p.build()
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.endswith(
+        "\n[Error] Python 3.15 (from runtime.txt) is a release python-cnb knows, but Debian-12 (amd64) has no "
+        "archive of 3.15.2 with a published checksum yet, so python-cnb will not install it.\n"
+        "  Give its url and sha256 in your own runtime catalog (BP_PYTHON_RUNTIME_CATALOG, the format is in the "
+        "buildpack's stacks/README.md), or ask for one of 3.11.7, 3.12.1.\n")
+    assert "Traceback" not in result.stdout
+    assert not os.path.exists(os.path.join(p.layers, "python.toml"))
+
+
 def test_a_tampered_archive_leaves_no_layer_to_trust(phase, mirror, tmp_path):
     catalog, base_url, index = mirror
     p = phase("pinned_runtime_txt")

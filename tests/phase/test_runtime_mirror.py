@@ -78,3 +78,28 @@ def test_served_on_loopback_with_a_catalog_the_buildpack_reads(mirror, tmp_path)
 def test_serving_off_loopback_is_refused():
     with pytest.raises(SystemExit):
         runtime_mirror.serve("/tmp", host="0.0.0.0")
+
+
+def test_interpreters_built_from_debian_sources_are_archived_like_pyenv_ones(tmp_path, monkeypatch):
+    """debian-cpython.sh's installs (stamped when complete) join pyenv's; the stamp and scripts whose
+    shebang names the build prefix stay out of the archive, as pyenv's do."""
+    built = tmp_path / "cpython"
+    done, unfinished = built / "3.99.1", built / "3.99.2"
+    for root in (done, unfinished):
+        (root / "bin").mkdir(parents=True)
+        (root / "lib" / "python3.99").mkdir(parents=True)
+        (root / "bin" / "python3.99").write_text("not really an interpreter\n")
+        (root / "bin" / "pydoc3.99").write_text("#!{}/bin/python3.99\nimport pydoc\n".format(root))
+        (root / "lib" / "python3.99" / "os.py").write_text("")
+    (done / ".debian-source").write_text("recipe 1\npython3.99 3.99.1-1\n")
+    monkeypatch.setattr(runtime_mirror, "BUILT_VERSIONS", str(built))
+    monkeypatch.setattr(runtime_mirror, "PYENV_VERSIONS", str(tmp_path / "no-pyenv"))
+    assert runtime_mirror.built_versions() == ["3.99.1"]
+    index = runtime_mirror.build_mirror(str(tmp_path / "mirror"), versions=["3.99.1"])
+    with tarfile.open(str(tmp_path / "mirror" / index["runtimes"][0]["file"])) as tar:
+        names = sorted(tar.getnames())
+    assert names == ["bin", "bin/python", "bin/python3", "bin/python3.99", "lib", "lib/python3.99",
+                     "lib/python3.99/os.py"]
+    with pytest.raises(SystemExit) as e:
+        runtime_mirror.build_mirror(str(tmp_path / "mirror"), versions=["3.99.2"])
+    assert "no pyenv or built interpreter for 3.99.2" in str(e.value)

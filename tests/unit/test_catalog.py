@@ -112,11 +112,52 @@ def test_builtin_catalogs_answer_the_seeds_cases():
     with pytest.raises(BuildpackError) as e:
         catalog.resolve(parse_request("3.8.16", "runtime.txt"), jammy, "amd64", stacks)
     assert e.value.message == "Python 3.8.16 (from runtime.txt) is not available on Ubuntu-22 (amd64)."
-    assert e.value.hint == ("It is available on Debian-12, Ubuntu-18, Ubuntu-24. Ubuntu-22 offers 3.9.12\u20133.9.18, "
+    assert e.value.hint == ("It is available on Debian-12, Debian-13, Ubuntu-18, Ubuntu-24, Ubuntu-26. Ubuntu-22 offers 3.9.12\u20133.9.18, "
                             "3.10.4\u20133.10.13, 3.11.0\u20133.11.7, 3.12.0\u20133.12.14, 3.13.0\u20133.13.15, "
                             "3.14.0\u20133.14.7.")
     bionic = catalog.stack_for(target("", "", stack_id="heroku-18"), stacks)
     assert catalog.resolve(parse_request("3.8", "x"), bionic, "amd64", stacks).version == "3.8.16"
+
+
+UNPUBLISHED = textwrap.dedent("""\
+    name: X
+    distro: {name: debian, version: "13"}
+    default_version: 3.14.7
+    runtimes:
+      - {version: 3.14.7, arch: amd64, url: "https://example.test/3.14.7.tar.gz", sha256: "%s"}
+      - {version: 3.14.8, arch: amd64, sha256: unpublished}
+      - {version: 3.15.2, arch: amd64, sha256: unpublished}
+    """ % ("a" * 64))
+
+
+def test_unpublished_releases_are_known_but_never_chosen(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(UNPUBLISHED)
+    stacks = catalog.load_stacks([str(path)])
+    stack = stacks[0]
+    # A line or a range takes the newest release with a checksum; the default does too.
+    assert catalog.resolve(parse_request("3.14", "x"), stack, "amd64", stacks).version == "3.14.7"
+    assert catalog.resolve(parse_specifier(">=3.14", "x"), stack, "amd64", stacks).version == "3.14.7"
+    assert catalog.newest_patch(catalog.default_runtime(stack, "amd64"), stack).version == "3.14.7"
+    with pytest.raises(BuildpackError) as e:
+        catalog.resolve(parse_request("3.15", ".python-version"), stack, "amd64", stacks)
+    assert e.value.message == ("Python 3.15 (from .python-version) is a release python-cnb knows, but X (amd64) has "
+                               "no archive of 3.15.2 with a published checksum yet, so python-cnb will not install it.")
+    assert e.value.hint == ("Give its url and sha256 in your own runtime catalog (BP_PYTHON_RUNTIME_CATALOG, the "
+                            "format is in the buildpack's stacks/README.md), or ask for one of 3.14.7.")
+    with pytest.raises(BuildpackError) as e:
+        catalog.resolve(parse_request("3.14.8", "runtime.txt"), stack, "amd64", stacks)
+    assert "has no archive of 3.14.8 with a published checksum" in e.value.message
+
+
+def test_a_users_catalog_supplies_the_checksum_of_an_unpublished_release(tmp_path):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(UNPUBLISHED.replace("{version: 3.15.2, arch: amd64, sha256: unpublished}",
+                                        '{version: 3.15.2, arch: amd64, url: "https://m.test/3.15.2.tar.gz", '
+                                        'sha256: "%s"}' % ("c" * 64)))
+    stacks = catalog.load_stacks([str(path)])
+    chosen = catalog.resolve(parse_request("3.15", "x"), stacks[0], "amd64", stacks)
+    assert (chosen.version, chosen.url, chosen.sha256) == ("3.15.2", "https://m.test/3.15.2.tar.gz", "c" * 64)
 
 
 @pytest.mark.parametrize("runtime, what", [

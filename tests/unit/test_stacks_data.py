@@ -66,12 +66,53 @@ def test_portable_entries_carry_the_published_url_and_sha256(stacks, published):
             if rt.url.startswith(CLASSIC):
                 assert rt.sha256 == ""
                 continue
+            if rt.unpublished:  # checked below
+                assert (rt.url, rt.sha256) == ("", "") and (rt.version, rt.arch) not in published
+                continue
             source = published[(rt.version, rt.arch)]
             assert (rt.url, rt.sha256) == (source["url"], source["sha256"])
 
 
+# Releases out upstream (Debian's sid/experimental carry their sources) with no portable archive
+# checksum to be found: known to every stack that offers 3.14, installed by none.
+UNPUBLISHED = r("3.14", 8, 10) + r("3.15", 0, 2)
+
+
+def test_newer_releases_without_a_published_checksum_are_listed_as_such(stacks):
+    for name, stack in stacks.items():
+        for arch in ("amd64", "arm64"):
+            listed = [rt.version for rt in stack.unpublished_for(arch)]
+            assert listed == ([] if name == "Ubuntu-18" else UNPUBLISHED), (name, arch)
+
+
+def test_debian_13_offers_what_debian_12_does(stacks):
+    trixie, bookworm = stacks["Debian-13"], stacks["Debian-12"]
+    assert (trixie.distro_name, trixie.distro_version, trixie.stack_ids) == ("debian", "13", ["io.buildpacks.stacks.trixie"])
+    assert [rt for rt in trixie.runtimes] == [rt for rt in bookworm.runtimes]
+    assert trixie.default_version == bookworm.default_version == "3.12.1"
+
+
+def test_ubuntu_26_is_matched_by_its_target_and_offers_the_portable_builds(stacks):
+    resolute, noble = stacks["Ubuntu-26"], stacks["Ubuntu-24"]
+    assert (resolute.distro_name, resolute.distro_version, resolute.stack_ids) == ("ubuntu", "26.04", [])
+    assert resolute.runtimes == noble.runtimes
+
+
+def test_buildpack_toml_declares_every_catalogs_target_and_stack_id(stacks):
+    from python_cnb import vendored
+    with open(os.path.join(ROOT, "buildpack.toml")) as f:
+        declared = vendored.load("toml").load(f)
+    targets = {(t["arch"], d["name"], d["version"]) for t in declared["targets"] for d in t["distros"]}
+    stack_ids = {s["id"] for s in declared["stacks"]}
+    for stack in stacks.values():
+        for arch in ("amd64", "arm64"):
+            if stack.runtimes_for(arch):
+                assert (arch, stack.distro_name, stack.distro_version) in targets, (stack.name, arch)
+        assert set(stack.stack_ids) <= stack_ids, stack.name
+
+
 def test_every_stack_has_its_default_and_no_duplicates(stacks):
-    assert sorted(stacks) == ["Debian-12", "Ubuntu-18", "Ubuntu-22", "Ubuntu-24"]
+    assert sorted(stacks) == ["Debian-12", "Debian-13", "Ubuntu-18", "Ubuntu-22", "Ubuntu-24", "Ubuntu-26"]
     for stack in stacks.values():
         amd64 = [rt.version for rt in stack.runtimes_for("amd64")]
         assert stack.default_version in amd64

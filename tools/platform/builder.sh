@@ -6,13 +6,15 @@
 # staged as a directory (quick local work).
 # BUILDER_RUN_IMAGE names the run image by another reference (the registry's, for publish mode);
 # BUILDER_BUILD_IMAGE another build image (no-python3.sh's, without python3);
-# BUILDPACK_ID another buildpack than ours (make bench's floor).
+# BUILDPACK_ID another buildpack than ours (make bench's floor); BUILDER_STACK_ID and
+# BUILDER_DISTRO another stack (trixie.sh's).
 #   [BUILDPACK_URI=docker://...] [BUILDER_RUN_IMAGE=...] builder.sh [NAME [LIFECYCLE_TARBALL]]
 source "$(dirname "$0")/common.sh"
 name=${1:-$BUILDER}
 lifecycle=${2:-$LIFECYCLE_TARBALL}
 run_image=${BUILDER_RUN_IMAGE:-$RUN_IMAGE}
 build_image=${BUILDER_BUILD_IMAGE:-$BUILD_IMAGE}
+stack_id=${BUILDER_STACK_ID:-$STACK_ID}
 [ -f "$lifecycle" ] || die "no lifecycle tarball at $lifecycle (run tools/platform/tools.sh)"
 
 source=${BUILDPACK_URI:-}
@@ -28,7 +30,7 @@ docker://*)
 esac
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cat > "$work/builder.toml" <<TOML
-description = "python-cnb on Debian bookworm (local lifecycle $(basename "$lifecycle"))"
+description = "python-cnb on Debian ${BUILDER_DISTRO:-bookworm} (local lifecycle $(basename "$lifecycle"))"
 
 [[buildpacks]]
 $buildpack
@@ -38,7 +40,7 @@ $buildpack
 id = "${BUILDPACK_ID:-python-cnb/python}"
 
 [stack]
-id = "$STACK_ID"
+id = "$stack_id"
 build-image = "$build_image"
 run-image = "$run_image"
 

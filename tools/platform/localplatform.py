@@ -87,6 +87,19 @@ def delete_from_registry(image: str) -> None:
             raise
 
 
+# The targets the mirror's catalog serves: the bookworm builder's and the trixie one's.
+MIRROR_TARGETS = (("Debian-12", "debian:12", ("io.buildpacks.stacks.bookworm",)),
+                  ("Debian-13", "debian:13", ("io.buildpacks.stacks.trixie",)))
+
+
+def ensure_interpreters(versions: List[str]) -> None:
+    """Versions this machine's pyenv lacks are built from Debian's sources (once: cached by version)."""
+    missing = [v for v in versions if v not in runtime_mirror.pyenv_versions()]
+    if missing and subprocess.run([os.path.join(PLATFORM_DIR, "debian-cpython.sh")] + missing).returncode != 0:
+        raise SystemExit("could not build CPython {} for the loopback mirror (tools/platform/debian-cpython.sh "
+                         "said why above)".format(", ".join(missing)))
+
+
 class Mirror:
     """The loopback runtime mirror, served for the duration of a `with`, and a directory to mount
     into builds (at /platform-mirror) holding its catalog."""
@@ -97,12 +110,21 @@ class Mirror:
         self.mount_dir = mount_dir
 
     def __enter__(self) -> "Mirror":
+        ensure_interpreters(self.versions)
         runtime_mirror.build_mirror(self.cache, versions=self.versions)
         self.server = runtime_mirror.serve(self.cache)
         os.makedirs(self.mount_dir, exist_ok=True)
         # Only the versions asked for: the shared cache may hold more (make build adds every local one).
-        runtime_mirror.write_catalog(self.cache, self.server.url, os.path.join(self.mount_dir, "catalog.yaml"),
-                                     versions=self.versions)
+        documents = []
+        for name, distro, stack_ids in MIRROR_TARGETS:
+            path = os.path.join(self.mount_dir, "catalog-{}.yaml".format(name))
+            runtime_mirror.write_catalog(self.cache, self.server.url, path, name=name, distro=distro,
+                                         stack_ids=stack_ids, versions=self.versions)
+            with open(path) as f:
+                documents.append(f.read())
+            os.remove(path)
+        with open(os.path.join(self.mount_dir, "catalog.yaml"), "w") as f:
+            f.write("---\n".join(documents))
         os.chmod(self.mount_dir, 0o755)  # the build runs as the image's CNB user
         return self
 
