@@ -51,10 +51,17 @@ class Metadata(NamedTuple):
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
 
 
+GROUPS = "dependency groups"  # the inputs' entry for BP_PYTHON_INSTALL_GROUPS
+
+
 def metadata(project: Project, python_version: str, target: str,
-             chosen: Installer = Installer.PIP) -> Metadata:
-    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
+             chosen: Installer = Installer.PIP, groups: Sequence[str] = ()) -> Metadata:
+    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls.
+    The groups asked for key it as an input, only when there are some: a layer of a build before
+    groups existed is reused as it was."""
     inputs = file_digests(project.app_dir, project.dependency_inputs)
+    if groups:
+        inputs[GROUPS] = ",".join(groups)
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
@@ -68,7 +75,8 @@ def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
     if project.installer == Installer.PIP:
         return list(project.requirement_sources)
-    if project.installer is not None and project.installer.lock:
+    if project.installer in (Installer.PIPENV, Installer.POETRY, Installer.UV):
+        assert project.installer is not None
         return local_packages.from_manifest(project.app_dir, project.installer.value)
     return []
 
@@ -118,7 +126,7 @@ def plan(layer: Layer, project: Project, choice: Choice, settings: Settings, kep
     if project.installer is None:
         return None
     chosen = settings.package_manager
-    wanted = metadata(project, choice.runtime.version, choice.target, chosen)
+    wanted = metadata(project, choice.runtime.version, choice.target, chosen, settings.install_groups)
     decision = decide(layer, wanted, kept.needs)
     if not decision.reuse or layer.has_contents():
         return Plan(wanted, decision, None, chosen)
