@@ -210,7 +210,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "six==1.16.0 --hash=sha256:{}\n".format("8" * 64))
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
-    dependencies.install(ctx, project, wanted, {})
+    dependencies.install(ctx._replace(project=project), wanted, ctx.env)
 
     layer = os.path.join(ctx.layers_dir, "dependencies")
     uv, compile_cmd = runner.commands
@@ -242,7 +242,7 @@ def test_vendored_wheels_install_offline_with_uv_and_ignored_pip_settings_are_na
     write_file(os.path.join(ctx.app_dir, "vendor", "flask-3.0.3-py3-none-any.whl"), "")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
-    dependencies.install(ctx, project, wanted, {})
+    dependencies.install(ctx._replace(project=project), wanted, ctx.env)
     uv = runner.commands[0]
     assert uv[uv.index("--constraints") + 2:] == ["--no-index", "--find-links", "vendor", "--requirements",
                                                   "requirements.txt"]
@@ -259,7 +259,7 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(BuildpackError) as e:
-        dependencies.install(ctx, project, dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
+        dependencies.install(ctx._replace(project=project), dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), ctx.env)
     assert e.value.message == "uv could not install the dependencies (exit 2); its output is above."
     assert e.value.hint == ("Fix requirements.txt (a missing package, a version that does not exist, a package needing "
                             "system libraries, or a pip, setuptools or wheel version other than the runtime's), or "
