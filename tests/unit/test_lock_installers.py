@@ -74,8 +74,9 @@ def test_the_groups_key_the_layer_only_when_asked_for(tmp_path):
 
 
 def test_the_lock_tools_commands():
-    assert uv_sync.command("/uv", "/py", ["test"]) == [
-        "/uv", "sync", "--locked", "--no-default-groups", "--no-editable", "--python", "/py", "--group", "test"]
+    assert uv_sync.command("/uv", "/py", ["test"], "app") == [
+        "/uv", "sync", "--locked", "--no-default-groups", "--python", "/py", "--no-editable-package", "app",
+        "--group", "test"]
     assert poetry_sync.command("/py", ["docs"])[-6:] == ["poetry", "sync", "--only", "main,docs", "--no-root",
                                                          "--no-ansi"]
     assert pipenv_sync.command("/py", [])[-2:] == ["pipenv", "sync"]

@@ -7,13 +7,19 @@ does not depend on the build's tree. uv never downloads a Python (UV_PYTHON_DOWN
 keeps its cache in the pip cache's layer."""
 from typing import Dict, List
 
+from .. import appfiles
 from ..installers import UV_TOOL
 from . import StepContext, tools
 from .installing import Job, cache_dir, groups_phrase, run_tool
 
 
-def command(uv: str, python: str, groups: List[str]) -> List[str]:
-    cmd = [uv, "sync", "--locked", "--no-default-groups", "--no-editable", "--python", python]
+def command(uv: str, python: str, groups: List[str], project: str) -> List[str]:
+    """project: the project's name, installed non-editable when it is a package (path
+    dependencies the project declares editable stay so: they are in the app, at the same path at
+    launch)."""
+    cmd = [uv, "sync", "--locked", "--no-default-groups", "--python", python]
+    if project:
+        cmd += ["--no-editable-package", project]
     for group in groups:
         cmd += ["--group", group]
     return cmd
@@ -36,5 +42,7 @@ def install(step: StepContext, job: Job) -> None:
     assert step.python is not None
     step.log.info("Installing dependencies with uv {} from uv.lock (uv sync --locked, {})".format(
         UV_TOOL.version, groups_phrase(job.groups)))
-    run_tool(step, job, command(tools.executable(step, UV_TOOL), step.python.path, list(job.groups)),
+    name = appfiles.read_toml(step.app_dir, "pyproject.toml", "Fix the file, then build again.").get(
+        ("project", "name"), (str,))
+    run_tool(step, job, command(tools.executable(step, UV_TOOL), step.python.path, list(job.groups), name or ""),
              environment(step, job))
