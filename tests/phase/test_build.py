@@ -234,7 +234,8 @@ def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phas
     stale = p.build()
     assert stale.returncode == 1
     assert "  Rebuilding dependencies: Pipfile changed\n  Reusing pipenv 2024.4.1\n" in stale.stdout
-    assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile.\n"
+    assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile (pipenv says: Pipfile.lock is "
+                                 "out-of-date. Run $ pipenv lock to update.)\n"
                                  "  Run `pipenv lock` and commit the new Pipfile.lock.\n")
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
 
@@ -254,6 +255,14 @@ def test_poetry_lock_installs_main_group_only(phase):
     again = p.build()
     assert "  Reusing dependencies (pyproject.toml, poetry.lock and Python 3.12.1 unchanged)\n" in again.stdout
     assert "poetry" not in again.stdout.replace("poetry.lock", "")
+
+    p.set_env("BP_PYTHON_INSTALL_GROUPS", "dev")
+    grouped = p.build()
+    assert grouped.returncode == 0, grouped.stdout
+    assert "  Rebuilding dependencies: dependency groups added\n" in grouped.stdout
+    assert ("  Installing dependencies with poetry 2.2.1 from poetry.lock (poetry sync --only main,dev, main packages "
+            "and group dev)\n") in grouped.stdout
+    assert "pytest" in installed_distributions(os.path.join(p.layers, "dependencies"))
 
 
 def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
@@ -294,6 +303,15 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
         f.write("\n# an edit to the code, not to the project's metadata\n")
     again = p.build()
     assert "  Reusing dependencies (pyproject.toml and Python 3.11.7 unchanged)\n" in again.stdout
+
+    # Dependency groups need pip 25.1 (--group); Python 3.11's pinned pip is older: said before pip runs.
+    p.set_env("BP_PYTHON_INSTALL_GROUPS", "test")
+    grouped = p.build()
+    assert grouped.returncode == 1
+    assert grouped.stdout.endswith(
+        "[Error] BP_PYTHON_INSTALL_GROUPS asks for dependency groups, which pip installs from version 25.1 on; "
+        "python-cnb pins pip 23.3.2 for this app's Python.\n  Use Python 3.13 or newer (python-cnb pins pip 25.3 "
+        "there), lock the project with uv or Poetry, or unset BP_PYTHON_INSTALL_GROUPS.\n"), grouped.stdout
 
 
 def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):

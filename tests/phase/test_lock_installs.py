@@ -39,11 +39,17 @@ def test_a_packaged_uv_project_installs_itself_and_no_default_group(phase):
         "with BP_PYTHON_LOCK_FILE=poetry.lock.\n"), two.stdout
 
     p.set_env("BP_PYTHON_LOCK_FILE", "uv.lock")
+    # bin/post_compile sees the venv: its python, the packages and the console script.
+    os.makedirs(os.path.join(p.app, "bin"))
+    p.write(os.path.join("bin", "post_compile"), "#!/bin/sh\nset -e\npython -c 'import idna, uv_packaged_app'\n"
+                                                 "echo \"post_compile: $(command -v uv-packaged-app)\"\n")
+    os.chmod(os.path.join(p.app, "bin", "post_compile"), 0o755)
     cold = p.build()
     assert cold.returncode == 0, cold.stdout
     assert ("  Installing dependencies with uv 0.13.9 from uv.lock (uv sync --locked, main packages only)\n"
             in cold.stdout)
     layer = os.path.join(p.layers, "dependencies")
+    assert "post_compile: {}\n".format(os.path.join(layer, "bin", "uv-packaged-app")) in cold.stdout
     # The project itself, non-editable (no .pth into the build's tree); not the default `test` group.
     assert dict(distributions(layer)) == {"idna": "3.10", "uv-packaged-app": "0.1.0"}
     site = os.path.join(layer, "lib", "python3.12", "site-packages")

@@ -14,6 +14,8 @@ from python_cnb.project import analyse
 from python_cnb.settings import Settings
 from python_cnb.steps import dependencies, pipenv_sync, poetry_sync, pylock_install, uv_sync
 from python_cnb.steps.installing import Job, groups_phrase
+from python_cnb.steps.pip_install import install
+from python_cnb.toolset import Toolset, Wheel
 
 
 def settings_error(env):
@@ -115,3 +117,18 @@ def test_a_failing_lock_tool_leaves_no_layer_and_names_the_stale_lock(tmp_path):
     venv, uv = ctx.runner.commands
     assert venv[1:] == ["-m", "venv", "--without-pip", os.path.join(ctx.layers_dir, "dependencies")]
     assert uv[1:3] == ["sync", "--locked"]
+
+
+def test_a_lock_free_project_installs_groups_with_pip_25_1_or_newer(tmp_path):
+    ctx, out = step_context(tmp_path, python="3.13.0", env={"PATH": "/usr/bin", "PYTHONUSERBASE": "/layers/deps"})
+    ctx = ctx._replace(choice=ctx.choice._replace(toolset=Toolset((Wheel("pip", "25.3", "", ""),))))
+    install(ctx, Job(Installer.PIP_PROJECT, "/layers/deps", {}, ("test", "docs")))
+    pip = ctx.runner.commands[0]
+    assert pip[-6:] == ["--editable", ".", "--group", "test", "--group", "docs"]
+    assert out.getvalue() == ("  Installing the app and its dependencies with pip (pip install --editable . "
+                              "--group test --group docs)\n")
+    old = ctx._replace(choice=ctx.choice._replace(toolset=Toolset((Wheel("pip", "23.3.2", "", ""),))))
+    with pytest.raises(BuildpackError) as e:
+        install(old, Job(Installer.PIP_PROJECT, "/layers/deps", {}, ("test",)))
+    assert e.value.message == ("BP_PYTHON_INSTALL_GROUPS asks for dependency groups, which pip installs from version "
+                               "25.1 on; python-cnb pins pip 23.3.2 for this app's Python.")
