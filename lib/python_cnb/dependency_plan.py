@@ -52,6 +52,9 @@ class Metadata(NamedTuple):
 
 
 GROUPS = "dependency groups"  # the inputs' entry for BP_PYTHON_INSTALL_GROUPS
+# The inputs' entry of a lock installed by its own tool into a venv: a layer of a release that
+# exported the lock to pip (without it) is reinstalled once, saying why.
+VENV = "virtual environment"
 
 
 def metadata(project: Project, python_version: str, target: str,
@@ -62,6 +65,8 @@ def metadata(project: Project, python_version: str, target: str,
     inputs = file_digests(project.app_dir, project.dependency_inputs)
     if groups:
         inputs[GROUPS] = ",".join(groups)
+    if project.installer is not None and project.installer.in_venv:
+        inputs[VENV] = project.installer.value
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
@@ -82,9 +87,13 @@ def local_sources(project: Project) -> List[LocalSource]:
 
 
 def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
-    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
-             ("removed", [n for n in old if n not in new]))
-    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
+    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]),
+             ("added", [n for n in new if n not in old and n != VENV]), ("removed", [n for n in old if n not in new]))
+    said = ["{} {}".format(", ".join(names), what) for what, names in parts if names]
+    if VENV in new and VENV not in old:
+        said.append("the last build installed the lock with pip; {} now installs it into a virtual "
+                    "environment".format(new[VENV]))
+    return "; ".join(said)
 
 
 _PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",

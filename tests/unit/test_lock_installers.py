@@ -70,7 +70,7 @@ def test_the_groups_key_the_layer_only_when_asked_for(tmp_path):
     project = analyse(app, Settings())
     plain = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64", Installer.PIP)
     grouped = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64", Installer.PIP, ("test", "docs"))
-    assert set(plain.inputs) == {"pyproject.toml", "uv.lock"}
+    assert set(plain.inputs) == {"pyproject.toml", "uv.lock", "virtual environment"}
     assert grouped.inputs["dependency groups"] == "test,docs"
     assert dependency_plan.reasons(plain, grouped) == ["dependency groups added"]
 
@@ -132,3 +132,12 @@ def test_a_lock_free_project_installs_groups_with_pip_25_1_or_newer(tmp_path):
         install(old, Job(Installer.PIP_PROJECT, "/layers/deps", {}, ("test",)))
     assert e.value.message == ("BP_PYTHON_INSTALL_GROUPS asks for dependency groups, which pip installs from version "
                                "25.1 on; python-cnb pins pip 23.3.2 for this app's Python.")
+
+
+def test_a_lock_layer_of_the_release_that_exported_to_pip_is_reinstalled_saying_why(tmp_path):
+    project = analyse(write_app(tmp_path, {"pyproject.toml": "", "poetry.lock": ""}), Settings())
+    new = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64")
+    assert new.inputs["virtual environment"] == "poetry"
+    old = new._replace(inputs={k: v for k, v in new.inputs.items() if k != "virtual environment"})
+    assert dependency_plan.reasons(old, new) == [
+        "the last build installed the lock with pip; poetry now installs it into a virtual environment"]
