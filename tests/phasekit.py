@@ -148,14 +148,15 @@ class Phase:
         """What the launcher gives a process, as lifecycle's launch/launcher.go builds it: every
         launch layer's bin/ and lib/ first (layers in name order, each prepended), then every
         layer's env/ and env.launch/ files, in the same order."""
-        env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": "", "HOME": self.root}
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.root}
         layers = [name for name in sorted(os.listdir(self.layers))
                   if os.path.isdir(os.path.join(self.layers, name))
+                  and os.path.isfile(os.path.join(self.layers, name + ".toml"))
                   and tomlfile.read(os.path.join(self.layers, name + ".toml")).get("types", {}).get("launch")]
         for layer in layers:
             for sub, var in (("bin", "PATH"), ("lib", "LD_LIBRARY_PATH")):
                 if os.path.isdir(os.path.join(self.layers, layer, sub)):
-                    env[var] = os.path.join(self.layers, layer, sub) + (":" + env[var] if env[var] else "")
+                    env[var] = os.path.join(self.layers, layer, sub) + (":" + env[var] if env.get(var) else "")
         for layer in layers:
             for sub in ("env", "env.launch"):
                 d = os.path.join(self.layers, layer, sub)
@@ -164,7 +165,7 @@ class Phase:
                         var, how = name.rsplit(".", 1)
                         with open(os.path.join(d, name)) as f:
                             value = f.read()
-                        if how == "override" or (how == "default" and not env.get(var)):
+                        if how == "override" or (how == "default" and var not in env):
                             env[var] = value
                         elif how == "prepend":
                             env[var] = value + (":" + env[var] if env.get(var) else "")
