@@ -22,6 +22,7 @@ class Project(NamedTuple):
     notes: Tuple[str, ...]                  # warnings found while reading, for the log
     # requirements.txt's paths and git+file repositories, read with ${NAME} expanded from the env
     requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
+    package_name: str = ""                  # a uv project's [project] name (uv installs it non-editable)
 
 
 def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] = None) -> Project:
@@ -45,6 +46,7 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
         web_entry=None if procfile else infer_web_entry(app_dir, files),
         notes=tuple(notes),
         requirement_sources=requirements.parse(app_dir, inputs[0], env).sources if installer == Installer.PIP else (),
+        package_name=(_pyproject(app_dir).get(("project", "name"), (str,)) or "") if installer is Installer.UV else "",
     )
 
 

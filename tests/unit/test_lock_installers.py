@@ -141,3 +141,10 @@ def test_a_lock_layer_of_the_release_that_exported_to_pip_is_reinstalled_saying_
     old = new._replace(inputs={k: v for k, v in new.inputs.items() if k != "virtual environment"})
     assert dependency_plan.reasons(old, new) == [
         "the last build installed the lock with pip; poetry now installs it into a virtual environment"]
+
+
+def test_a_uv_projects_name_is_read_up_front(tmp_path):
+    files = {"pyproject.toml": '[project]\nname = "uv-app"\n', "uv.lock": ""}
+    assert analyse(write_app(tmp_path / "a", files), Settings()).package_name == "uv-app"
+    files = {"pyproject.toml": '[project]\nname = "poetry-app"\n', "poetry.lock": ""}
+    assert analyse(write_app(tmp_path / "b", files), Settings()).package_name == ""

@@ -7,7 +7,6 @@ does not depend on the build's tree. uv never downloads a Python (UV_PYTHON_DOWN
 keeps its cache in the pip cache's layer."""
 from typing import Dict, List
 
-from .. import appfiles
 from ..installers import UV_TOOL
 from . import StepContext, tools
 from .installing import Job, cache_dir, groups_phrase, run_tool
@@ -42,7 +41,5 @@ def install(step: StepContext, job: Job) -> None:
     assert step.python is not None
     step.log.info("Installing dependencies with uv {} from uv.lock (uv sync --locked, {})".format(
         UV_TOOL.version, groups_phrase(job.groups)))
-    name = appfiles.read_toml(step.app_dir, "pyproject.toml", "Fix the file, then build again.").get(
-        ("project", "name"), (str,))
-    run_tool(step, job, command(tools.executable(step, UV_TOOL), step.python.path, list(job.groups), name or ""),
-             environment(step, job))
+    run_tool(step, job, command(tools.executable(step, UV_TOOL), step.python.path, list(job.groups),
+                                step.project.package_name), environment(step, job))
