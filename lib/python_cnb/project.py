@@ -23,6 +23,7 @@ class Project(NamedTuple):
     # requirements.txt's paths and git+file repositories, read with ${NAME} expanded from the env
     requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
     package_name: str = ""                  # a uv project's [project] name (uv installs it non-editable)
+    lock_environments: Tuple[str, ...] = ()  # pylock.toml's `environments` markers (none: any)
 
 
 def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] = None) -> Project:
@@ -47,6 +48,8 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
         notes=tuple(notes),
         requirement_sources=requirements.parse(app_dir, inputs[0], env).sources if installer == Installer.PIP else (),
         package_name=(_pyproject(app_dir).get(("project", "name"), (str,)) or "") if installer is Installer.UV else "",
+        lock_environments=tuple(str(e) for e in _pylock(app_dir).get(("environments",), (list,)) or ())
+        if installer is Installer.PYLOCK else (),
     )
 
 

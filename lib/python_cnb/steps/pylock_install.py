@@ -8,7 +8,6 @@ rather than uv's own failure."""
 import json
 from typing import Any, Dict, List
 
-from .. import appfiles
 from ..errors import BuildpackError
 from ..installers import UV_TOOL
 from . import StepContext, tools
@@ -32,11 +31,10 @@ print(json.dumps(out))
 def check_environments(step: StepContext) -> None:
     """pylock.toml's `environments` (markers), if any, must admit the runtime's."""
     assert step.python is not None
-    lock = appfiles.read_toml(step.app_dir, "pylock.toml", "Regenerate it and commit it.")
-    environments: Any = lock.get(("environments",), (list,))
+    environments = step.project.lock_environments
     if not environments:
         return
-    answer = step.runner.capture([step.python.path, "-c", _EVALUATE] + [str(e) for e in environments], step.env)
+    answer = step.runner.capture([step.python.path, "-c", _EVALUATE] + list(environments), step.env)
     if answer.returncode != 0:
         raise BuildpackError("Could not evaluate pylock.toml's environments with the runtime: {}".format(
             answer.stderr.strip()[-300:]), hint="Report this.")
@@ -49,7 +47,7 @@ def check_environments(step: StepContext) -> None:
     runtime = found["environment"]
     raise BuildpackError(
         "pylock.toml is locked for other environments ({}), not this build's (Python {} on {} {}).".format(
-            "; ".join(str(e) for e in environments), runtime.get("python_full_version", "?"),
+            "; ".join(environments), runtime.get("python_full_version", "?"),
             runtime.get("sys_platform", "?"), runtime.get("platform_machine", "?")),
         hint="Lock again for this environment (e.g. add it to the locker's environments), or build on a target "
              "the lock names.")
