@@ -153,19 +153,30 @@ class Phase:
             return f.read()
 
     def launch_env(self) -> dict:
-        """What the launcher gives a process: layer bin/ and lib/ on the paths, env files applied."""
-        env = {"PATH": "{0}/dependencies/bin:{0}/python/bin:/usr/bin:/bin".format(self.layers),
-               "LD_LIBRARY_PATH": "{}/python/lib".format(self.layers), "HOME": self.root}
-        for layer in sorted(os.listdir(self.layers)):
+        """What the launcher gives a process, as lifecycle's launch/launcher.go builds it: every
+        launch layer's bin/ and lib/ first (layers in name order, each prepended), then every
+        layer's env/ and env.launch/ files, in the same order."""
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.root}
+        layers = [name for name in sorted(os.listdir(self.layers))
+                  if os.path.isdir(os.path.join(self.layers, name))
+                  and os.path.isfile(os.path.join(self.layers, name + ".toml"))
+                  and tomlfile.read(os.path.join(self.layers, name + ".toml")).get("types", {}).get("launch")]
+        for layer in layers:
+            for sub, var in (("bin", "PATH"), ("lib", "LD_LIBRARY_PATH")):
+                if os.path.isdir(os.path.join(self.layers, layer, sub)):
+                    env[var] = os.path.join(self.layers, layer, sub) + (":" + env[var] if env.get(var) else "")
+        for layer in layers:
             for sub in ("env", "env.launch"):
                 d = os.path.join(self.layers, layer, sub)
                 if os.path.isdir(d):
-                    for name in os.listdir(d):
+                    for name in sorted(os.listdir(d)):
                         var, how = name.rsplit(".", 1)
                         with open(os.path.join(d, name)) as f:
                             value = f.read()
                         if how == "override" or (how == "default" and var not in env):
                             env[var] = value
+                        elif how == "prepend":
+                            env[var] = value + (":" + env[var] if env.get(var) else "")
         return env
 
 

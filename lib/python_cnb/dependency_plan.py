@@ -51,10 +51,22 @@ class Metadata(NamedTuple):
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
 
 
+GROUPS = "dependency groups"  # the inputs' entry for BP_PYTHON_INSTALL_GROUPS
+# The inputs' entry of a lock installed by its own tool into a venv: a layer of a release that
+# exported the lock to pip (without it) is reinstalled once, saying why.
+VENV = "virtual environment"
+
+
 def metadata(project: Project, python_version: str, target: str,
-             chosen: Installer = Installer.PIP) -> Metadata:
-    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls."""
+             chosen: Installer = Installer.PIP, groups: Sequence[str] = ()) -> Metadata:
+    """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls.
+    The groups asked for key it as an input, only when there are some: a layer of a build before
+    groups existed is reused as it was."""
     inputs = file_digests(project.app_dir, project.dependency_inputs)
+    if groups:
+        inputs[GROUPS] = ",".join(groups)
+    if project.installer is not None and project.installer.in_venv:
+        inputs[VENV] = project.installer.value
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
@@ -68,15 +80,20 @@ def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
     if project.installer == Installer.PIP:
         return list(project.requirement_sources)
-    if project.installer is not None and project.installer.lock:
+    if project.installer in (Installer.PIPENV, Installer.POETRY, Installer.UV):
+        assert project.installer is not None
         return local_packages.from_manifest(project.app_dir, project.installer.value)
     return []
 
 
 def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
-    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]), ("added", [n for n in new if n not in old]),
-             ("removed", [n for n in old if n not in new]))
-    return "; ".join("{} {}".format(", ".join(names), what) for what, names in parts if names)
+    parts = (("changed", [n for n in new if n in old and old[n] != new[n]]),
+             ("added", [n for n in new if n not in old and n != VENV]), ("removed", [n for n in old if n not in new]))
+    said = ["{} {}".format(", ".join(names), what) for what, names in parts if names]
+    if VENV in new and VENV not in old:
+        said.append("the last build installed the lock with pip; {} now installs it into a virtual "
+                    "environment".format(new[VENV]))
+    return "; ".join(said)
 
 
 _PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Python version changed ({} -> {})",
@@ -118,7 +135,7 @@ def plan(layer: Layer, project: Project, choice: Choice, settings: Settings, kep
     if project.installer is None:
         return None
     chosen = settings.package_manager
-    wanted = metadata(project, choice.runtime.version, choice.target, chosen)
+    wanted = metadata(project, choice.runtime.version, choice.target, chosen, settings.install_groups)
     decision = decide(layer, wanted, kept.needs)
     if not decision.reuse or layer.has_contents():
         return Plan(wanted, decision, None, chosen)

@@ -112,12 +112,22 @@ def explain(installer: str, lines: Sequence[str], fallback: BuildpackError) -> B
 _STALE_LOCK = re.compile(r"out[- ]of[- ]date|changed significantly|needs to be updated|not up[- ]to[- ]date", re.I)
 
 
+def stale_lock(tool: str, manifest: str, how: Lock, lines: Sequence[str]) -> Optional[BuildpackError]:
+    """The error for a lock its tool says is stale, with the tool's own words; None when it does not say so."""
+    said = next((line.strip() for line in lines if _STALE_LOCK.search(line)), None)
+    if said is None:
+        return None
+    said = re.sub(r"^(?:error|ERROR|Error):\s*", "", said)
+    return BuildpackError("{} is out of date with {} ({} says: {})".format(how.file, manifest, tool, said[-300:]),
+                          hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
+
+
 def lock_check_failed(tool: str, manifest: str, how: Lock, code: int, lines: Sequence[str]) -> BuildpackError:
     """The error for a lock check that failed: a stale lock when the tool says so, else the
     tool's own last words (an unreadable lock, a broken manifest) rather than a guess."""
-    if any(_STALE_LOCK.search(line) for line in lines):
-        return BuildpackError("{} is out of date with {}.".format(how.file, manifest),
-                              hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
+    stale = stale_lock(tool, manifest, how, lines)
+    if stale is not None:
+        return stale
     said = next((line.strip() for line in reversed(lines) if line.strip()), "exit {}".format(code))
     return BuildpackError("{} could not check {} against {} (exit {}): {}".format(
         tool, how.file, manifest, code, said[-300:]),

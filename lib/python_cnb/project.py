@@ -6,7 +6,7 @@ from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tup
 from . import appfiles, local_packages, python_constraint, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
-from .settings import DISABLE_COLLECTSTATIC, PYTHON_VERSION, Settings
+from .settings import DISABLE_COLLECTSTATIC, LOCK_FILE, PYTHON_VERSION, Settings
 from .procfile import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
 from .versions import VersionRequest, parse_request, parse_specifier
 
@@ -22,6 +22,8 @@ class Project(NamedTuple):
     notes: Tuple[str, ...]                  # warnings found while reading, for the log
     # requirements.txt's paths and git+file repositories, read with ${NAME} expanded from the env
     requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
+    package_name: str = ""                  # a uv project's [project] name (uv installs it non-editable)
+    lock_environments: Tuple[str, ...] = ()  # pylock.toml's `environments` markers (none: any)
 
 
 def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] = None) -> Project:
@@ -29,7 +31,7 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
     does); None expands nothing."""
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
-    installer, inputs = _installer(app_dir, files, notes, env)
+    installer, inputs = _installer(app_dir, files, notes, (env, settings.lock_file))
     for name in inputs:  # their bytes key the dependencies layer: each must be a readable file
         appfiles.read_bytes(app_dir, name)
     procfile = ()  # type: Tuple[ProcfileEntry, ...]
@@ -45,6 +47,9 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
         web_entry=None if procfile else infer_web_entry(app_dir, files),
         notes=tuple(notes),
         requirement_sources=requirements.parse(app_dir, inputs[0], env).sources if installer == Installer.PIP else (),
+        package_name=(_pyproject(app_dir).get(("project", "name"), (str,)) or "") if installer is Installer.UV else "",
+        lock_environments=tuple(str(e) for e in _pylock(app_dir).get(("environments",), (list,)) or ())
+        if installer is Installer.PYLOCK else (),
     )
 
 
@@ -71,6 +76,10 @@ def _version_request(app_dir: str, files: FrozenSet[str], setting: str,
         request = _pipfile_lock_request(app_dir)
         if request:
             return request
+    if installer is Installer.PYLOCK:  # its requires-python, at pyproject's precedence
+        requires = _pylock(app_dir).get(("requires-python",), (str,))
+        if requires is not None and requires.strip():
+            return parse_specifier(requires, PYLOCK_REQUIRES_PYTHON)
     if "pyproject.toml" in files:
         constraint = python_constraint.declared(app_dir, installer)
         if constraint is not None and constraint.source == python_constraint.REQUIRES_PYTHON:
@@ -116,6 +125,14 @@ def _pipfile_lock_request(app_dir: str) -> Optional[VersionRequest]:
     return None
 
 
+PYLOCK_REQUIRES_PYTHON = "requires-python in pylock.toml"
+
+
+def _pylock(app_dir: str) -> appfiles.Document:
+    return appfiles.read_toml(app_dir, "pylock.toml", "Regenerate it (e.g. `uv export --format pylock.toml -o "
+                                                      "pylock.toml`) and commit it.")
+
+
 def _pyproject(app_dir: str) -> appfiles.Document:
     return appfiles.read_toml(app_dir, "pyproject.toml",
                               "Fix the file (a TOML linter shows where), then build again.")
@@ -141,15 +158,30 @@ def _check_pipfile(app_dir: str) -> None:
 PROJECT_FILES = local_packages.PROJECT_FILES
 
 
-def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
-               env: Optional[Mapping[str, str]]) -> Tuple[Optional[Installer], List[str]]:
+def _chosen_locks(files: FrozenSet[str], chosen: str) -> List[str]:
+    """The lock files to install from: the one the user chose (BP_PYTHON_LOCK_FILE), else every
+    one the app has, which must be at most one."""
     locks = [lock for lock in LOCK_FILES if lock in files]
+    if chosen:
+        if chosen not in files:
+            raise BuildpackError("{}={} but the app has no {}.".format(LOCK_FILE, chosen, chosen),
+                                 hint="Commit {}, or set {} to the lock the app has ({}), or unset it.".format(
+                                     chosen, LOCK_FILE, ", ".join(locks) or "none"))
+        return [chosen]
     if len(locks) > 1:
         raise BuildpackError(
             "More than one lock file: {}. python-cnb cannot tell which package manager the app uses.".format(
                 " and ".join(locks)),
-            hint="Keep the lock file of the package manager you use and delete the other{}.".format(
-                "s" if len(locks) > 2 else ""))
+            hint="Keep the lock file of the package manager you use and delete the other{}, or choose one with "
+                 "{}={}.".format("s" if len(locks) > 2 else "", LOCK_FILE, locks[0]))
+    return locks
+
+
+def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
+               given: Tuple[Optional[Mapping[str, str]], str]) -> Tuple[Optional[Installer], List[str]]:
+    """given: the build's env (for requirements files' ${NAME}) and the lock file the user chose."""
+    env, chosen = given
+    locks = _chosen_locks(files, chosen)
     installer = Installer.for_lock_file(locks[0]) if locks else (Installer.PIPENV if "Pipfile" in files else None)
     if installer is not None:
         manifest = installer.manifest
@@ -162,7 +194,7 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
         if "requirements.txt" in files:
             notes.append("Both {} and requirements.txt are present: installing with {}; requirements.txt "
                          "is ignored.".format(locks[0] if locks else manifest, installer.value))
-        return installer, [manifest] + locks
+        return installer, [manifest] + [lock for lock in locks if lock != manifest]
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
         return Installer.PIP, requirement_files(app_dir, "requirements.txt", env)

@@ -18,6 +18,7 @@ _OPERATOR = re.compile(r"^(===|==|!=|<=|>=|~=|<|>|\^|~)?\s*(.*)$")
 FIX_FILE = "Fix the file (a TOML linter shows where), then build again."
 REQUIRES_PYTHON = "requires-python in pyproject.toml"
 POETRY_PYTHON = "[tool.poetry.dependencies] python in pyproject.toml"
+PYLOCK_PYTHON = "requires-python in pylock.toml"
 
 
 class Constraint(NamedTuple):
@@ -99,9 +100,25 @@ def declared(app_dir: str, installer: Optional[Installer]) -> Optional[Constrain
                       "requires-python and [tool.poetry.dependencies] python in pyproject.toml")
 
 
+def _pylock(app_dir: str) -> Optional[Constraint]:
+    requires = appfiles.read_toml(app_dir, "pylock.toml", FIX_FILE).get(("requires-python",), (str,))
+    if requires is None or not requires.strip():
+        return None
+    request = parse_specifier(requires, PYLOCK_PYTHON)
+    return Constraint(request.specifier or "==" + request.text + ".*", 'requires-python = "{}"'.format(
+        requires.strip()), PYLOCK_PYTHON)
+
+
 def check(app_dir: str, installer: Optional[Installer], version: str, version_source: str) -> None:
     """An error when the project's constraint does not allow the chosen runtime (version,
     chosen from version_source): its installer would refuse it, and not say why."""
+    if installer is Installer.PYLOCK:
+        locked = _pylock(app_dir)
+        if locked is not None and not specifier_allows(locked.specifier, version):
+            raise BuildpackError("pylock.toml has {}, which does not allow Python {}, the runtime chosen ({}).".format(
+                locked.written, version, version_source),
+                hint="Ask for a Python version it allows, or lock again for this one.")
+        return
     if installer not in (Installer.POETRY, Installer.UV, Installer.PIP_PROJECT) or not _has_pyproject(app_dir):
         return
     constraint = declared(app_dir, installer)

@@ -208,28 +208,3 @@ def _include_path(app_dir: str, including: str, value: str, option: str) -> str:
         raise BuildpackError("{} includes {}, which is outside the app.".format(including, value),
                              hint="Requirement files must be inside the app directory.")
     return rel
-
-
-class Split(NamedTuple):
-    hashed: str    # requirements with --hash lines, and the file's index options
-    unhashed: str  # the rest (editable, path and VCS requirements), with the same index options
-
-
-def split_by_hashes(text: str) -> Split:
-    """A package manager's export in two requirement files pip can install: pip refuses a
-    requirement without a hash (a path, `-e`, a VCS URL) once any line has one. The lock pins every
-    package, so the second file installs with --no-deps."""
-    hashed, unhashed, common = [], [], []  # type: List[str], List[str], List[str]
-    for number, text_line in logical_lines(text):
-        line = parse_line(number, text_line, "the exported requirements")
-        if line.requirement:
-            options = text_line.split(" ")[len(line.requirement.split(" ")):]
-            (hashed if any(o.startswith("--hash") for o in options) else unhashed).append(text_line)
-        elif any(option == "--editable" for option, _ in line.options):
-            unhashed.append(text_line)
-        elif "--require-hashes" in text_line.split():
-            hashed.append(text_line)
-        else:
-            common.append(text_line)
-    return Split("\n".join(common + hashed) + "\n" if hashed else "",
-                 "\n".join(common + unhashed) + "\n" if unhashed else "")

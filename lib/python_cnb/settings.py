@@ -4,13 +4,13 @@ middle of a cold build that a warm one would not meet. Steps read Settings, neve
 (BP_LOG_LEVEL is read by internal_error.py, the path that must work when anything else failed.)"""
 import math
 import re
-from typing import Mapping, NamedTuple
+from typing import Mapping, NamedTuple, Tuple
 
 from . import mirror
 from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
 from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
 from .errors import BuildpackError
-from .installers import Installer
+from .installers import LOCK_FILES, Installer
 
 PYTHON_VERSION = "BP_PYTHON_VERSION"
 PACKAGE_MANAGER = "BP_PYTHON_PACKAGE_MANAGER"
@@ -18,6 +18,10 @@ RUNTIME_CATALOG = "BP_PYTHON_RUNTIME_CATALOG"
 NLTK_INDEX = "BP_NLTK_INDEX_URL"
 DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
 RUNTIME_CACHE = "BP_PYTHON_RUNTIME_CACHE"
+LOCK_FILE = "BP_PYTHON_LOCK_FILE"
+INSTALL_GROUPS = "BP_PYTHON_INSTALL_GROUPS"
+# PEP 735's group name (Poetry's and Pipenv's category names fit it too).
+_GROUP = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _PACKAGE_MANAGERS = {"": Installer.PIP, "pip": Installer.PIP, "uv": Installer.UV_PIP}
 # Numbers as a person writes them, in ASCII digits ('²' and '٣' pass str.isdigit(), and int()
 # takes the second): the pattern, the unit for the message, and the hint.
@@ -39,6 +43,8 @@ class Settings(NamedTuple):
     nltk_index_url: str = ""        # "" for nltk's own index
     disable_collectstatic: str = ""  # the value that turns collectstatic off, else ""
     runtime_cache: bool = False     # keep the runtime in the cache layer too (retention.py)
+    lock_file: str = ""             # the lock to install from when the app has more than one
+    install_groups: Tuple[str, ...] = ()  # dependency groups installed beside the main ones
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -54,7 +60,27 @@ class Settings(NamedTuple):
                    disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic,
                    runtime_cache=_switch(env, RUNTIME_CACHE, "Set it to true to keep the runtime in the cache too "
                                          "(a dependency change then reuses it), or false, the default (kept in the "
-                                         "image only)."))
+                                         "image only)."),
+                   lock_file=_lock_file(env.get(LOCK_FILE, "").strip()),
+                   install_groups=_groups(env.get(INSTALL_GROUPS, "")))
+
+
+def _lock_file(value: str) -> str:
+    if value and value not in LOCK_FILES:
+        raise BuildpackError("{}={} is not a lock file python-cnb installs from.".format(LOCK_FILE, value),
+                             hint="Set it to one of {}, or unset it.".format(", ".join(LOCK_FILES)))
+    return value
+
+
+def _groups(value: str) -> Tuple[str, ...]:
+    """"test,docs" (commas or spaces) -> ("test", "docs"), each a valid group name, in order, once."""
+    names = [name for name in re.split(r"[\s,]+", value.strip()) if name]
+    for name in names:
+        if not _GROUP.match(name):
+            raise BuildpackError("{}: {!r} is not a dependency group name.".format(INSTALL_GROUPS, name),
+                                 hint="List group names (letters, digits, '.', '_', '-') separated by commas, "
+                                      "e.g. {}=test,docs.".format(INSTALL_GROUPS))
+    return tuple(sorted(set(names), key=names.index))
 
 
 def _package_manager(value: str) -> Installer:

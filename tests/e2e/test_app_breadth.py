@@ -10,15 +10,47 @@ from conftest import SETTINGS, run, serve
 IMAGE = "localhost/python-cnb-e2e/{}"
 
 
+def installed(image):
+    """{name: version} of what `pip list` in the image shows, as a process of the image runs it."""
+    listing = run(["docker", "run", "--rm", "--entrypoint", "launcher", image, "pip", "list", "--format=json"])
+    assert listing.returncode == 0, listing.stdout
+    return {d["name"].lower(): d["version"] for d in json.loads(listing.stdout.strip().splitlines()[-1])}
+
+
 def test_uv_lock_fastapi_app_serves_under_gunicorn_with_uvicorn_workers(pack):
     result = pack.build(pack.app("uv_fastapi"), IMAGE.format("uv-fastapi"), fresh=True)
     assert result.returncode == 0, result.stdout
-    assert "  Checking uv.lock is up to date with pyproject.toml (uv lock --check)\n" in result.stdout
+    assert ("  Installing dependencies with uv 0.13.9 from uv.lock (uv sync --locked, main packages only)\n"
+            in result.stdout)
     assert ("    web (default): gunicorn --worker-tmp-dir /dev/shm --worker-class uvicorn.workers.UvicornWorker "
             "main:app\n") in result.stdout
     status, body, _, logs = serve(IMAGE.format("uv-fastapi"))
     assert (status, body) == (200, "hello from the uv fastapi fixture\n")
     assert "uvicorn.workers.UvicornWorker" in logs
+    names = installed(IMAGE.format("uv-fastapi"))
+    assert {"fastapi", "uvicorn", "gunicorn"} <= set(names) and "pytest" not in names  # the dev group
+
+
+def test_packaged_uv_project_installs_itself_and_no_default_group(pack):
+    result = pack.build(pack.app("uv_packaged"), IMAGE.format("uv-packaged"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    names = installed(IMAGE.format("uv-packaged"))
+    assert names["uv-packaged-app"] == "0.1.0" and names["idna"] == "3.10"
+    assert "iniconfig" not in names and "six" not in names  # the default `test` group, the `docs` group
+    status, body, _, _ = serve(IMAGE.format("uv-packaged"))
+    assert (status, body) == (200, "hello from the packaged uv fixture (xn--bcher-kva.example)\n")
+    again = pack.build(pack.app("uv_packaged"), IMAGE.format("uv-packaged"))
+    assert "  Reusing dependencies (pyproject.toml, uv.lock and Python 3.12.1 unchanged)\n" in again.stdout
+    assert "uv sync" not in again.stdout
+
+
+def test_pylock_app_installs_with_hashes_and_serves(pack):
+    result = pack.build(pack.app("pylock_app"), IMAGE.format("pylock"), fresh=True)
+    assert result.returncode == 0, result.stdout
+    assert "from pylock.toml (uv pip sync --require-hashes, main packages only)\n" in result.stdout
+    assert installed(IMAGE.format("pylock"))["idna"] == "3.10"
+    status, body, _, _ = serve(IMAGE.format("pylock"))
+    assert (status, body) == (200, "hello from the pylock fixture (xn--bcher-kva.example)\n")
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +63,12 @@ def poetry_image(pack):
 
 def test_poetry_lock_app(poetry_image):
     result = poetry_image
-    assert "  Installing dependencies with pip from poetry.lock (main packages, hashes checked)\n" in result.stdout
+    assert ("  Installing dependencies with poetry 2.2.1 from poetry.lock (poetry sync --only main, main packages "
+            "only)\n") in result.stdout
     status, body, _, _ = serve(IMAGE.format("poetry"))
     assert (status, body) == (200, "hello from the poetry fixture\n")
+    names = installed(IMAGE.format("poetry"))
+    assert names["flask"] == "3.0.3" and names["gunicorn"] == "23.0.0" and "pytest" not in names  # the dev group
 
 
 def test_django_collectstatic_runs_at_build_time(pack):
@@ -96,7 +131,8 @@ def test_two_lock_files_and_a_stale_lock_fail_with_the_pinned_messages(pack):
     two = pack.build(app, IMAGE.format("two-locks"), fresh=True)
     assert two.returncode != 0
     assert ("[Error] More than one lock file: poetry.lock and uv.lock. python-cnb cannot tell which package "
-            "manager the app uses.\n  Keep the lock file of the package manager you use and delete the other.\n") in two.stdout
+            "manager the app uses.\n  Keep the lock file of the package manager you use and delete the other, or "
+            "choose one with BP_PYTHON_LOCK_FILE=poetry.lock.\n") in two.stdout
 
     stale_app = pack.app("uv_fastapi", "uv_stale")
     with open(os.path.join(stale_app, "pyproject.toml")) as f:
@@ -105,4 +141,5 @@ def test_two_lock_files_and_a_stale_lock_fail_with_the_pinned_messages(pack):
         f.write(text.replace('"gunicorn==23.0.0"]', '"gunicorn==23.0.0", "six==1.16.0"]'))
     stale = pack.build(stale_app, IMAGE.format("stale-lock"), fresh=True)
     assert stale.returncode != 0
-    assert "[Error] uv.lock is out of date with pyproject.toml.\n  Run `uv lock` and commit the new uv.lock.\n" in stale.stdout
+    assert ("[Error] uv.lock is out of date with pyproject.toml (uv says: The lockfile at `uv.lock` needs to be "
+            "updated, but `--locked` was provided.)\n  Run `uv lock` and commit the new uv.lock.\n") in stale.stdout

@@ -93,6 +93,10 @@ def test_pipfile_lock_app(pack):
     assert "      Pipfile.lock is up-to-date.\n" in result.stdout
     status, body, _, _ = serve(IMAGE.format("pipenv"))
     assert (status, body) == (200, "hello from the pipenv fixture\n")
+    listing = run(["docker", "run", "--rm", "--entrypoint", "launcher", IMAGE.format("pipenv"), "pip", "list",
+                   "--format=json"])
+    names = {d["name"].lower(): d["version"] for d in json.loads(listing.stdout.strip().splitlines()[-1])}
+    assert names["flask"] == "3.0.3" and names["gunicorn"] == "23.0.0" and "pytest" not in names  # a dev package
 
 
 def test_a_version_that_does_not_exist_fails_with_our_one_line_message(pack):

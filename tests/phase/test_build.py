@@ -235,7 +235,8 @@ def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phas
     assert result.returncode == 0, result.stdout
     assert "  Using Python 3.12.1 (newest match for 3.12 on Debian-12, from Pipfile.lock (python_version))\n" in result.stdout
     assert "      Pipfile.lock is up-to-date.\n" in result.stdout
-    assert "  Installing dependencies with pip from Pipfile.lock (main packages, hashes checked)\n" in result.stdout
+    assert ("  Installing dependencies with pipenv 2024.4.1 from Pipfile.lock (pipenv sync, main packages only, hashes "
+            "checked)\n") in result.stdout
     assert "pytest" not in installed_distributions(os.path.join(p.layers, "dependencies"))  # a dev package
     assert "    web (default): bash -c gunicorn --worker-tmp-dir /dev/shm app:app\n" in result.stdout
     assert p.read("pipenv.toml") == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
@@ -250,7 +251,8 @@ def test_pipfile_lock_app_installs_locked_defaults_and_refuses_a_stale_lock(phas
     stale = p.build()
     assert stale.returncode == 1
     assert "  Rebuilding dependencies: Pipfile changed\n  Reusing pipenv 2024.4.1\n" in stale.stdout
-    assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile.\n"
+    assert stale.stdout.endswith("\n[Error] Pipfile.lock is out of date with Pipfile (pipenv says: Pipfile.lock is "
+                                 "out-of-date. Run $ pipenv lock to update.)\n"
                                  "  Run `pipenv lock` and commit the new Pipfile.lock.\n")
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
 
@@ -261,8 +263,8 @@ def test_poetry_lock_installs_main_group_only(phase):
     assert result.returncode == 0, result.stdout
     assert "  Using Python 3.12.1 (newest match for 3.12 on Debian-12, from .python-version)\n" in result.stdout
     assert "  Installing poetry 2.2.1\n" in result.stdout
-    assert "  Checking poetry.lock is up to date with pyproject.toml (poetry check --lock)\n" in result.stdout
-    assert "  Installing dependencies with pip from poetry.lock (main packages, hashes checked)\n" in result.stdout
+    assert ("  Installing dependencies with poetry 2.2.1 from poetry.lock (poetry sync --only main, main packages "
+            "only)\n") in result.stdout
     assert "pytest" not in installed_distributions(os.path.join(p.layers, "dependencies"))  # the dev group
     assert p.read("poetry.toml") == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
                                      'tool = "poetry"\nversion = "2.2.1"\npython_version = "3.12.1"\n')
@@ -271,13 +273,23 @@ def test_poetry_lock_installs_main_group_only(phase):
     assert "  Reusing dependencies (pyproject.toml, poetry.lock and Python 3.12.1 unchanged)\n" in again.stdout
     assert "poetry" not in again.stdout.replace("poetry.lock", "")
 
+    p.set_env("BP_PYTHON_INSTALL_GROUPS", "dev")
+    grouped = p.build()
+    assert grouped.returncode == 0, grouped.stdout
+    assert "  Rebuilding dependencies: dependency groups added\n" in grouped.stdout
+    assert ("  Installing dependencies with poetry 2.2.1 from poetry.lock (poetry sync --only main,dev, main packages "
+            "and group dev)\n") in grouped.stdout
+    assert "pytest" in installed_distributions(os.path.join(p.layers, "dependencies"))
+
 
 def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
     p = phase("uv_fastapi")
     result = p.build()
     assert result.returncode == 0, result.stdout
     assert "  Using Python 3.12.1 (newest match for >=3.11 on Debian-12, from requires-python in pyproject.toml)\n" in result.stdout
-    assert "  Checking uv.lock is up to date with pyproject.toml (uv lock --check)\n" in result.stdout
+    assert ("  Installing dependencies with uv 0.13.9 from uv.lock (uv sync --locked, main packages only)\n"
+            in result.stdout)
+    assert "pytest" not in installed_distributions(os.path.join(p.layers, "dependencies"))  # the dev group
     assert "  No Procfile; inferred the web process: main.py defines the ASGI app `app`\n" in result.stdout
     assert "    web (default): gunicorn --worker-tmp-dir /dev/shm --worker-class uvicorn.workers.UvicornWorker main:app\n" in result.stdout
     assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "--worker-class",
@@ -290,7 +302,8 @@ def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
     stale = p.build()
     assert stale.returncode == 1
     assert "  Rebuilding dependencies: pyproject.toml changed\n  Reusing uv 0.13.9\n" in stale.stdout
-    assert stale.stdout.endswith("[Error] uv.lock is out of date with pyproject.toml.\n"
+    assert stale.stdout.endswith("[Error] uv.lock is out of date with pyproject.toml (uv says: The lockfile at "
+                                 "`uv.lock` needs to be updated, but `--locked` was provided.)\n"
                                  "  Run `uv lock` and commit the new uv.lock.\n")
 
 
@@ -307,6 +320,15 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
         f.write("\n# an edit to the code, not to the project's metadata\n")
     again = p.build()
     assert "  Reusing dependencies (pyproject.toml and Python 3.11.7 unchanged)\n" in again.stdout
+
+    # Dependency groups need pip 25.1 (--group); Python 3.11's pinned pip is older: said before pip runs.
+    p.set_env("BP_PYTHON_INSTALL_GROUPS", "test")
+    grouped = p.build()
+    assert grouped.returncode == 1
+    assert grouped.stdout.endswith(
+        "[Error] BP_PYTHON_INSTALL_GROUPS asks for dependency groups, which pip installs from version 25.1 on; "
+        "python-cnb pins pip 23.3.2 for this app's Python.\n  Use Python 3.13 or newer (python-cnb pins pip 25.3 "
+        "there), lock the project with uv or Poetry, or unset BP_PYTHON_INSTALL_GROUPS.\n"), grouped.stdout
 
 
 def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):

@@ -10,10 +10,10 @@ import pytest
 from phasekit import ROOT
 
 SIGNALS = ("requirements.txt", "Pipfile", "Pipfile.lock", "setup.py", "setup.cfg", "pyproject.toml",
-           "poetry.lock", "uv.lock", "runtime.txt", ".python-version")
+           "poetry.lock", "uv.lock", "pylock.toml", "runtime.txt", ".python-version")
 PLAN = '[[provides]]\nname = "python"\n\n[[requires]]\nname = "python"\n'
 NO_APP = ("No Python app here: none of requirements.txt, Pipfile, Pipfile.lock, setup.py, setup.cfg, "
-          "pyproject.toml, poetry.lock, uv.lock, runtime.txt, .python-version in the app's root.\n")
+          "pyproject.toml, poetry.lock, uv.lock, pylock.toml, runtime.txt, .python-version in the app's root.\n")
 
 
 def detect(app, plan=None, env=None, path="/nonexistent"):

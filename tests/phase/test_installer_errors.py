@@ -2,6 +2,8 @@
 the build image lacks names it, the package that provides it and the builders that have it."""
 import os
 
+from python_cnb.steps.dependencies import installed_distributions
+
 
 def test_a_missing_mysql_config_is_named_with_its_package(phase):
     p = phase("build_hooks")
@@ -58,5 +60,7 @@ def test_poetry_with_no_main_dependencies_its_own_python_and_a_cleo_directory(ph
     assert result.returncode == 0, result.stdout
     assert ("  Using Python 3.11.7 (newest match for >=3.11,<3.12 on Debian-12, from [tool.poetry.dependencies] "
             "python in pyproject.toml)\n") in result.stdout
-    assert "  poetry.lock lists no main packages: nothing to install\n" in result.stdout
+    assert ("  Installing dependencies with poetry 2.2.1 from poetry.lock (poetry sync --only main, main packages "
+            "only)\n") in result.stdout
+    assert installed_distributions(os.path.join(p.layers, "dependencies")) == []
     assert "the app's own cleo package" not in result.stdout

@@ -127,9 +127,12 @@ from python_cnb.installers import Installer  # noqa: E402
                     "To update the lockfile, run `uv lock`."]),
     (Installer.PIPENV, ["Pipfile.lock out of date, run `pipenv lock` to update."]),
 ])
-def test_a_stale_lock_is_named(installer, lines):
+def test_a_stale_lock_is_named_with_the_tools_own_reason_and_the_fix(installer, lines):
     error = lock_check_failed(installer.value, installer.manifest, installer.lock, 1, lines)
-    assert error.message == "{} is out of date with {}.".format(installer.lock.file, installer.manifest)
+    said = lines[0].split(": ", 1)[1] if lines[0].lower().startswith("error: ") else lines[0]
+    assert error.message == "{} is out of date with {} ({} says: {})".format(
+        installer.lock.file, installer.manifest, installer.value, said)
+    assert error.hint == "Run `{}` and commit the new {}.".format(installer.lock.fix, installer.lock.file)
 
 
 def test_any_other_failure_of_the_check_is_the_tools_own_words():

@@ -214,7 +214,7 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "flask\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     wanted = dependency_plan.metadata(project, "3.12.1", ctx.target)
-    dependencies.install(ctx, project, wanted)
+    dependencies.install(ctx._replace(project=project), wanted, ctx.env)
     pip, compile_cmd = runner.commands
     assert pip[:5] == tool_launch.module(python.path, "pip") + ["install"] and pip[-2:] == ["--requirement", "requirements.txt"]
     assert "--src" in pip and "compileall" in compile_cmd
@@ -233,7 +233,7 @@ def test_a_failing_pip_leaves_no_dependencies_layer(tmp_path):
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(Exception) as e:
-        dependencies.install(ctx, project, dependency_plan.metadata(project, "3.12.1", ctx.target))
+        dependencies.install(ctx._replace(project=project), dependency_plan.metadata(project, "3.12.1", ctx.target), ctx.env)
     assert str(e.value).startswith("pip could not install the dependencies (exit 1); its output is above.")
     assert not os.path.exists(os.path.join(ctx.layers_dir, "dependencies.toml"))
 
@@ -260,7 +260,8 @@ def test_installers_own_their_manifest_lock_and_tool():
     assert [(i.value, i.manifest, i.lock.file if i.lock else None, i.tool.name if i.tool else None) for i in Installer] == [
         ("pip", "requirements.txt", None, None), ("pip-project", "pyproject.toml", None, None),
         ("pipenv", "Pipfile", "Pipfile.lock", "pipenv"), ("poetry", "pyproject.toml", "poetry.lock", "poetry"),
-        ("uv", "pyproject.toml", "uv.lock", "uv"), ("uv-pip", "requirements.txt", None, "uv")]
+        ("uv", "pyproject.toml", "uv.lock", "uv"), ("uv-pip", "requirements.txt", None, "uv"),
+        ("pylock", "pylock.toml", "pylock.toml", "uv")]
     assert Installer.for_lock_file("uv.lock") is Installer.UV
     assert Installer.PIP == "pip"  # what dependencies.toml records
 

@@ -3,7 +3,6 @@ import pytest
 from python_cnb.errors import BuildpackError
 from python_cnb.steps import nltk
 from python_cnb.local_packages import LocalSource, from_manifest
-from python_cnb.requirements import Split, split_by_hashes
 
 from apptree import write_app
 
@@ -45,22 +44,6 @@ def test_a_manifest_path_that_is_missing_is_named(tmp_path):
     with pytest.raises(BuildpackError) as e:
         from_manifest(d, "uv")
     assert e.value.message == "pyproject.toml installs localpkg, which does not exist."
-
-
-def test_exports_split_into_hashed_and_unhashed_requirements():
-    exported = ("--index-url https://pypi.org/simple\n\n"
-                "-e file:///workspace/localpkg ; python_version >= \"3.12\"\n"
-                "six==1.16.0 ; python_version >= \"3.12\" \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n"
-                "gitpkg @ git+https://example.org/gitpkg.git@0123456789abcdef0123456789abcdef01234567\n"
-                "    # via app\n")
-    assert split_by_hashes(exported) == Split(
-        "--index-url https://pypi.org/simple\n"
-        "six==1.16.0 ; python_version >= \"3.12\"     --hash=sha256:aa     --hash=sha256:bb\n",
-        "--index-url https://pypi.org/simple\n-e file:///workspace/localpkg ; python_version >= \"3.12\"\n"
-        "gitpkg @ git+https://example.org/gitpkg.git@0123456789abcdef0123456789abcdef01234567\n")
-    assert split_by_hashes("six==1.16.0 --hash=sha256:aa\n") == Split("six==1.16.0 --hash=sha256:aa\n", "")
-    assert split_by_hashes("--require-hashes\n-e ./localpkg\nsix==1.16.0 --hash=sha256:aa\n") == Split(
-        "--require-hashes\nsix==1.16.0 --hash=sha256:aa\n", "-e ./localpkg\n")
 
 
 def test_nltk_txt_names_are_whitespace_separated_with_comments(tmp_path):

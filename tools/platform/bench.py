@@ -20,7 +20,10 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
 - rebuilds (BENCH_ONLY=rebuilds runs these alone): cold, no change and one requirement added, for
   Flask in daemon and publish mode with each way of keeping the runtime (in the cache too, the
   default; in the image only, BP_PYTHON_RUNTIME_CACHE=false) and for Django 4.0 (collectstatic),
-  interleaved; beside v242's bin/compile of the same apps in the same run (BENCH_V242_DIR)"""
+  interleaved; beside v242's bin/compile of the same apps in the same run (BENCH_V242_DIR)
+- lock apps (BENCH_ONLY=locks runs these alone): uv.lock, poetry.lock, Pipfile.lock and
+  pylock.toml fixtures, each installed by its own tool, cold then no change, beside the pip path:
+  a no-change rebuild runs no installer"""
 import json
 import os
 import re
@@ -64,6 +67,11 @@ _ONLY_APPS = [a for a in os.environ.get("BENCH_APPS", "").split(",") if a]
 REBUILD_CASES = [c for c in REBUILD_CASES if not _ONLY_APPS or c[0] in _ONLY_APPS]
 REBUILD_APPS = {a: path for a, path in REBUILD_APPS.items() if not _ONLY_APPS or a in _ONLY_APPS}
 ADDED_REQUIREMENT = "six==1.16.0\n"
+# Each lock installed by its own tool (issue 20), beside the pip path: cold, then a no-change
+# rebuild, which must run no installer. BENCH_ONLY=locks measures these alone.
+LOCK_APPS = {"pip": "flask_default_process", "uv": "uv_packaged", "poetry": "poetry_flask",
+             "pipenv": "pipenv_locked", "pylock": "pylock_app"}
+_INSTALLER_RAN = re.compile(r"^  Installing dependencies ", re.M)
 REBUILD_GOALS = {("flask", "one_requirement_added"): 1.6, ("django40", "no_change"): 0.3,
                  ("django40", "one_requirement_added"): 3.5}
 
@@ -212,6 +220,43 @@ def installers(mirror_dir: str, work: str) -> Dict[str, List[dict]]:
                     "dependencies_s": (float(install.group(1)) if install else 0.0) + (float(tool.group(1)) if tool else 0.0)})
                 run(["docker", "image", "rm", "-f", image])
     return out
+
+
+def lock_rounds(mirror_dir: str, work: str) -> Dict[str, List[dict]]:
+    """ROUNDS interleaved rounds of each LOCK_APPS app: a cold build, then a no-change one."""
+    out = {}  # type: Dict[str, List[dict]]
+    pack = Pack(mirror_dir)
+    for n in range(ROUNDS):
+        for installer, fixture in LOCK_APPS.items():
+            app_dir = os.path.join(work, "lock-{}-{}".format(installer, n))
+            shutil.copytree(os.path.join(ROOT, "tests", "fixtures", "apps", fixture), app_dir)
+            image = "localhost/python-cnb-bench/lock-{}".format(installer)
+            for kind, fresh in (("cold", True), ("no_change", False)):
+                built = pack.build(app_dir, image, fresh=fresh)
+                if built.returncode != 0:
+                    sys.exit("bench: {} ({}) failed:\n{}".format(fixture, kind, built.stdout[-3000:]))
+                install = _INSTALLED.search(built.stdout)
+                out.setdefault("{} {}".format(installer, kind), []).append({
+                    "pack_build_s": built.seconds, "bin_build_s": build_seconds(built.stdout),
+                    "dependencies_s": float(install.group(1)) if install else 0.0,
+                    "installer_ran": bool(_INSTALLER_RAN.search(built.stdout))})
+            run(["docker", "image", "rm", "-f", image])
+    return out
+
+
+def lock_table(runs: Dict[str, List[dict]]) -> List[Row]:
+    rows = []  # type: List[Row]
+    pip_again = median(runs["pip no_change"], "bin_build_s")
+    for installer in LOCK_APPS:
+        cold, again = runs["{} cold".format(installer)], runs["{} no_change".format(installer)]
+        ran = sum(1 for r in again if r["installer_ran"])
+        ours = median(again, "bin_build_s") or 0
+        rows.append(Row("{} ({}): cold bin/build {:.1f} s (install {:.1f} s); no-change bin/build, installer ran "
+                        "{}/{}".format(installer, LOCK_APPS[installer], median(cold, "bin_build_s") or 0,
+                                       median(cold, "dependencies_s") or 0, ran, len(again)),
+                        "{:.2f} s".format(ours), "pip no-change {:.2f} s".format(pip_again or 0),
+                        ours / pip_again if pip_again else None, "no installer", ran == 0))
+    return rows
 
 
 def _fresh_app(app: str, work: str, name: str) -> str:
@@ -386,7 +431,7 @@ def table(results: dict) -> List[Row]:
         ours, base = median(boot[kind], "pack_build_s"), median(results["builds"]["daemon"]["ours"][kind], "pack_build_s")
         rows.append(Row("{} pack build, build image without python3 (bootstrap)".format(kind.replace("_", "-")),
                         "{:.1f} s".format(ours), "with python3 {:.1f} s".format(base), ours / base))
-    return rows + rebuild_table(results["rebuilds"])
+    return rows + rebuild_table(results["rebuilds"]) + lock_table(results["locks"])
 
 
 def render(rows: List[Row]) -> str:
@@ -423,9 +468,23 @@ def rebuilds_only() -> None:
     write(results, rebuild_table(results["rebuilds"]), "rebuilds.json")
 
 
+def locks_only() -> None:
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    try:
+        with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
+            results["locks"] = lock_rounds(mirror.mount_dir, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write(results, lock_table(results["locks"]), "locks.json")
+
+
 def main() -> None:
     if os.environ.get("BENCH_ONLY") == "rebuilds":
         return rebuilds_only()
+    if os.environ.get("BENCH_ONLY") == "locks":
+        return locks_only()
     results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     python, bare, detect = detect_times()
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
@@ -455,6 +514,7 @@ def main() -> None:
         results["bootstrap"] = boot
         results["installers"] = installers(mirror.mount_dir, work)
         results["rebuilds"] = rebuild_rounds(mirror, work)
+        results["locks"] = lock_rounds(mirror.mount_dir, work)
         results["tar_unpack_s"] = tar_unpack_seconds(os.path.join(mirror.cache, "runtimes", "python-3.12.1.tar.gz"))
     size = int(run(["docker", "image", "inspect", APP_IMAGE, "--format", "{{.Size}}"]).stdout.strip())
     results["sizes"].update({"image_bytes": size, "layers_bytes": layer_sizes(APP_IMAGE),

@@ -1,39 +1,43 @@
-"""The app's dependencies (launch; build and cache too when retention.py says), installed with pip into a user base
-(PYTHONUSERBASE = this layer): its bin/ reaches PATH through the lifecycle and Python finds its
-site-packages by itself. A requirements.txt app with BP_PYTHON_PACKAGE_MANAGER=uv gets the same
-layout from `uv pip install --prefix` (uv_install.py); the choice keys the layer.
+"""The app's dependencies (launch; build and cache too when retention.py says), installed into
+one layer by the installer the app's files call for, one module each, dispatched through
+INSTALLERS (keyed by Installer):
 
-Whether to reuse the layer was decided before any step ran (dependency_plan.py). Editable VCS
-checkouts go to the layer's src/ (pip --src), so what they install is in the image."""
+- pip and uv pip (requirements.txt, a project with no lock) install into a user base
+  (PYTHONUSERBASE = this layer): the runtime finds its site-packages by itself;
+- a lock's own tool (uv sync, poetry sync, pipenv sync, uv pip sync for pylock.toml) installs into
+  a virtual environment of the runtime that is this layer. Its bin/ is prepended to PATH by an env
+  file, which the lifecycle applies after every layer's bin/ (launch/launcher.go: all layer roots
+  first, then env files), so `python`, console scripts and Procfile commands are the venv's,
+  whatever the layers' names sort as; PYTHONUSERBASE points at it too, so the runtime's own
+  python (the same lib/pythonX.Y/site-packages) sees the packages as well.
+
+Whether to reuse the layer was decided before any step ran (dependency_plan.py)."""
 import os
 import re
-import tempfile
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Tuple
 
-from .. import install_failures, installed_urls, requirements, sbom, tool_launch
+from .. import installed_urls, sbom
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..dependency_plan import NAME, Metadata, site_packages, vendored_packages
 from ..errors import BuildpackError
-from ..installers import UV_TOOL, Installer, Lock
-from ..project import Project
+from ..installers import Installer
 from ..runner import Runner
-from . import Python, Result, StepContext, tools, uv_install
+from . import (Python, Result, StepContext, pip_install, pipenv_sync, poetry_sync, pylock_install, tools, uv_pip_install,
+               uv_sync)
+from .installing import SYSTEM_CA_BUNDLE, Job, make_venv
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
-PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
-               "--progress-bar", "off", "--disable-pip-version-check"]
-
-
-def src_dir(layer_path: str) -> str:
-    """Where pip checks out editable VCS requirements (v242: .heroku/src): in the layer, so the
-    image has them at the path their install points at."""
-    return os.path.join(layer_path, "src")
-
-
-def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
-    return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
+INSTALLERS: Dict[Installer, Callable[[StepContext, Job], None]] = {
+    Installer.PIP: pip_install.install,
+    Installer.PIP_PROJECT: pip_install.install,
+    Installer.UV_PIP: uv_pip_install.install,
+    Installer.PIPENV: pipenv_sync.install,
+    Installer.POETRY: poetry_sync.install,
+    Installer.UV: uv_sync.install,
+    Installer.PYLOCK: pylock_install.install,
+}
 
 
 def distributions(layer_path: str) -> List[Tuple[str, str]]:
@@ -54,22 +58,19 @@ def installed_distributions(layer_path: str) -> List[str]:
     return [name for name, _ in distributions(layer_path)]
 
 
-SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-
-
-def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
+def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE, venv: bool = False) -> LayerEnv:
     """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
     launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle (and this
-    build's later steps through this env). The
-    rest is how pip runs in this build: no prompts, no version check, no venv advice as root, no
-    user settings that would install elsewhere."""
+    build's later steps through this env); a venv (venv=True) adds venv_env. The rest is how pip
+    runs in this build: no prompts, no version check, no venv advice as root, no user settings
+    that would install elsewhere."""
     out = LayerEnv()
     # pip, poetry and uv carry their own CA lists; point them at the build image's trust store
     # instead (unless the user chose), so a builder with extra CAs (a company's, a proxy's) works.
     if os.path.isfile(ca_bundle):
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
             out = out.default(name, ca_bundle, Scope.THIS_BUILD)
-    return (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
+    out = (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
             # The lifecycle puts bin/ on PATH for later buildpacks and launch; bin/post_compile needs it now.
             .prepend("PATH", os.path.join(layers_dir, NAME, "bin"), Scope.THIS_BUILD)
             .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
@@ -78,6 +79,14 @@ def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
             .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX")
             # a user's settings that would refuse the user scheme this layer is: for this build only
             .unset("PYTHONNOUSERSITE").unset("PIP_REQUIRE_VIRTUALENV"))
+    return LayerEnv(out.entries + venv_env(layers_dir).entries) if venv else out
+
+
+def venv_env(layers_dir: str) -> LayerEnv:
+    """The layer as the active virtual environment, its bin/ first on PATH (an env file: the
+    lifecycle applies those after every layer's bin/), for this build, later buildpacks and launch."""
+    layer = os.path.join(layers_dir, NAME)
+    return LayerEnv().override("VIRTUAL_ENV", layer).prepend("PATH", os.path.join(layer, "bin"))
 
 
 def user_base(step: StepContext) -> Result:
@@ -87,8 +96,8 @@ def user_base(step: StepContext) -> Result:
 
 
 def run(step: StepContext) -> Result:
-    """Reuse the installed dependencies (where the last build kept them) or install them (checking
-    and exporting a lock with its package manager first), as planned before the first step."""
+    """Reuse the installed dependencies (where the last build kept them) or install them with the
+    app's installer, as planned before the first step."""
     assert step.python is not None
     step.log.header("Dependencies")
     project, planned, kept = step.project, step.plan, step.kept
@@ -97,7 +106,7 @@ def run(step: StepContext) -> Result:
         return Result(dists=())
     layer, log, python = step.layer(NAME), step.log, step.python
     wanted, decision = planned.wanted, planned.decision
-    tool = uv_install.tool_for(project.installer, planned.chosen, python.release, log) or project.installer.tool
+    tool = uv_pip_install.tool_for(project.installer, planned.chosen, python.release, log) or project.installer.tool
     if decision.reuse:
         kept.keep(layer, wanted._asdict())
         if tool:
@@ -107,126 +116,37 @@ def run(step: StepContext) -> Result:
     else:
         if decision.reason:
             log.info("Rebuilding dependencies: {}".format(decision.reason))
-        tool_env: Optional[Dict[str, str]] = None
+        tool_env = step.env
         if tool:
             lock = project.installer.lock
             named = lock.file if lock and lock.file in project.files else project.installer.manifest
             tools.check_python(tool, python.release, named)
             tool_env = tools.run(step, tool)
-        install(step, project, wanted, tool_env, kept.types)
+        install(step, wanted, tool_env, kept.types)
     dists = distributions(layer.path) if planned.in_image is None or not decision.reuse else planned.in_image
     sbom.write(step.layers_dir, NAME, sbom.distribution_components(dists), step.buildpack_version)
-    return Result(NAME, decision.reasons, dists=tuple(dists))
+    in_venv = Installer(wanted.installer).in_venv
+    return Result(NAME, decision.reasons, venv_env(step.layers_dir) if in_venv else LayerEnv(), dists=tuple(dists))
 
 
-def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Optional[Dict[str, str]] = None,
-            types: LayerTypes = TYPES) -> None:
-    """pip installs the app's dependencies into the layer (a package manager's lock, exported,
-    when the installer has one: tool_env runs the tool); then bytecode, the env file, the TOML."""
-    assert step.python is not None and project.installer is not None
+def install(step: StepContext, wanted: Metadata, tool_env: Mapping[str, str], types: LayerTypes = TYPES) -> None:
+    """The installer wanted.installer names installs the app's dependencies into the emptied layer
+    (tool_env runs its tool); then bytecode, the env file, the TOML."""
+    assert step.python is not None
+    installer = Installer(wanted.installer)
     layer = step.layer(NAME)
     layer.reset()
     timer = step.log.timer()
-    vendor = vendored_packages(project)
-    offline = ["--no-index", "--find-links", vendor] if vendor else []
-    offline_note = ", offline from {}/".format(vendor) if vendor else ""
-    if Installer(wanted.installer) is Installer.UV_PIP:
-        step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
-            UV_TOOL.version, project.dependency_inputs[0], uv_install.SETTING, offline_note))
-        uv_install.run(step, uv_install.Install(tools.executable(step, UV_TOOL), step.python.path, layer.path,
-                                                project.dependency_inputs[0], vendor), SYSTEM_CA_BUNDLE)
-    elif project.installer == Installer.PIP:
-        step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
-        _pip(step, offline + ["--requirement", project.dependency_inputs[0]], project)
-    elif project.installer == Installer.PIP_PROJECT:
-        step.log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(
-            offline_note))
-        _pip(step, offline + ["--editable", "."], project)
-    else:
-        assert tool_env is not None
-        _locked(step, project, tool_env)
+    if installer.in_venv:
+        make_venv(step, layer.path)
+    INSTALLERS[installer](step, Job(installer, layer.path, dict(tool_env), step.settings.install_groups,
+                                    vendored_packages(step.project)))
     installed_urls.scrub(layer.path)  # a launch layer: no clone URL keeps its token
     _compile(step.python, layer.path, step.env, step.runner)
-    env(step.layers_dir).write(layer)
+    env(step.layers_dir, venv=installer.in_venv).write(layer)
     layer.commit(types, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))
-
-
-def _pip(step: StepContext, args: List[str], project: Project) -> None:
-    assert step.python is not None
-    output: List[str] = []
-    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir, keep=output)
-    if code != 0:
-        what = project.dependency_inputs[0] if project.installer == Installer.PIP else "the app's project files"
-        raise install_failures.explain("pip", output, BuildpackError(
-            "pip could not install the dependencies (exit {}); its output is above.".format(code),
-            hint="Fix {} (a missing package, a version that does not exist, or a package "
-                 "needing system libraries), then build again.".format(what)))
-
-
-def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> None:
-    """Check the lock is current (or, for a Pipfile alone, lock it), export its main packages,
-    pip installs them: hashed ones first, then paths and checkouts with --no-deps."""
-    assert step.python is not None and project.installer is not None and project.installer.lock is not None
-    installer, how, log, runner = project.installer, project.installer.lock, step.log, step.runner
-    python = step.python.path
-    tool = tool_launch.module(python, installer.value)
-    cwd = project.app_dir
-    tenv = dict(tool_env)
-    tenv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")
-    tenv["UV_PYTHON"] = python
-    if how.file in project.files:
-        log.info("Checking {} is up to date with {} ({} {})".format(how.file, installer.manifest, installer.value,
-                                                                    " ".join(how.check)))
-        output: List[str] = []
-        code = runner.run(tool + list(how.check), tenv, cwd=cwd, keep=output)
-        if code != 0:
-            raise install_failures.lock_check_failed(installer.value, installer.manifest, how, code, output)
-    else:  # only pipenv lets an app come without its lock
-        log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(
-            how.file, installer.manifest), hint="Run `{}` and commit {}.".format(how.fix, how.file))
-        if runner.run(tool + ["lock"], tenv, cwd=cwd) != 0:
-            raise BuildpackError("{} could not lock {}; its output is above.".format(installer.value, installer.manifest),
-                                 hint="Fix {}, run `{}` locally and commit {}.".format(
-                                     installer.manifest, how.fix, how.file))
-    exported = runner.capture(tool + list(how.export), tenv, cwd=cwd)
-    if exported.returncode != 0:
-        raise BuildpackError("{} could not export {}: {}".format(
-            installer.value, how.file, exported.stderr.strip()[-500:]),
-            hint="Regenerate it with `{}` and commit it.".format(how.fix))
-    _install_export(step, how, installer.manifest, requirements.split_by_hashes(exported.stdout), cwd)
-
-
-def _install_export(step: StepContext, how: Lock, manifest: str, split: "requirements.Split", cwd: str) -> None:
-    assert step.python is not None
-    pip = pip_install(step.python.path, step.env)
-    output: List[str] = []
-    if not split.hashed and not split.unhashed:
-        step.log.info("{} lists no main packages: nothing to install".format(how.file))
-    with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
-        code = 0
-        if split.hashed:
-            step.log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.file))
-            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd,
-                                   keep=output)
-        if split.unhashed and code == 0:
-            # pip cannot hash a path or a checkout; the lock already pinned what they depend on.
-            step.log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
-                          "are locked and installed above)".format(how.file))
-            code = step.runner.run(pip + ["--no-deps", "--requirement", _write(tmp, "unhashed.txt", split.unhashed)],
-                                   step.env, cwd=cwd, keep=output)
-    if code != 0:
-        raise install_failures.explain("pip", output, BuildpackError(
-            "pip could not install the packages in {} (exit {}); its output is above.".format(how.file, code),
-            hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix)))
-
-
-def _write(directory: str, name: str, text: str) -> str:
-    path = os.path.join(directory, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
 
 
 def _compile(python: Python, layer_path: str, env: Dict[str, str], runner: Runner) -> None:

@@ -1,7 +1,7 @@
 """Package-manager tools (pipenv, poetry, uv) at pinned versions, each in a build-only cached
-layer of its own (the pins are installers.py's): they read and check the app's lock file at build
-time and never reach the image. The dependencies themselves are installed by pip
-(steps/dependencies.py), or by uv for a requirements.txt app that asks for it (uv_install.py)."""
+layer of its own (the pins are installers.py's): they install the app's lock (or, uv, its
+requirements.txt) into the dependencies layer at build time and never reach the image themselves
+(steps/dependencies.py dispatches to one module per installer)."""
 import os
 from typing import Dict, NamedTuple, Tuple
 

@@ -9,7 +9,7 @@ import pytest
 from fakes import RecordingRunner, step_context, write_file
 from python_cnb import pip_settings
 from python_cnb import dependency_plan
-from python_cnb.steps import uv_install
+from python_cnb.steps import uv_pip_install
 from python_cnb.cnb.layers import Layer
 from python_cnb.errors import BuildpackError
 from python_cnb.installers import Installer
@@ -60,17 +60,17 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
 def test_uv_applies_to_requirements_txt_apps_only_and_needs_python_38():
     out = io.StringIO()
     uv = Installer.UV_PIP
-    assert uv_install.tool_for(Installer.PIP, uv, (3, 12, 1), Log(out)).name == "uv"
-    assert uv_install.tool_for(Installer.PIP, Installer.PIP, (3, 12, 1), Log(out)) is None
-    assert uv_install.tool_for(Installer.POETRY, uv, (3, 12, 1), Log(out)) is None
-    assert uv_install.tool_for(Installer.PIP_PROJECT, uv, (3, 12, 1), Log(out)) is None
+    assert uv_pip_install.tool_for(Installer.PIP, uv, (3, 12, 1), Log(out)).name == "uv"
+    assert uv_pip_install.tool_for(Installer.PIP, Installer.PIP, (3, 12, 1), Log(out)) is None
+    assert uv_pip_install.tool_for(Installer.POETRY, uv, (3, 12, 1), Log(out)) is None
+    assert uv_pip_install.tool_for(Installer.PIP_PROJECT, uv, (3, 12, 1), Log(out)) is None
     assert out.getvalue() == (
         "  WARNING: BP_PYTHON_PACKAGE_MANAGER=uv applies to requirements.txt apps only; this app installs from "
         "poetry.lock as before.\n"
         "  WARNING: BP_PYTHON_PACKAGE_MANAGER=uv applies to requirements.txt apps only; this app installs from "
         "pyproject.toml as before.\n")
     with pytest.raises(BuildpackError) as e:
-        uv_install.tool_for(Installer.PIP, uv, (3, 7, 17), Log(out))
+        uv_pip_install.tool_for(Installer.PIP, uv, (3, 7, 17), Log(out))
     assert str(e.value) == ("BP_PYTHON_PACKAGE_MANAGER=uv needs Python 3.8 or newer (uv 0.13.9 supports no older); "
                             "this app uses Python 3.7.17.\n"
                             "Ask for a newer Python, or unset BP_PYTHON_PACKAGE_MANAGER to install with pip.")
@@ -135,7 +135,7 @@ def test_pip_settings_map_to_uv_with_index_urls_in_the_environment():
         "no-build-isolation": Setting("1", "PIP_NO_BUILD_ISOLATION"),
         "retries": Setting("9", "/etc/pip.conf"),
     }
-    mapped = uv_install.from_pip(settings, {"SSL_CERT_FILE": CA}, CA)
+    mapped = uv_pip_install.from_pip(settings, {"SSL_CERT_FILE": CA}, CA)
     assert mapped.env == {
         "UV_INDEX_URL": "https://builder:s3cret@pypi.example.test/simple",
         "UV_EXTRA_INDEX_URL": "https://a.test/simple https://u:p@b.test/simple",
@@ -152,11 +152,11 @@ def test_pip_settings_map_to_uv_with_index_urls_in_the_environment():
 def test_uv_variables_the_user_set_win_and_the_cert_follows_pip():
     settings = {"index-url": Setting("https://pip.test/simple", "PIP_INDEX_URL"),
                 "cert": Setting("/company-ca.pem", "PIP_CERT"), "require-hashes": Setting("on", "/etc/pip.conf")}
-    mapped = uv_install.from_pip(settings, {"UV_INDEX_URL": "https://uv.test/simple", "SSL_CERT_FILE": CA}, CA)
+    mapped = uv_pip_install.from_pip(settings, {"UV_INDEX_URL": "https://uv.test/simple", "SSL_CERT_FILE": CA}, CA)
     assert mapped.env == {"SSL_CERT_FILE": "/company-ca.pem"}  # uv reads the user's UV_INDEX_URL itself
     assert mapped.flags == ["--require-hashes"]
     # PIP_CERT left at the build image's bundle: a SSL_CERT_FILE the user chose stays.
-    kept = uv_install.from_pip({"cert": Setting(CA, "PIP_CERT")}, {"SSL_CERT_FILE": "/mine.pem"}, CA)
+    kept = uv_pip_install.from_pip({"cert": Setting(CA, "PIP_CERT")}, {"SSL_CERT_FILE": "/mine.pem"}, CA)
     assert kept.env == {}
 
 
@@ -166,16 +166,16 @@ def test_hash_checking_is_on_when_any_requirement_file_pip_reads_has_a_hash(tmp_
     write_file(os.path.join(app, "base.txt"), "six==1.16.0 \\\n    --hash=sha256:{}\n".format("8" * 64))
     write_file(os.path.join(app, "plain.txt"), "six==1.16.0  # --hash in a comment does not count\n")
     write_file(os.path.join(app, "strict.txt"), "--require-hashes\nsix==1.16.0\n")
-    assert uv_install.uses_hashes(app, ["requirements.txt", "base.txt"])
-    assert not uv_install.uses_hashes(app, ["plain.txt"])
-    assert uv_install.uses_hashes(app, ["strict.txt"])
+    assert uv_pip_install.uses_hashes(app, ["requirements.txt", "base.txt"])
+    assert not uv_pip_install.uses_hashes(app, ["plain.txt"])
+    assert uv_pip_install.uses_hashes(app, ["strict.txt"])
 
 
 def test_the_runtimes_own_distributions_constrain_the_install(tmp_path):
     site = tmp_path / "python" / "lib" / "python3.12" / "site-packages"
     for name in ("pip-23.3.2.dist-info", "setuptools-68.2.2.dist-info", "wheel-0.42.0.dist-info", "pip"):
         os.makedirs(str(site / name))
-    assert uv_install.runtime_constraints(str(tmp_path / "python")) == "pip==23.3.2\nsetuptools==68.2.2\nwheel==0.42.0\n"
+    assert uv_pip_install.runtime_constraints(str(tmp_path / "python")) == "pip==23.3.2\nsetuptools==68.2.2\nwheel==0.42.0\n"
 
 
 # -- the step ------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_the_uv_step_runs_uv_pip_install_into_the_layer_then_compiles_and_commit
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "six==1.16.0 --hash=sha256:{}\n".format("8" * 64))
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
-    dependencies.install(ctx, project, wanted, {})
+    dependencies.install(ctx._replace(project=project), wanted, ctx.env)
 
     layer = os.path.join(ctx.layers_dir, "dependencies")
     uv, compile_cmd = runner.commands
@@ -242,7 +242,7 @@ def test_vendored_wheels_install_offline_with_uv_and_ignored_pip_settings_are_na
     write_file(os.path.join(ctx.app_dir, "vendor", "flask-3.0.3-py3-none-any.whl"), "")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     wanted = dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP)
-    dependencies.install(ctx, project, wanted, {})
+    dependencies.install(ctx._replace(project=project), wanted, ctx.env)
     uv = runner.commands[0]
     assert uv[uv.index("--constraints") + 2:] == ["--no-index", "--find-links", "vendor", "--requirements",
                                                   "requirements.txt"]
@@ -259,7 +259,7 @@ def test_a_failing_uv_leaves_no_dependencies_layer_and_credentials_stay_out_of_t
     write_file(os.path.join(ctx.app_dir, "requirements.txt"), "nosuchpackage\n")
     project = project_for(ctx.app_dir, Installer.PIP, ["requirements.txt"])
     with pytest.raises(BuildpackError) as e:
-        dependencies.install(ctx, project, dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), {})
+        dependencies.install(ctx._replace(project=project), dependency_plan.metadata(project, "3.12.1", ctx.target, Installer.UV_PIP), ctx.env)
     assert e.value.message == "uv could not install the dependencies (exit 2); its output is above."
     assert e.value.hint == ("Fix requirements.txt (a missing package, a version that does not exist, a package needing "
                             "system libraries, or a pip, setuptools or wheel version other than the runtime's), or "
@@ -281,7 +281,7 @@ def test_uvs_own_bookkeeping_leaves_the_layer_and_its_record(tmp_path):
                "localpkg-0.1.0.dist-info/METADATA,sha256=abc,15\r\nlocalpkg-0.1.0.dist-info/uv_cache.json,sha256=def,45\r\n"
                "localpkg-0.1.0.dist-info/uv_build.json,sha256=ghi,2\r\nlocalpkg-0.1.0.dist-info/RECORD,,\r\n")
     write_file(os.path.join(layer, ".lock"), "")
-    uv_install.drop_bookkeeping(layer)
+    uv_pip_install.drop_bookkeeping(layer)
     assert sorted(os.listdir(dist_info)) == ["METADATA", "RECORD"]
     assert not os.path.exists(os.path.join(layer, ".lock"))
     with open(os.path.join(dist_info, "RECORD"), newline="") as f:
@@ -293,9 +293,9 @@ def test_an_editable_vcs_requirement_is_refused_with_its_line_before_uv_runs(tmp
     write_file(os.path.join(app, "requirements.txt"), "six==1.16.0\n-r more.txt\n")
     write_file(os.path.join(app, "more.txt"), "-e ./localpkg\ngitpkg @ git+https://example.test/gitpkg\n"
                                              "--editable=git+https://example.test/repo#egg=repo\n")
-    uv_install.refuse_editable_vcs(app, ["requirements.txt"], {})  # a local editable and a non-editable VCS are fine
+    uv_pip_install.refuse_editable_vcs(app, ["requirements.txt"], {})  # a local editable and a non-editable VCS are fine
     with pytest.raises(BuildpackError) as e:
-        uv_install.refuse_editable_vcs(app, ["requirements.txt", "more.txt"], {})
+        uv_pip_install.refuse_editable_vcs(app, ["requirements.txt", "more.txt"], {})
     assert str(e.value) == (
         "more.txt, line 3: uv cannot install an editable VCS requirement (-e git+https://example.test/repo#egg=repo).\n"
         "Install it without -e (uv then builds it into the layer), or build with pip (BP_PYTHON_PACKAGE_MANAGER=pip), "

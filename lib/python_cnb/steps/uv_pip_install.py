@@ -24,8 +24,9 @@ from ..errors import BuildpackError
 from ..installers import UV_TOOL, Installer, Tool
 from ..log import Log
 from ..pip_settings import Setting, is_true
-from ..settings import PACKAGE_MANAGER as SETTING
-from . import StepContext
+from ..settings import INSTALL_GROUPS, PACKAGE_MANAGER as SETTING
+from . import StepContext, tools
+from .installing import SYSTEM_CA_BUNDLE, Job, cache_dir
 
 
 def tool_for(installer: Installer, chosen: Installer, release: Tuple[int, ...], log: Log) -> Optional[Tool]:
@@ -177,8 +178,21 @@ def command(install: Install, constraints: str, hashes: bool, uv_settings: UvSet
     return cmd + ["--requirements", install.requirement_file]
 
 
+def install(step: StepContext, job: Job) -> None:
+    """Install requirements.txt with `uv pip install`, as pip_install.py does with pip."""
+    assert step.python is not None
+    requirement_file = step.project.dependency_inputs[0]
+    if job.groups:
+        step.log.warning("{} names groups, but requirements.txt has none: installing requirements.txt "
+                         "alone.".format(INSTALL_GROUPS), hint="Unset it, or list the packages in requirements.txt.")
+    step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
+        UV_TOOL.version, requirement_file, SETTING, ", offline from {}/".format(job.vendor) if job.vendor else ""))
+    run(step, Install(tools.executable(step, UV_TOOL), step.python.path, job.layer_path, requirement_file, job.vendor),
+        SYSTEM_CA_BUNDLE)
+
+
 def run(step: StepContext, install: Install, ca_default: str) -> None:
-    """Install with uv, as steps/dependencies.py does with pip; raises BuildpackError if uv fails."""
+    """Install with uv, as pip_install.py does with pip; raises BuildpackError if uv fails."""
     env, log = step.env, step.log
     runtime_prefix = os.path.dirname(os.path.dirname(install.python))
     uv_settings = from_pip(pip_settings.effective(env, runtime_prefix), env, ca_default)
@@ -194,7 +208,7 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
             f.write(runtime_constraints(runtime_prefix))
         output = []  # type: List[str]
         code = step.runner.run(command(install, constraints, hashes, uv_settings),
-                               environment(env, os.path.join(env["PIP_CACHE_DIR"], "uv"), uv_settings),
+                               environment(env, cache_dir(step, "uv"), uv_settings),
                                cwd=step.app_dir, keep=output)
     if code != 0:
         raise install_failures.explain("uv", output, BuildpackError(

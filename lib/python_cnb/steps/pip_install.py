@@ -1,0 +1,76 @@
+"""pip installs a requirements.txt app (`pip install --requirement`) or a project with no lock
+(`pip install --editable .`, plus `--group` for the dependency groups asked for: pip 25.1+) into
+the dependencies layer as a user base (PYTHONUSERBASE): the runtime finds its site-packages by
+itself. Editable VCS checkouts go to the layer's src/ (pip --src), so what they install is in the
+image."""
+import os
+from typing import List, Mapping, Tuple
+
+from .. import install_failures, tool_launch
+from ..errors import BuildpackError
+from ..installers import Installer
+from ..settings import INSTALL_GROUPS
+from . import StepContext
+from .installing import Job
+
+PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
+               "--progress-bar", "off", "--disable-pip-version-check"]
+GROUPS_SINCE = (25, 1)  # the first pip with --group (PEP 735)
+
+
+def src_dir(layer_path: str) -> str:
+    """Where pip checks out editable VCS requirements (v242: .heroku/src): in the layer, so the
+    image has them at the path their install points at."""
+    return os.path.join(layer_path, "src")
+
+
+def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
+    return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
+
+
+def install(step: StepContext, job: Job) -> None:
+    project = step.project
+    offline = ["--no-index", "--find-links", job.vendor] if job.vendor else []
+    offline_note = ", offline from {}/".format(job.vendor) if job.vendor else ""
+    if job.installer is Installer.PIP:
+        if job.groups:
+            step.log.warning("{} names groups, but requirements.txt has none: installing requirements.txt "
+                             "alone.".format(INSTALL_GROUPS), hint="Unset it, or list the packages in requirements.txt.")
+        step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
+        _pip(step, offline + ["--requirement", project.dependency_inputs[0]], project.dependency_inputs[0])
+        return
+    groups = []  # type: List[str]
+    for group in job.groups:
+        groups += ["--group", group]
+    if groups:
+        _check_groups(step.choice.toolset.versions()["pip"])
+        step.log.info("Installing the app and its dependencies with pip (pip install --editable . --group {}){}".format(
+            " --group ".join(job.groups), offline_note))
+    else:
+        step.log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(
+            offline_note))
+    _pip(step, offline + ["--editable", "."] + groups, "the app's project files")
+
+
+def _check_groups(pip_version: str) -> None:
+    if _release(pip_version) < GROUPS_SINCE:
+        raise BuildpackError("{} asks for dependency groups, which pip installs from version {}.{} on; python-cnb "
+                             "pins pip {} for this app's Python.".format(INSTALL_GROUPS, GROUPS_SINCE[0],
+                                                                         GROUPS_SINCE[1], pip_version),
+                             hint="Use Python 3.13 or newer (python-cnb pins pip 25.3 there), lock the project with "
+                                  "uv or Poetry, or unset {}.".format(INSTALL_GROUPS))
+
+
+def _release(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
+def _pip(step: StepContext, args: List[str], what: str) -> None:
+    assert step.python is not None
+    output = []  # type: List[str]
+    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=step.app_dir, keep=output)
+    if code != 0:
+        raise install_failures.explain("pip", output, BuildpackError(
+            "pip could not install the dependencies (exit {}); its output is above.".format(code),
+            hint="Fix {} (a missing package, a version that does not exist, or a package "
+                 "needing system libraries), then build again.".format(what)))
