@@ -112,10 +112,15 @@ bs_parse_mirror() {
     printf '%s\t%s\n' "$base" "$skip"
 }
 
-# The authority of a URL (after ://, up to the path, query or fragment), credentials included.
+# The authority of a URL (after ://, up to the path, query or fragment), credentials included:
+# they end at the last '@' before the first '/', and may hold '?', '#' or '@' (credentials.py).
 bs_authority() {
     rest=${1#*://}
-    rest=${rest%%/*}; rest=${rest%%\?*}; printf '%s' "${rest%%#*}"
+    rest=${rest%%/*}
+    case $rest in
+    *@*) hp=${rest##*@}; hp=${hp%%\?*}; printf '%s@%s' "${rest%@*}" "${hp%%#*}" ;;
+    *) rest=${rest%%\?*}; printf '%s' "${rest%%#*}" ;;
+    esac
 }
 
 # host[:port] without credentials (the userinfo ends at the last @, as in credentials.py).
@@ -198,13 +203,13 @@ bs_pin() {
         "Fix BP_PYTHON_RUNTIME_CATALOG: the path of a runtime catalog (stacks/README.md) inside the build."
     # Entries in either YAML style of stacks/README.md: "- {version: ..., url: ...}" or one key a line.
     sed -e 's/^[[:space:]]*-[[:space:]]*/\n@entry\n/; s/^[[:space:]]*//; s/[{}]//g; s/,[[:space:]]*\([a-z_0-9]*\):/\n\1:/g' \
-        -e 's/#.*//' "$catalog" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/: *"\(.*\)"$/: \1/' | {
+        -e 's/^#.*//; s/[[:space:]]#.*//' "$catalog" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/: *"\(.*\)"$/: \1/' | {
         default= version= a= url= sha= picked= best=
         pick() {
             case $version in 2.* | 3.[0-5] | 3.[0-5].*) return ;; esac
             [ "$a" = "$arch" ] && [ -n "$sha" ] || return
             case $url in *.tar.gz | *.tgz) ;; *) return ;; esac
-            picked="$url $sha"
+            picked="$url $(printf '%s' "$sha" | tr 'A-F' 'a-f')"  # sha256 in lower case, as the lib reads it
             [ "$version" != "$default" ] || best=$picked
         }
         while IFS= read -r line; do
@@ -224,28 +229,171 @@ bs_pin() {
     }
 }
 
-# Fetch url to dest with what the image has. file:// URLs are copied (no downloader needed).
+# ---- from here the sh keeps the lib's promises for one download, then hands over to the lib ----
+
+# What a signal stops: the running child (a download, the lib) is stopped with it, and the build
+# ends as the lib ends one: its [Error] block (printed by the lib when the lib was running), exit
+# 128 + the signal's number. Nothing half-done has a layer TOML.
+bs_stop() {
+    trap '' TERM INT
+    if [ -n "${bs_child:-}" ]; then
+        # a downloader started in the background ignores SIGINT: it gets SIGTERM
+        if [ "${bs_speaker:-}" = lib ]; then kill -"$1" "$bs_child"; else kill -TERM "$bs_child"; fi 2>/dev/null
+        wait "$bs_child"
+    fi
+    bs_clean
+    [ "${bs_speaker:-}" = lib ] || printf '\n[Error] The build was stopped (SIG%s).\n  %s\n' "$1" \
+        'Nothing it left half-done is kept: the next build starts those steps again.'
+    exit $((128 + $2))
+}
+
+# The bootstrap's temporary directory: the archive, what a download left next to it, the stage.
+bs_clean() {
+    [ -z "${work:-}" ] || rm -rf "$work"
+}
+
+# "$@" as a child the signals reach: sh runs a trap only between commands, so it waits for a
+# background child, which it can stop.
+bs_run() {
+    trap 'bs_stop TERM 15' TERM
+    trap 'bs_stop INT 2' INT
+    "$@" &
+    bs_child=$!
+    wait "$bs_child"
+    status=$?
+    bs_child=
+    return "$status"
+}
+
+# BP_DOWNLOAD_TIMEOUT as the lib reads it (download.py): seconds, more than 0; default 600.
+bs_deadline() {
+    raw=$(bs_setting BP_DOWNLOAD_TIMEOUT | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+    [ -n "$raw" ] || { echo 600; return; }
+    awk -v v="$raw" 'BEGIN { if (v !~ /^[+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$/ || !(v + 0 > 0) \
+        || v + 0 > 1e300) exit 1; print v + 0 }' && return
+    bs_fail "BP_DOWNLOAD_TIMEOUT must be a number of seconds greater than 0, not $(bs_repr "$raw")." \
+        "Unset it for the default (600 s), or set e.g. BP_DOWNLOAD_TIMEOUT=900."
+}
+
+# A string as Python's repr() shows it (the lib's messages quote settings so).
+bs_repr() {
+    escaped=$(printf '%s' "$1" | sed 's/\\/\\\\/g')
+    case $1 in
+    *\'*\"* | *\"*\'*) printf "'%s'" "$(printf '%s' "$escaped" | sed "s/'/\\\\'/g")" ;;
+    *\'*) printf '"%s"' "$escaped" ;;
+    *) printf "'%s'" "$escaped" ;;
+    esac
+}
+
+# Fetch url to dest as lib/python_cnb/download.py does, in its words: BP_DOWNLOAD_TIMEOUT bounds
+# the whole download (retries included), a retry only where one can help, credentials in the URL
+# sent as HTTP Basic auth (never on a command line). file:// URLs are copied.
 bs_fetch() {
     url=$1 dest=$2
     case $url in
     file://*)
-        path=${url#file://}; path=${path#localhost}
-        cp "$path" "$dest" 2>/dev/null || bs_fail "Could not read the bootstrap interpreter's archive $url." \
-            "Check that the file exists in the build (the catalog or mirror naming it), then build again."
+        path=$(bs_unquote "${url#file://}"); path=${path#localhost}
+        cp "$path" "$dest" 2>/dev/null || bs_fail "Could not download $(bs_mask "$url"): No such file or directory." \
+            "Check the file:// mirror or catalog URL points at a readable file."
         return ;;
     esac
-    seconds=$(bs_setting BP_DOWNLOAD_TIMEOUT)
-    if command -v curl >/dev/null 2>&1; then
-        why=$(curl -fsS -L --retry 2 --connect-timeout 30 --max-time "${seconds:-600}" -o "$dest" "$url" 2>&1) && return
-    elif command -v wget >/dev/null 2>&1; then
-        why=$(wget -q -T 30 -t 3 -O "$dest" "$url" 2>&1) && return
-        why=${why:-wget failed}
-    else
-        bs_fail "The build image has no python3 3.6 or newer, and neither curl nor wget to fetch one." \
+    seconds=$(bs_deadline) || { printf '%s\n' "$seconds"; exit 1; }
+    command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 \
+        || bs_fail "The build image has no python3 3.6 or newer, and neither curl nor wget to fetch one." \
             "Add python3 (3.6+), curl or wget to the build image, or use a python-cnb buildpackage that carries its bootstrap interpreter (make package)."
+    # timeout(1) ends the attempts, their backoff and the downloader together (its process group)
+    end=$(awk -v now="$(date +%s.%N)" -v s="$seconds" 'BEGIN { printf "%.3f", now + s }')
+    set -- /bin/sh -c '. "$0/bin/bootstrap.sh"; bs_attempts "$@"' "$BS_BUILDPACK" "$url" "$dest" "$end"
+    ! command -v timeout >/dev/null 2>&1 || set -- timeout "$seconds" "$@"
+    bs_run "$@" && return
+    [ "$status" -eq 124 ] || exit "$status"  # bs_attempts said why
+    rm -f "$dest.head" "$dest.err" "$dest.rc"
+    bs_fail "Could not download $(bs_mask "$url") within $(awk -v v="$seconds" 'BEGIN { printf "%g", sprintf("%.1f", v) }') s (BP_DOWNLOAD_TIMEOUT): $(bs_size "$dest") received." \
+        "The server or the network is too slow. Raise BP_DOWNLOAD_TIMEOUT (seconds; default 600), or use a closer mirror (BP_DEPENDENCY_MIRROR)."
+}
+
+# The size of what a download left, as the lib says it.
+bs_size() {
+    n=$(wc -c <"$1" 2>/dev/null || echo 0)
+    awk -v n="$n" 'BEGIN { if (n >= 100000) printf "%.1f MB", n / 1e6; else printf "%d bytes", n }'
+}
+
+# Up to three attempts, 1 s then 2 s apart, as the lib's: an [Error] block for the last failure.
+bs_attempts() {
+    url=$1 dest=$2 end=$3
+    # The userinfo ends at the last '@' before the first '/' (credentials.py): a password may hold '@'.
+    rest=${url#*://} authority=${url#*://}; authority=${authority%%/*}
+    bare=$url auth=
+    case $authority in *@*)
+        userinfo=${authority%@*} user=${authority%@*}; user=${user%%:*} password=
+        case $userinfo in *:*) password=${userinfo#*:} ;; esac
+        auth=$(printf '%s:%s' "$(bs_unquote "$user")" "$(bs_unquote "$password")" | base64 | tr -d '\n')
+        bare=${url%%://*}://${rest#"$userinfo"@} ;;
+    esac
+    host=$(bs_hostport "$bare")
+    for attempt in 1 2 3; do
+        bs_attempt && return 0
+        # no retry whose backoff would end past the deadline (the lib's rule)
+        if [ "$retry" = no ] || [ "$attempt" = 3 ] || awk -v end="$end" -v now="$(date +%s.%N)" -v b="$attempt" \
+                'BEGIN { exit !(now + b >= end) }'; then
+            bs_fail "Could not download $(bs_mask "$url"): $why." "$hint"
+        fi
+        printf '  Attempt %s of 3 failed (%s); retrying in %s s\n' "$attempt" "$(bs_mask "$why")" "$attempt"
+        sleep "$attempt"
+    done
+}
+
+# One GET of $bare into $dest; sets why, retry and hint when it fails.
+bs_attempt() {
+    retry=yes hint="Check the network or the mirror (BP_DEPENDENCY_MIRROR), then build again."
+    : >"$dest.head"
+    if command -v curl >/dev/null 2>&1; then
+        # the credentials reach curl on stdin (-K -), not in its arguments
+        { [ -z "$auth" ] || printf 'header = "Authorization: Basic %s"\n' "$auth"; } | curl -sSN -K - -L --max-redirs 5 \
+            --connect-timeout 30 --speed-limit 4096 --speed-time 30 -H 'User-Agent: python-cnb' -D "$dest.head" \
+            -o "$dest" "$bare" 2>"$dest.err"
+        code=$?
+    else
+        { [ -z "$auth" ] || printf 'header = Authorization: Basic %s\n' "$auth"; } >"$dest.rc"
+        WGETRC=$dest.rc wget -S -t 1 -T 30 --max-redirect 5 -O "$dest" "$bare" 2>"$dest.err"
+        code=$?
+        sed -n 's/^  \(HTTP\/.*\)/\1/p; s/^  \([A-Za-z-]*: .*\)/\1/p' "$dest.err" >"$dest.head"
+        case $code:$(cat "$dest.err") in  # told as curl tells them
+        *"redirections exceeded"*) code=47 ;;
+        [068]:*) if grep -q '^HTTP/' "$dest.head"; then code=0; else code=1; fi ;;  # the status says it
+        4:*refused*) code=7 ;;
+        4:*"in headers"*) code=52 ;;
+        4:*) code=56 ;;
+        esac
     fi
-    bs_fail "Could not download the bootstrap interpreter from $url ($(printf '%s' "$why" | tr '\n' ' ' | sed 's/ *$//'))." \
-        "Check the network or BP_DEPENDENCY_MIRROR, or build on an image with python3 3.6 or newer on its PATH."
+    said=$(sed -n '/./h; ${x; s/^curl: ([0-9]*) //; s/^wget: //; p}' "$dest.err" | tr -d '\r')
+    status=$(sed -n 's/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\)/\1/p' "$dest.head" | tail -n 1 | tr -d '\r' | sed 's/ *$//')
+    length=$(sed -n 's/^[Cc]ontent-[Ll]ength: *\([0-9]*\).*/\1/p' "$dest.head" | tail -n 1)
+    got=$(wc -c <"$dest" 2>/dev/null || echo 0)
+    of="$got bytes" && [ -z "$length" ] || of="$got of $length bytes"
+    rm -f "$dest.head" "$dest.err" "$dest.rc"
+    case $code:$status in
+    0:200*) return 0 ;;
+    0:401* | 0:403*) why="HTTP $status" retry=no \
+        hint="The server refused access. Credentials go in the URL of BP_DEPENDENCY_MIRROR or of the catalog entry, as user:password@ before the host; they are sent as HTTP Basic auth." ;;
+    0:404* | 0:410*) why="HTTP $status" retry=no \
+        hint="The file is not there: check the runtime catalog's url, or that the mirror (BP_DEPENDENCY_MIRROR) holds it." ;;
+    0:408* | 0:425* | 0:429* | 0:500* | 0:502* | 0:503* | 0:504*) why="HTTP $status" ;;
+    0:*) why="HTTP $status" retry=no ;;
+    47:*) why="more than 5 redirects" retry=no ;;
+    7:*) why="$host refused the connection" ;;
+    6:*) why="the host name in $host could not be resolved" ;;
+    52:* | 56:) why="$host closed the connection without an answer" ;;
+    18:* | 56:*) why="the transfer broke off after $of" ;;
+    28:) why="no answer from $host within 30 s" ;;
+    28:*) why="no data from $host for 30 s (after $of)" ;;
+    35:* | 51:* | 58:* | 59:* | 60:* | 77:* | 80:* | 83:* | 90:* | 91:*) why="TLS with $host failed ($said)" retry=no \
+        hint="The build image must trust the server's certificate: add its CA to the build image, or set SSL_CERT_FILE." ;;
+    1:* | 8:*) why="$host did not answer with HTTP" retry=no \
+        hint="Check the URL's scheme and port: the server there does not answer as a web server." ;;
+    *) why=${said:-"the download failed (exit $code)"} ;;
+    esac
+    return 1
 }
 
 # The interpreter of an unpacked archive: portable builds have one top directory (python/).
@@ -253,18 +401,6 @@ bs_interpreter() {
     for candidate in "$1/bin/python3" "$1/python/bin/python3"; do
         [ ! -x "$candidate" ] || { echo "$candidate"; return; }
     done
-}
-
-# The lib needs the interpreter and its standard library only: the rest of an archive (the test
-# suite, IDLE, Tk, headers, pip) would cost every later build its restore and export.
-bs_prune() {
-    root=${1%/bin/python3}
-    for lib in "$root"/lib/python3.*; do
-        rm -rf "$lib/test" "$lib/idlelib" "$lib/tkinter" "$lib/turtledemo" "$lib/ensurepip" "$lib/lib2to3" \
-            "$lib/pydoc_data" "$lib/site-packages" "$lib"/config-*/*.a
-    done
-    rm -rf "$root/include" "$root/share" "$root/lib/pkgconfig" "$root"/lib/*.a "$root"/lib/tcl* "$root"/lib/tk* \
-        "$root"/lib/itcl* "$root"/lib/libtcl* "$root"/lib/libtk*
 }
 
 # Whether an interpreter starts and is 3.6 or newer; classic archives need their lib/ found.
@@ -286,12 +422,26 @@ bs_layer_key() {
     }
 }
 
+# Just enough of the archive to run the lib on (the interpreter, its libpython, most of its
+# standard library), in a directory of its own, without owners or setuid bits: the lib then
+# unpacks the archive into the layer by its own rules (lib/python_cnb/bootstrap.py).
+bs_stage() {
+    stage=$work/stage
+    mkdir "$stage" && tar -xzf "$archive" -C "$stage" --no-same-owner --no-same-permissions --exclude='*/__pycache__' \
+        --exclude='*/test' --exclude='*/tests' --exclude='*/idlelib' --exclude='*/tkinter' --exclude='*/ensurepip' \
+        --exclude='*/lib2to3' --exclude='*/site-packages' --exclude='*/config-3*' --exclude='include' \
+        --exclude='*/include' --exclude='share' --exclude='*/share' 2>/dev/null
+    staged=$(bs_interpreter "$stage")
+    bs_usable "$staged" || bs_fail "The bootstrap interpreter from $shown_url does not start on this build image." \
+        "Use a catalog runtime built for this image's distro and arch, or build on an image with python3 3.6 or newer."
+}
+
 # The whole bootstrap: sets BOOTSTRAP_PYTHON.
 bs_bootstrap() {
     layers=${CNB_LAYERS_DIR:?CNB_LAYERS_DIR is not set}
     layer=$layers/bootstrap-python
     pin=$(bs_pin) || { printf '%s\n' "$pin"; exit 1; }
-    url=${pin% *} sha=${pin#* }
+    url=${pin% *} sha=${pin##* }  # a URL may hold spaces
     shown_url=$(bs_mask "$url")
     # Keyed on the archive as the catalog names it (no credentials: they change, it does not).
     url_key=$(printf '%s' "$url" | sed 's#://[^/]*@#://#')
@@ -308,9 +458,10 @@ bs_bootstrap() {
     fi
     rm -f "$layer.toml" && rm -rf "$layer" || bs_fail "Could not clear the layer $layer." \
         "The platform must give the buildpack a writable CNB_LAYERS_DIR; this is a problem of the build's environment, not of the app."
-    archive=$(mktemp "${TMPDIR:-/tmp}/python-cnb-bootstrap.XXXXXX") || bs_fail "Could not create a temporary file in ${TMPDIR:-/tmp}." \
+    work=$(mktemp -d "${TMPDIR:-/tmp}/python-cnb-bootstrap.XXXXXX") || bs_fail "Could not create a temporary directory in ${TMPDIR:-/tmp}." \
         "Give the build a writable TMPDIR."
-    trap 'rm -f "$archive"' EXIT  # bin/build's exec runs no trap: removed below once unpacked
+    archive=$work/python.tar.gz  # the name the lib's messages give it
+    trap bs_clean EXIT  # bin/build's exec runs no trap: removed below
     if [ -f "$BS_BUILDPACK/bootstrap/$sha.tar.gz" ]; then
         printf '  Unpacking it from the buildpack\n'
         cp "$BS_BUILDPACK/bootstrap/$sha.tar.gz" "$archive"
@@ -321,20 +472,19 @@ bs_bootstrap() {
     fi
     got=$(sha256sum "$archive" 2>/dev/null) || bs_fail "The build image has no sha256sum to check the bootstrap interpreter's archive." \
         "Add coreutils (or busybox) to the build image, or python3 3.6 or newer."
-    [ "${got%% *}" = "$sha" ] || bs_fail "The bootstrap interpreter's archive $shown_url has sha256 ${got%% *}, not $sha." \
-        "The download was corrupted or the mirror serves another file: check BP_DEPENDENCY_MIRROR and the catalog, then build again."
-    mkdir -p "$layer" && tar -xzf "$archive" -C "$layer" 2>/dev/null \
-        || bs_fail "Could not unpack the bootstrap interpreter's archive $shown_url into $layer." \
-            "Check the disk space and the layers directory (CNB_LAYERS_DIR), then build again."
-    BOOTSTRAP_PYTHON=$(bs_interpreter "$layer")
-    [ -z "$BOOTSTRAP_PYTHON" ] || bs_prune "$BOOTSTRAP_PYTHON"
-    bs_usable "$BOOTSTRAP_PYTHON" || bs_fail "The bootstrap interpreter from $shown_url does not start on this build image." \
-        "Use a catalog runtime built for this image's distro and arch, or build on an image with python3 3.6 or newer."
-    rm -f "$archive"
-    bs_commit
+    [ "${got%% *}" = "$sha" ] || bs_fail "The download of $(bs_mask "${mirrored:-$url}") does not match its sha256 checksum (expected $sha, got ${got%% *})." \
+        "The archive or the mirror serving it is not the one the catalog describes; nothing was installed."
+    bs_stage
+    bs_speaker=lib
+    bs_run env LD_LIBRARY_PATH="${staged%/bin/python3}/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$staged" -I -c \
+        'import sys; sys.path.insert(0, sys.argv[1]); from python_cnb.bootstrap import main; main()' \
+        "$BS_BUILDPACK/lib" "$archive" "$layer" "$url_key" "$sha" || exit "$status"
+    bs_speaker=
+    bs_clean
+    BOOTSTRAP_PYTHON=$layer/bin/python3
 }
 
-# The layer's TOML: only now does the lifecycle trust (and cache) what the layer holds.
+# The layer's TOML again, with its types, for a layer the lib installed in an earlier build.
 bs_commit() {
     printf '[types]\ncache = true\n\n[metadata]\nurl = "%s"\nsha256 = "%s"\n' "$url_key" "$sha" >"$layer.toml" \
         || bs_fail "Could not write $layer.toml." "The platform must give the buildpack a writable CNB_LAYERS_DIR."

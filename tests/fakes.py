@@ -22,10 +22,14 @@ class RecordingRunner:
             codes.append(self.run(cmd, env))
         return codes
 
-    def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None, quiet: bool = False) -> int:
+    def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None, quiet: bool = False,
+            keep: Optional[List[str]] = None) -> int:
         self.commands.append(list(cmd))
         self.envs.append(dict(env))
-        return self.answer(list(cmd))[0]
+        code, out = self.answer(list(cmd))
+        if keep is not None:
+            keep.extend(out.splitlines())
+        return code
 
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> subprocess.CompletedProcess:
         self.commands.append(list(cmd))

@@ -22,6 +22,8 @@ free_port = localplatform.free_port  # phase and reliability tests import it fro
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "apps")
 MIRROR_VERSIONS = ["3.12.1", "3.11.7"]
+# The Buildpack spec's layer path variables: the lifecycle prepends a user's value to these.
+LAYER_PATH_VARIABLES = ("PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "PKG_CONFIG_PATH")
 CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "python-cnb", "phase-mirror")
 
 
@@ -32,6 +34,18 @@ def start_mirror(catalog_dir: str):
     catalog = os.path.join(catalog_dir, "catalog.yaml")
     runtime_mirror.write_catalog(CACHE, server.url, catalog)
     return server, (catalog, server.url, index)
+
+
+def toolbox(root, without=()) -> str:
+    """A bin dir standing for a build image's PATH: every program of /usr/bin but python and the
+    ones named."""
+    box = os.path.join(str(root), "toolbox-" + "-".join(without))
+    if not os.path.isdir(box):
+        os.makedirs(box)
+        for name in os.listdir("/usr/bin"):
+            if not name.startswith("python") and name not in without:
+                os.symlink(os.path.join("/usr/bin", name), os.path.join(box, name))
+    return box
 
 
 def bare_python_bin() -> str:
@@ -85,9 +99,14 @@ class Phase:
         for name in ("SSL_CERT_FILE", "PIP_CERT"):  # the machine's TLS trust, to reach PyPI
             if os.environ.get(name):
                 env[name] = os.environ[name]
-        for name in os.listdir(os.path.join(self.platform, "env")):  # the lifecycle merges these
+        # <platform>/env as the lifecycle applies it to a buildpack without clear-env (its
+        # env.WithOverrides): the layer path variables prepended with ':', the others overridden.
+        for name in os.listdir(os.path.join(self.platform, "env")):
             with open(os.path.join(self.platform, "env", name)) as f:
-                env[name] = f.read()
+                value = f.read()
+            if name in LAYER_PATH_VARIABLES and env.get(name):
+                value += ":" + env[name]
+            env[name] = value
         return env
 
     def detect(self) -> subprocess.CompletedProcess:

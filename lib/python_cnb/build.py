@@ -6,14 +6,13 @@ import signal
 import sys
 from typing import Callable
 
-from . import hooks, process, runtime_choice
+from . import hooks, process, python_constraint, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.layers import environment_error
 from .download import Downloader
 from .errors import BuildpackError, BuildStopped, utf8_stdout
-from .django import collectstatic
-from .layers import StepContext, dependencies, launch_config, nltk, pip_cache, retention, runtime
+from .layers import StepContext, collectstatic, dependencies, launch_config, nltk, pip_cache, retention, runtime
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -58,13 +57,16 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     for note in project.notes:
         log.warning(note)
     choice = runtime_choice.choose(ctx, project, log, today())
+    python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
     step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
                        buildpack_version=version)
 
     kept = retention.analyse(ctx.app_dir, ctx.env, ctx.plan_path)
     deps = dependencies.plan(step, project, choice.runtime.version, kept)
     installing = deps is not None and not deps.decision.reuse
-    step = runtime.run(step, choice, kept.needing("the dependencies are installed") if installing else kept)
+    runtime_kept = retention.for_runtime(kept, ctx.env)
+    step = runtime.run(step, choice,
+                       runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
     # pip and every hook see the dependencies' user base and pip's cache from here on.
     step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
     hooks.run(step, "pre_compile")
@@ -73,7 +75,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
         pip_cache.run(step, choice.toolset.versions()["pip"])
     dists = dependencies.run(step, project, kept, deps)
     step = step.with_env(nltk.run(step, dists))
-    collectstatic(step, dists)
+    collectstatic.run(step, dists, deps.wanted._asdict() if deps else {})
     hooks.run(step, "post_compile")
     process.run(step, project, dists)
     launch_config.run(step)

@@ -10,7 +10,7 @@ from .errors import BuildpackError
 from .credentials import shown
 from .log import mask
 from .urls import url_problem
-from .versions import END_OF_LIFE, Release, VersionRequest, format_release, parse_release
+from .versions import END_OF_LIFE, Release, VersionRequest, format_release, parse_release, specifier_allows
 
 
 class Runtime(NamedTuple):
@@ -195,8 +195,7 @@ def summarize(runtimes: Sequence[Runtime]) -> str:
 
 def _matching(request: VersionRequest, runtimes: Sequence[Runtime]) -> List[Runtime]:
     if request.specifier:
-        spec = vendored.load("packaging.specifiers").SpecifierSet(request.specifier)
-        return [r for r in runtimes if spec.contains(r.version, prereleases=False)]
+        return [r for r in runtimes if specifier_allows(request.specifier, r.version)]
     n = len(request.parts)
     return [r for r in runtimes if r.release[:n] == request.parts]
 

@@ -6,6 +6,8 @@ import base64
 import urllib.parse
 from typing import NamedTuple, Optional
 
+from .url_secrets import masked
+
 
 class Credentials(NamedTuple):
     user: str
@@ -50,9 +52,9 @@ def without_credentials(url: str) -> str:
 
 
 def shown(url: str) -> str:
-    """The URL as it may be printed: scheme://****@host/... when it carries credentials."""
-    head, userinfo, rest = _split(url)
-    return url if userinfo is None else head + "****@" + rest
+    """The URL as it may be printed: scheme://****@host/... when it carries credentials, and a
+    secret query parameter's value as **** (url_secrets.py)."""
+    return masked(url)
 
 
 def with_userinfo(url: str, userinfo: str) -> str:

@@ -59,8 +59,10 @@ _MANIFESTS = {Installer.PIP: "requirements.txt", Installer.PIP_PROJECT: "pyproje
 # In the order lock files are looked for.
 _LOCKS = {
     Installer.PIPENV: Lock("Pipfile.lock", ("verify",), ("requirements", "--hash"), "pipenv lock"),
-    Installer.POETRY: Lock("poetry.lock", ("check", "--lock"),
-                           ("export", "--only", "main", "--format", "requirements.txt"), "poetry lock"),
+    # poetry-plugin-export exports the main group alone by default; `--only main` said "Group(s)
+    # not found: main" for a project with no main dependencies.
+    Installer.POETRY: Lock("poetry.lock", ("check", "--lock"), ("export", "--format", "requirements.txt"),
+                           "poetry lock"),
     Installer.UV: Lock("uv.lock", ("lock", "--check"),
                        ("export", "--frozen", "--no-dev", "--format", "requirements.txt", "--no-header"), "uv lock"),
 }

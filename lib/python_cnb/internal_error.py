@@ -35,16 +35,8 @@ def report(error: BaseException, phase: str, env: Mapping[str, str]) -> Buildpac
 
 
 def _log_level(env: Mapping[str, str]) -> str:
-    """BP_LOG_LEVEL from the process env, else from <platform>/env (`pack build --env`): the
-    error may have come before the build read the platform's env files."""
-    level = env.get("BP_LOG_LEVEL", "")
-    if not level and env.get("CNB_PLATFORM_DIR"):
-        try:
-            with open(os.path.join(env["CNB_PLATFORM_DIR"], "env", "BP_LOG_LEVEL"), encoding="utf-8") as f:
-                level = f.read(100)
-        except (OSError, ValueError):
-            pass
-    return level.strip().upper()
+    """BP_LOG_LEVEL as the lifecycle set it from <platform>/env (`pack build --env`)."""
+    return env.get("BP_LOG_LEVEL", "").strip().upper()
 
 
 def _version() -> str:

@@ -1,21 +1,16 @@
 """Build output for people: a header per step, one line per decision with its source, timings for
 slow steps, credentials masked wherever they appear."""
-import re
 import sys
 import time
 from typing import Callable, Optional, TextIO
 
 from .errors import BuildpackError
-
-# scheme://user:secret@host -> scheme://****@host (index URLs, mirrors, VCS requirements). The
-# userinfo ends at the *last* '@' before the path, as urllib splits it: a password may hold '@',
-# ':', spaces of any kind. It cannot hold '/' (urllib would end the host there) nor span lines.
-# Masking too much (text after a URL with an '@' in it) is the safe way to be wrong.
-_URL_CREDENTIALS = re.compile(r"://[^/\r\n]*@")
+from .url_secrets import masked
 
 
 def mask(text: str) -> str:
-    return _URL_CREDENTIALS.sub("://****@", text)
+    """Every URL credential in text as **** (url_secrets.py says which)."""
+    return masked(text)
 
 
 class Log:

@@ -3,7 +3,7 @@ where each answer came from. Nothing here writes."""
 import os
 from typing import Callable, FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 
-from . import appfiles, local_packages, requirements
+from . import appfiles, local_packages, python_constraint, requirements
 from .errors import BuildpackError
 from .installers import LOCK_FILES, Installer
 from .process import ProcfileEntry, WebEntry, infer_web_entry, parse_procfile
@@ -19,12 +19,14 @@ class Project(NamedTuple):
     procfile: Tuple[ProcfileEntry, ...]
     web_entry: Optional[WebEntry]
     notes: Tuple[str, ...]                  # warnings found while reading, for the log
+    # requirements.txt's paths and git+file repositories, read with ${NAME} expanded from the env
+    requirement_sources: Tuple[local_packages.LocalSource, ...] = ()
 
 
 def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     files = frozenset(os.listdir(app_dir))
     notes = []  # type: List[str]
-    installer, inputs = _installer(app_dir, files, notes)
+    installer, inputs = _installer(app_dir, files, notes, env)
     for name in inputs:  # their bytes key the dependencies layer: each must be a readable file
         appfiles.read_bytes(app_dir, name)
     procfile = ()  # type: Tuple[ProcfileEntry, ...]
@@ -33,12 +35,13 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
     return Project(
         app_dir=app_dir,
         files=files,
-        version_request=_version_request(app_dir, files, env, notes),
+        version_request=_version_request(app_dir, files, env, notes, installer),
         installer=installer,
         dependency_inputs=tuple(inputs),
         procfile=procfile,
         web_entry=None if procfile else infer_web_entry(app_dir, files),
         notes=tuple(notes),
+        requirement_sources=requirements.parse(app_dir, inputs[0], env).sources if installer == Installer.PIP else (),
     )
 
 
@@ -46,7 +49,7 @@ def analyse(app_dir: str, env: Mapping[str, str]) -> Project:
 # -- Python version: first found wins ---------------------------------------------------------
 
 def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str],
-                     notes: List[str]) -> Optional[VersionRequest]:
+                     notes: List[str], installer: Optional[Installer]) -> Optional[VersionRequest]:
     pins = []  # type: List[Tuple[str, Callable[[], VersionRequest]]]
     if env.get("BP_PYTHON_VERSION", "").strip():
         pins.append(("BP_PYTHON_VERSION", lambda: parse_request(env["BP_PYTHON_VERSION"], "BP_PYTHON_VERSION")))
@@ -65,9 +68,12 @@ def _version_request(app_dir: str, files: FrozenSet[str], env: Mapping[str, str]
         if request:
             return request
     if "pyproject.toml" in files:
-        requires = _pyproject(app_dir).get(("project", "requires-python"), (str,))
-        if requires is not None and requires.strip():
-            return parse_specifier(requires, "requires-python in pyproject.toml")
+        constraint = python_constraint.declared(app_dir, installer)
+        if constraint is not None and constraint.source == python_constraint.REQUIRES_PYTHON:
+            return parse_specifier(_pyproject(app_dir).get(("project", "requires-python"), (str,)) or "",
+                                   constraint.source)
+        if constraint is not None:  # Poetry's `python`, at the same precedence
+            return VersionRequest(constraint.written, constraint.source, specifier=constraint.specifier)
     return None
 
 
@@ -131,7 +137,8 @@ def _check_pipfile(app_dir: str) -> None:
 PROJECT_FILES = local_packages.PROJECT_FILES
 
 
-def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[Optional[Installer], List[str]]:
+def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
+               env: Mapping[str, str]) -> Tuple[Optional[Installer], List[str]]:
     locks = [lock for lock in LOCK_FILES if lock in files]
     if len(locks) > 1:
         raise BuildpackError(
@@ -154,19 +161,19 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str]) -> Tuple[O
         return installer, [manifest] + locks
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
-        return Installer.PIP, requirement_files(app_dir, "requirements.txt")
+        return Installer.PIP, requirement_files(app_dir, "requirements.txt", env)
     project = [n for n in PROJECT_FILES if n in files]
     if project:
         return Installer.PIP_PROJECT, project
     return None, []
 
 
-def requirement_files(app_dir: str, first: str) -> List[str]:
+def requirement_files(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> List[str]:
     """first and every file it includes with -r/-c (requirements.py reads them as pip does), as
     app-relative paths; plus the project files of each editable package in the app (`-e .`,
     `-e ./localpkg`): what its install reads. Other local sources key the layer in
     layers/dependencies.py."""
-    parsed = requirements.parse(app_dir, first)
+    parsed = requirements.parse(app_dir, first, env)
     files = list(parsed.files)
     for source in parsed.sources:
         files.extend(n for n in local_packages.project_files(app_dir, source) if n not in files)

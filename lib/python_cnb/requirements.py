@@ -5,7 +5,7 @@ from this machine rather than an index (local_packages.py). Nothing here writes.
 import os
 import re
 import shlex
-from typing import Iterator, List, NamedTuple, Optional, Tuple
+from typing import Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import appfiles
 from .errors import BuildpackError
@@ -14,6 +14,8 @@ from .local_packages import LocalSource, inside, local_path_of_url, local_source
 FORMAT_URL = "https://pip.pypa.io/en/stable/reference/requirements-file-format/"
 _COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's own: a '#' starts a comment only after whitespace
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# pip's ENV_VAR_RE: ${NAME}, upper-case letters, digits and '_' only (POSIX names, portable).
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 # pip's long options in a requirements file (SUPPORTED_OPTIONS and the per-requirement ones):
 # optparse accepts any unambiguous prefix of them, so `--requirem base.txt` is an include.
@@ -61,6 +63,12 @@ def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
         line = _COMMENT.sub("", "".join(pending)).strip()
         if line:
             yield first, line
+
+
+def expand(line: str, env: Mapping[str, str]) -> str:
+    """${NAME} replaced by its value, as pip's expand_env_variables does after joining lines and
+    removing comments: a variable unset or empty stays as written."""
+    return _ENV_VAR.sub(lambda m: env.get(m.group(1)) or m.group(0), line)
 
 
 def parse_line(number: int, line: str, where: str) -> Line:
@@ -133,31 +141,37 @@ def read_text(app_dir: str, rel: str, included_by: str) -> str:
     return appfiles.read_text(app_dir, rel)  # a FIFO, an unreadable or an outsized file: its own error
 
 
-def parse(app_dir: str, first: str) -> RequirementFiles:
+def parse(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> RequirementFiles:
     """first (app-relative) and every file it includes with -r/-c, depth first as pip reads them
-    (each file once), and the local sources their requirements name."""
-    files = []  # type: List[str]
-    sources = []  # type: List[LocalSource]
-    _walk(app_dir, os.path.normpath(first), [], files, sources)
-    return RequirementFiles(tuple(files), tuple(sources))
+    (each file once), and the local sources their requirements name; ${NAME} expanded from env
+    (the build's environment, which pip gets) before anything is classified."""
+    found = _Found([], [])
+    _walk(app_dir, os.path.normpath(first), [], found, env or {})
+    return RequirementFiles(tuple(found.files), tuple(found.sources))
 
 
-def _walk(app_dir: str, rel: str, chain: List[str], files: List[str], sources: List[LocalSource]) -> None:
+class _Found(NamedTuple):
+    files: List[str]
+    sources: List[LocalSource]
+
+
+def _walk(app_dir: str, rel: str, chain: List[str], found: _Found, env: Mapping[str, str]) -> None:
     if rel in chain:
         loop = chain[chain.index(rel):] + [rel]
         raise BuildpackError("{} includes itself: {}.".format(rel, " -> ".join(loop)),
                              hint="pip would follow the includes forever: remove one of these -r/-c lines.")
     text = read_text(app_dir, rel, chain[-1] if chain else "")
+    files, sources = found.files, found.sources
     if rel not in files:
         files.append(rel)
-    for line in (parse_line(n, l, rel) for n, l in logical_lines(text)):
+    for line in (parse_line(n, expand(l, env), rel) for n, l in logical_lines(text)):
         if line.requirement:
             _add(sources, local_source(app_dir, line.requirement, False, rel))
         for option, value in line.options:
             if option == "--editable":
                 _add(sources, local_source(app_dir, value, True, rel))
             elif option in _INCLUDES:
-                _walk(app_dir, _include_path(app_dir, rel, value, option), chain + [rel], files, sources)
+                _walk(app_dir, _include_path(app_dir, rel, value, option), chain + [rel], found, env)
 
 
 def _add(sources: List[LocalSource], source: Optional[LocalSource]) -> None:

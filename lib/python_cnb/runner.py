@@ -42,14 +42,17 @@ class Runner:
         self.log = log
 
     def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None,
-            quiet: bool = False) -> int:
+            quiet: bool = False, keep: Optional[List[str]] = None) -> int:
         """Run cmd; stream its output under the current step. Returns its exit code.
-        quiet keeps the output to show only if the command fails."""
+        quiet keeps the output to show only if the command fails; keep gets every line, for
+        reading why it failed (install_failures.py)."""
         proc = self._start(cmd, env, cwd, subprocess.STDOUT)
         held = []  # type: List[str]
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
+                if keep is not None:
+                    keep.append(line.rstrip("\n"))
                 if quiet:
                     held.append(line)
                 else:

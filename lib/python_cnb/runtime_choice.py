@@ -20,6 +20,7 @@ class Choice(NamedTuple):
     runtime: Runtime
     toolset: toolset.Toolset
     target: str                # what layers are keyed on: "debian-12/amd64"
+    source: str = ""           # where the version came from, for messages: "from runtime.txt"
 
 
 class Offer(NamedTuple):
@@ -39,7 +40,7 @@ def choose(ctx: BuildContext, project: Project, log: Log, today: datetime.date) 
                                     previous if isinstance(previous, str) else "", log, today)
     log.info("Using Python {} ({})".format(chosen.version, source))
     pins = toolset.for_release(chosen.release, toolset.load(toolset.toolset_path(ctx.buildpack_dir)))
-    return Choice(chosen, pins, "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch))
+    return Choice(chosen, pins, "{}-{}/{}".format(stack.distro_name, stack.distro_version, ctx.target.arch), source)
 
 
 def _load_stacks(ctx: BuildContext, log: Log) -> List[Stack]:

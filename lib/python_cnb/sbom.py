@@ -8,8 +8,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .appfiles import open_regular
 from .catalog import Runtime
-from .credentials import without_credentials
 from .toolset import Toolset
+from .url_secrets import stored
 
 
 def _document(components: List[Dict[str, object]], tool_version: str) -> Dict[str, object]:
@@ -28,7 +28,7 @@ def runtime_components(runtime: Runtime, toolset: Toolset) -> List[Dict[str, obj
         "name": "CPython",
         "version": runtime.version,
         "purl": "pkg:generic/cpython@{}?download_url={}".format(
-            runtime.version, urllib.parse.quote(without_credentials(runtime.url), safe="")),
+            runtime.version, urllib.parse.quote(stored(runtime.url), safe="")),
         "licenses": [{"license": {"id": "Python-2.0"}}],
     }
     if runtime.sha256:

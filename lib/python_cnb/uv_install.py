@@ -20,7 +20,7 @@ import tempfile
 from enum import Enum
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from . import pip_settings, requirements
+from . import install_failures, pip_settings, requirements
 from .errors import BuildpackError
 from .installers import UV_TOOL, Installer, Tool
 from .layers import StepContext
@@ -133,12 +133,12 @@ def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default
 _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.I)
 
 
-def refuse_editable_vcs(app_dir: str, files: Sequence[str]) -> None:
+def refuse_editable_vcs(app_dir: str, files: Sequence[str], env: Mapping[str, str]) -> None:
     """uv installs no editable VCS requirement (pip checks those out into the layer's src/):
     say so, with the line, before uv runs."""
     for name in files:
         for number, text in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
-            for option, value in requirements.parse_line(number, text, name).options:
+            for option, value in requirements.parse_line(number, requirements.expand(text, env), name).options:
                 if option == "--editable" and _VCS.match(value):
                     raise BuildpackError(
                         "{}, line {}: uv cannot install an editable VCS requirement (-e {}).".format(name, number, value),
@@ -210,21 +210,23 @@ def run(step: StepContext, install: Install, ca_default: str) -> None:
     for setting in uv_settings.ignored:
         log.warning("pip's setting {} has no uv equivalent; uv ignores it.".format(setting),
                     hint="Unset it, or build with pip ({}=pip).".format(SETTING))
-    files = requirements.parse(step.app_dir, install.requirement_file).files
-    refuse_editable_vcs(step.app_dir, files)
+    files = requirements.parse(step.app_dir, install.requirement_file, env).files
+    refuse_editable_vcs(step.app_dir, files, env)
     hashes = uses_hashes(step.app_dir, files)
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         constraints = os.path.join(tmp, "runtime-constraints.txt")
         with open(constraints, "w", encoding="utf-8") as f:
             f.write(runtime_constraints(runtime_prefix))
+        output = []  # type: List[str]
         code = step.runner.run(command(install, constraints, hashes, uv_settings),
                                environment(env, os.path.join(env["PIP_CACHE_DIR"], "uv"), uv_settings),
-                               cwd=step.app_dir)
+                               cwd=step.app_dir, keep=output)
     if code != 0:
-        raise BuildpackError("uv could not install the dependencies (exit {}); its output is above.".format(code),
-                             hint="Fix {} (a missing package, a version that does not exist, a package needing "
-                                  "system libraries, or a pip, setuptools or wheel version other than the "
-                                  "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING))
+        raise install_failures.explain("uv", output, BuildpackError(
+            "uv could not install the dependencies (exit {}); its output is above.".format(code),
+            hint="Fix {} (a missing package, a version that does not exist, a package needing "
+                 "system libraries, or a pip, setuptools or wheel version other than the "
+                 "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING)))
     drop_bookkeeping(install.layer_path)
 
 

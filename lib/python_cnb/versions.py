@@ -105,6 +105,14 @@ def parse_specifier(text: str, source: str) -> VersionRequest:
     return VersionRequest(text=cleaned, source=source, specifier=cleaned)
 
 
+def specifier_allows(specifier: str, version: str) -> bool:
+    """Whether version satisfies a PEP 440 specifier set, or any of several joined by " || "
+    (Poetry's or); "" allows every version. ValueError for an invalid specifier."""
+    specifiers = vendored.load("packaging.specifiers")
+    return any(specifiers.SpecifierSet(alternative).contains(version, prereleases=False)
+               for alternative in specifier.split(" || "))
+
+
 def end_of_life(release: Release, today: datetime.date) -> Optional[datetime.date]:
     """The end-of-life date of the release's line, if that date has passed."""
     eol = END_OF_LIFE.get(release[:2])

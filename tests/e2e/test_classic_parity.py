@@ -1,6 +1,7 @@
 """App shapes people deployed on the classic buildpack (v242), built with pack and served: each a
 cold build, a no-change rebuild that reuses every layer, and the app's own answer over HTTP."""
 import hashlib
+import re
 
 import pytest
 
@@ -48,7 +49,13 @@ def test_django_40_era_settings_refuse_to_start_without_database_url(django40):
 
 def test_django_40_era_rebuilds_reuse_then_skip_collectstatic_when_disabled(pack, django40):
     app, _ = django40
-    assert_no_change_rebuild(pack.build(app, IMAGE.format("django40")))
+    again = pack.build(app, IMAGE.format("django40"))
+    assert_no_change_rebuild(again)
+    # nothing collectstatic reads changed: its kept output is copied back, and served as before
+    assert re.search(r"  Reusing collectstatic's output in staticfiles/ \(key [0-9a-f]{12}: nothing it reads "
+                     r"changed; copied in [0-9.]+s\)\n", again.stdout), again.stdout
+    status, _, _, _, more = serve(IMAGE.format("django40"), env=SQLITE, paths=["/static/css/site.css", HASHED_CSS])
+    assert status == 200 and more[HASHED_CSS] == (200, CSS.decode())
     disabled = pack.build(app, IMAGE.format("django40"), env={"DISABLE_COLLECTSTATIC": "1"})
     assert disabled.returncode == 0, disabled.stdout
     assert "  Skipping collectstatic (DISABLE_COLLECTSTATIC=1)\n" in disabled.stdout

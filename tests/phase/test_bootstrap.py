@@ -8,23 +8,11 @@ import subprocess
 
 import pytest
 
-from phasekit import CACHE, ROOT, runtime_mirror
+from phasekit import CACHE, ROOT, runtime_mirror, toolbox
 from python_cnb import mirror
 from python_cnb.errors import BuildpackError
 
 PYENV = runtime_mirror.PYENV_VERSIONS
-
-
-def toolbox(root, without=()):
-    """A bin dir standing for a build image's PATH: every program of /usr/bin but python and the
-    ones named."""
-    box = os.path.join(str(root), "toolbox-" + "-".join(without))
-    if not os.path.isdir(box):
-        os.makedirs(box)
-        for name in os.listdir("/usr/bin"):
-            if not name.startswith("python") and name not in without:
-                os.symlink(os.path.join("/usr/bin", name), os.path.join(box, name))
-    return box
 
 
 def sh(p, script, path, env=None, buildpack=ROOT, args=()):
@@ -139,9 +127,9 @@ def test_a_bad_sha256_leaves_no_layer(phase, mirror, tmp_path):
                   .format(url, "0" * 64))
     result = sh(p, BOOTSTRAP, toolbox(tmp_path))
     assert (result.returncode, result.stdout) == (1, header(url) + (
-        "\n[Error] The bootstrap interpreter's archive {} has sha256 {}, not {}.\n"
-        "  The download was corrupted or the mirror serves another file: check BP_DEPENDENCY_MIRROR and the "
-        "catalog, then build again.\n").format(url, sha, "0" * 64))
+        "\n[Error] The download of {} does not match its sha256 checksum (expected {}, got {}).\n"
+        "  The archive or the mirror serving it is not the one the catalog describes; nothing was installed.\n"
+        ).format(url, "0" * 64, sha))
     assert os.listdir(p.layers) == []
 
 
@@ -177,7 +165,8 @@ def test_the_archive_carried_in_the_buildpack_needs_no_downloader(phase, mirror,
     url, sha = mirror_entry(mirror)
     carrying = os.path.join(str(tmp_path), "buildpack")
     os.makedirs(os.path.join(carrying, "bootstrap"))
-    os.symlink(os.path.join(ROOT, "bin"), os.path.join(carrying, "bin"))
+    for part in ("bin", "lib"):
+        os.symlink(os.path.join(ROOT, part), os.path.join(carrying, part))
     shutil.copy(os.path.join(CACHE, "runtimes", "python-3.12.1.tar.gz"),
                 os.path.join(carrying, "bootstrap", sha + ".tar.gz"))
     result = sh(p, BOOTSTRAP, toolbox(tmp_path, ("curl", "wget")), buildpack=carrying)
@@ -192,7 +181,8 @@ def test_an_offline_buildpack_bootstraps_from_its_own_runtime_archives(phase, mi
     _, sha = mirror_entry(mirror)
     offline = os.path.join(str(tmp_path), "buildpack")
     os.makedirs(os.path.join(offline, "stacks"))
-    os.symlink(os.path.join(ROOT, "bin"), os.path.join(offline, "bin"))
+    for part in ("bin", "lib"):
+        os.symlink(os.path.join(ROOT, part), os.path.join(offline, part))
     archive = os.path.join(CACHE, "runtimes", "python-3.12.1.tar.gz")
     with open(os.path.join(offline, "stacks", "offline.yaml"), "w") as f:
         f.write('name: Debian-12\ndefault_version: 3.12.1\nruntimes:\n'

@@ -314,7 +314,7 @@ def test_builtin_ubuntu_22_catalog_through_a_host_mirror(phase, mirror):
             'sha256 = ""\ntarget = "ubuntu-22.04/amd64"\n') in p.read("python.toml")
 
 
-def test_a_failing_collectstatic_fails_the_build_with_the_hint(phase):
+def test_collectstatic_without_static_root_fails_the_build_with_that_hint(phase):
     p = phase("django_no_procfile")
     with open(os.path.join(p.app, "mysite", "settings.py")) as f:
         settings = f.read()
@@ -323,6 +323,7 @@ def test_a_failing_collectstatic_fails_the_build_with_the_hint(phase):
     assert result.returncode == 1
     assert "STATIC_ROOT" in result.stdout  # Django's own words, streamed
     assert result.stdout.endswith(
-        "[Error] Django's collectstatic failed (exit 1); its output is above.\n"
-        "  Set STATIC_ROOT in your settings to a directory collectstatic can write to, or turn it off with "
-        "DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).\n")
+        "[Error] Django's collectstatic failed: ImproperlyConfigured: You're using the staticfiles app without "
+        "having set the STATIC_ROOT setting to a filesystem path.\n"
+        "  Set STATIC_ROOT in the settings to a directory in the app, e.g. STATIC_ROOT = BASE_DIR / \"staticfiles\", "
+        "or turn collectstatic off with DISABLE_COLLECTSTATIC=1 (e.g. `pack build --env DISABLE_COLLECTSTATIC=1`).\n")

@@ -8,8 +8,10 @@ IMAGE_ONLY = "[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]
 CACHED = "[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\n"
 
 
-def built(phase, fixture):
+def built(phase, fixture, runtime_cache=""):
     p = phase(fixture)
+    if runtime_cache:
+        p.set_env("BP_PYTHON_RUNTIME_CACHE", runtime_cache)
     cold = p.build()
     assert cold.returncode == 0, cold.stdout
     return p, cold
@@ -52,6 +54,32 @@ def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
     assert os.path.exists(os.path.join(p.layers, "python", "bin", "python3"))
     names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
     assert "itsdangerous" in names and "gunicorn" in names
+
+
+def test_bp_python_runtime_cache_keeps_the_runtime_cached_and_a_dependency_change_reuses_it(phase):
+    p, _ = built(phase, "flask_default_process", runtime_cache="true")
+    assert p.read("python.toml").startswith(CACHED)
+    assert p.read("dependencies.toml").startswith(IMAGE_ONLY)
+    p.restore_as_the_lifecycle_would()
+    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
+        f.write("itsdangerous\n")
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in changed.stdout
+    assert "Downloading Python" not in changed.stdout and "Installing pip" not in changed.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
+    assert p.read("python.toml").startswith(CACHED)
+
+
+def test_a_runtime_the_last_build_kept_in_the_image_only_is_installed_once_to_be_cached(phase):
+    p, _ = built(phase, "flask_default_process")
+    p.set_env("BP_PYTHON_RUNTIME_CACHE", "true")
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
+            "(BP_PYTHON_RUNTIME_CACHE=true keeps it at hand for the next dependency change)\n") in again.stdout
+    assert p.read("python.toml").startswith(CACHED)
 
 
 def test_a_lost_bill_of_materials_means_the_dependencies_are_installed_again(phase):

@@ -22,7 +22,10 @@ A URL's first path segment picks the mode, the last names a file of the runtime 
   /zst-garbage/<file>   bytes that are not zstd
   /collide/<file>       the runtime under python/, with python/.top-python/x and python/python/x
   /traversal/<file>     a tar.gz with an entry ../../escape
-  /auth/<file>          the file, only with Basic auth USER:PASSWORD; else 401
+  /setuid/<file>        the runtime, with a setuid and a setgid file
+  /device/<file>        the runtime, with a character device
+  /runtime-traversal/<file>  the runtime, with an entry ../../escape
+  /auth/<file>          the file, only with Basic auth USER:PASSWORD (or PLAIN_PASSWORD); else 401
   /redirect/<file>      302 to /ok/<file>
   /redirect-loop/<file> 302 to itself, forever
 """
@@ -45,6 +48,7 @@ DRIP_SECONDS = 1.0
 BOMB_BYTES = 64 << 20
 USER = "ci-user"
 PASSWORD = "Sx@Tail9 \u00a0p:w#?x"  # "@", ":", "#", "?", an ASCII and a Unicode space
+PLAIN_PASSWORD = "Sx@Tail9 p:w#?x"  # the same in ASCII: a sh reading a catalog knows no YAML escapes
 
 
 def _gzip(data: bytes) -> bytes:
@@ -102,6 +106,29 @@ def _under_python_dir(archive: bytes) -> bytes:
     return out.getvalue()
 
 
+def _with_entries(archive: bytes, kind: str) -> bytes:
+    """The runtime archive with entries an unpacker must strip or refuse added at its end."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as src, \
+            tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as dst:
+        for member in src:
+            dst.addfile(member, src.extractfile(member) if member.isreg() else None)
+        extra = []
+        if kind == "setuid":
+            extra = [("bin/su-me", 0o4755, tarfile.REGTYPE), ("bin/sg-me", 0o2755, tarfile.REGTYPE)]
+        elif kind == "device":
+            extra = [("lib/null", 0o666, tarfile.CHRTYPE)]
+        elif kind == "runtime-traversal":
+            extra = [("../../escape", 0o644, tarfile.REGTYPE)]
+        for name, mode, kind_of in extra:
+            info = tarfile.TarInfo(name)
+            info.mode, info.type = mode, kind_of
+            info.devmajor, info.devminor = 1, 3
+            info.size = 2 if kind_of == tarfile.REGTYPE else 0
+            dst.addfile(info, io.BytesIO(b"x\n") if info.size else None)
+    return out.getvalue()
+
+
 class FaultServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -156,6 +183,8 @@ class FaultServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
             return b"certainly not zstd\n" * 10
         if mode == "collide":
             return self.made("collide:" + name, lambda: _under_python_dir(self.file(name)))
+        if mode in ("setuid", "device", "runtime-traversal"):
+            return self.made(mode + ":" + name, lambda: _with_entries(self.file(name), mode))
         if mode == "traversal":
             return _tar_gz([("bin/python3", b"#!"), ("../../escape", b"gotcha")])
         return self.file(name)
@@ -262,8 +291,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _mode_auth(self, name: str, hits: int) -> None:
-        expected = "Basic " + base64.b64encode("{}:{}".format(USER, PASSWORD).encode()).decode()
-        if self.headers.get("Authorization") != expected:
+        expected = ["Basic " + base64.b64encode("{}:{}".format(USER, p).encode()).decode()
+                    for p in (PASSWORD, PLAIN_PASSWORD)]
+        if self.headers.get("Authorization") not in expected:
             self._send(401, b"who are you?\n", [("WWW-Authenticate", 'Basic realm="mirror"')])
         else:
             self._send(200, self.server.file(name))

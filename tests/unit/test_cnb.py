@@ -1,6 +1,6 @@
 import os
 
-from python_cnb.cnb.context import BuildContext, read_platform_env, read_target
+from python_cnb.cnb.context import BuildContext, read_target
 from python_cnb.cnb.launch import Process, write_launch
 from python_cnb.cnb.env import LayerEnv, Scope
 from python_cnb.cnb.layers import Layer, LayerTypes
@@ -56,12 +56,15 @@ def test_target_falls_back_to_os_release_when_the_platform_names_neither(tmp_pat
     assert (t.distro_name, t.distro_version) == ("debian", "12")
 
 
-def test_platform_env_files_overlay_the_process_env(tmp_path):
+def test_platform_env_files_are_not_applied_twice(tmp_path):
+    """The lifecycle applies <platform>/env (PATH-like variables prepended): the build takes the
+    process env as it is, so a user's PATH cannot replace the build image's."""
     (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "PATH").write_text("/opt/tools/bin")
     (tmp_path / "env" / "BP_PYTHON_VERSION").write_text("3.11")
-    assert read_platform_env(str(tmp_path)) == {"BP_PYTHON_VERSION": "3.11"}
     ctx = BuildContext.from_env({"CNB_PLATFORM_DIR": str(tmp_path), "CNB_LAYERS_DIR": "/layers",
-                                 "BP_PYTHON_VERSION": "3.12"})
+                                 "PATH": "/opt/tools/bin:/usr/bin:/bin", "BP_PYTHON_VERSION": "3.11"})
+    assert ctx.env["PATH"] == "/opt/tools/bin:/usr/bin:/bin"
     assert ctx.env["BP_PYTHON_VERSION"] == "3.11"
 
 

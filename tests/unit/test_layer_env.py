@@ -101,8 +101,8 @@ def test_dependencies_env_writes_the_user_base_and_keeps_pips_settings_to_this_b
     bundle.write_text("")
     files, build = agree(tmp_path, dependencies.env(L, str(bundle)))
     assert files == {"env/PYTHONUSERBASE.override": "/layers/dependencies"}
-    assert build == {"PATH": "/usr/local/bin:/usr/bin", "PYTHONHOME": "/opt/elsewhere", "HOME": "/home/cnb",
-                     "PIP_CERT": str(bundle), "REQUESTS_CA_BUNDLE": str(bundle), "SSL_CERT_FILE": str(bundle),
+    assert build == {"PATH": "/layers/dependencies/bin:/usr/local/bin:/usr/bin", "PYTHONHOME": "/opt/elsewhere",
+                     "HOME": "/home/cnb", "PIP_CERT": str(bundle), "REQUESTS_CA_BUNDLE": str(bundle), "SSL_CERT_FILE": str(bundle),
                      "PYTHONUSERBASE": "/layers/dependencies", "PIP_NO_INPUT": "1",
                      "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
     user_chose = dependencies.env(L, str(bundle)).apply({"PIP_CERT": "/etc/company.pem"})
@@ -115,10 +115,10 @@ def test_pip_cache_env_is_for_this_builds_pip_only(tmp_path):
     assert (files, build) == ({}, dict(BASE, PIP_CACHE_DIR="/layers/pip-cache"))
 
 
-def test_a_tools_env_runs_it_from_its_cache_only_layer(tmp_path):
+def test_a_tools_env_runs_it_from_its_cache_only_layer_without_the_users_pythonpath(tmp_path):
     files, build = agree(tmp_path, tools.env(L, PIPENV_TOOL), dict(BASE, PYTHONPATH="/app/lib"))
     assert files == {}
-    assert build == dict(BASE, PYTHONPATH="/layers/pipenv/site:/app/lib",
+    assert build == dict(BASE, PYTHONPATH="/layers/pipenv/site",
                          PATH="/layers/pipenv/site/bin:/usr/local/bin:/usr/bin", PIPENV_VERBOSITY="-1",
                          PIPENV_IGNORE_VIRTUALENVS="1", PIPENV_YES="1", POETRY_VIRTUALENVS_CREATE="false",
                          POETRY_NO_INTERACTION="1", UV_NO_MANAGED_PYTHON="1", UV_PYTHON_DOWNLOADS="never")
@@ -144,7 +144,7 @@ def test_the_build_env_after_the_runtime_is_the_runtime_dependencies_and_pip_cac
     """What pip, the hooks and collectstatic run with (build.py applies these, in this order)."""
     step = StepContext(L, "/workspace", "debian-12/amd64", dict(BASE), None, None, None)
     env = step.with_env(runtime.env(L), dependencies.env(L, "/no/such/bundle"), pip_cache.env(L)).env
-    assert env == {"PATH": "/layers/python/bin:/usr/local/bin:/usr/bin", "LD_LIBRARY_PATH": "/layers/python/lib",
+    assert env == {"PATH": "/layers/dependencies/bin:/layers/python/bin:/usr/local/bin:/usr/bin", "LD_LIBRARY_PATH": "/layers/python/lib",
                    "HOME": "/home/cnb", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                    "PYTHONUSERBASE": "/layers/dependencies", "PIP_NO_INPUT": "1",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore",

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from fakes import FakeDownloader, RecordingRunner, write_file
+from python_cnb import tool_launch
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
@@ -194,7 +195,7 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
     site = os.path.join(str(tmp_path), "layers", "dependencies", "lib", "python3.12", "site-packages")
 
     def pip_writes_the_layer(cmd):
-        if cmd[1:4] == ["-m", "pip", "install"]:
+        if cmd[:5] == tool_launch.module(cmd[0], "pip") + ["install"]:
             write_file(os.path.join(site, "flask", "__init__.py"), "")
         return 0, ""
     runner = RecordingRunner(pip_writes_the_layer)
@@ -205,7 +206,7 @@ def test_pip_install_step_runs_pip_into_the_layer_then_compiles_and_commits(tmp_
     wanted = dependencies.metadata(project, "3.12.1", ctx.target)
     dependencies.install(ctx, project, wanted)
     pip, compile_cmd = runner.commands
-    assert pip[:4] == [python.path, "-m", "pip", "install"] and pip[-2:] == ["--requirement", "requirements.txt"]
+    assert pip[:5] == tool_launch.module(python.path, "pip") + ["install"] and pip[-2:] == ["--requirement", "requirements.txt"]
     assert "--src" in pip and "compileall" in compile_cmd
     assert runner.stdins[1] == os.path.join(site, "flask", "__init__.py").encode() + b"\n"
     assert "  Installing dependencies with pip from requirements.txt\n" in out.getvalue()
@@ -299,7 +300,7 @@ def pip_app(tmp_path, python=PY):
     site = os.path.join(str(tmp_path), "layers", "dependencies", "lib", "python3.12", "site-packages")
 
     def pip_installs_flask(cmd):
-        if cmd[1:4] == ["-m", "pip", "install"]:
+        if cmd[:5] == tool_launch.module(cmd[0], "pip") + ["install"]:
             os.makedirs(os.path.join(site, "flask-3.0.3.dist-info"))
         return 0, ""
     runner = RecordingRunner(pip_installs_flask)

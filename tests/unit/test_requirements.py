@@ -184,3 +184,48 @@ def test_git_commit_reads_branches_tags_and_head_from_the_repository_files(tmp_p
     assert unknown.startswith("refs:")
     (tmp_path / "repo/.git/refs/heads/main").write_text(b + "\n")
     assert git_commit(repo, "") == b and git_commit(repo, "nosuch") != unknown
+
+
+# -- ${NAME} in requirements, expanded as pip expands it, before anything is classified -------
+
+def test_a_vcs_url_from_a_variable_is_not_a_missing_local_path(tmp_path):
+    """`-e git+${PKG_URL}@0.44.0#egg=x` was read as the local path 'git+${PKG_URL}@0.44.0#egg=x'."""
+    d = app(tmp_path, {"requirements.txt": "-e git+${PKG_URL}@0.44.0#egg=x\n"})
+    env = {"PKG_URL": "https://github.com/org/x"}
+    assert parse(d, "requirements.txt", env).sources == ()
+    assert "does not exist" in error_of(d).message  # without the variable, pip too would fail
+
+
+@pytest.mark.parametrize("line, env, expanded", [
+    ("${PKG_URL}", {"PKG_URL": "https://h/x"}, "https://h/x"),
+    ("git+https://${GH_TOKEN}@github.com/o/r", {"GH_TOKEN": "t0k"}, "git+https://t0k@github.com/o/r"),
+    ("${A}${B}", {"A": "x", "B": "y"}, "xy"),
+    ("${lower}", {"lower": "x"}, "${lower}"),          # pip's names: upper case, digits, '_'
+    ("${UNSET}/pkg", {}, "${UNSET}/pkg"),               # unset: left as written
+    ("${EMPTY}/pkg", {"EMPTY": ""}, "${EMPTY}/pkg"),    # empty: left as written, as pip does
+    ("$PKG_URL", {"PKG_URL": "x"}, "$PKG_URL"),         # only the braced form
+    ("${A-B}", {"A-B": "x"}, "${A-B}"),
+])
+def test_expand_follows_pips_rule(line, env, expanded):
+    from python_cnb.requirements import expand
+    assert expand(line, env) == expanded
+
+
+def test_expanded_paths_and_includes_are_what_the_layer_is_keyed_on(tmp_path):
+    d = app(tmp_path, {"requirements.txt": "-r ${REQS}/base.txt\n-e ./${PKG}\n", "reqs/base.txt": "six\n",
+                       "localpkg/setup.py": ""})
+    env = {"REQS": "reqs", "PKG": "localpkg"}
+    parsed = parse(d, "requirements.txt", env)
+    assert parsed.files == ("requirements.txt", "reqs/base.txt")
+    assert parsed.sources == (LocalSource("./localpkg", "localpkg", True, None),)
+    assert requirement_files(d, "requirements.txt", env) == ["requirements.txt", "reqs/base.txt", "localpkg/setup.py"]
+
+
+def test_an_expanded_git_file_url_names_its_repository(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git" / "refs" / "heads").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
+    d = app(tmp_path / "app", {"requirements.txt": "gitpkg @ git+file://${REPO}@main\n"})
+    (source,) = parse(d, "requirements.txt", {"REPO": str(repo)}).sources
+    assert (source.path, source.git_ref) == (str(repo), "main")

@@ -293,9 +293,9 @@ def test_an_editable_vcs_requirement_is_refused_with_its_line_before_uv_runs(tmp
     write_file(os.path.join(app, "requirements.txt"), "six==1.16.0\n-r more.txt\n")
     write_file(os.path.join(app, "more.txt"), "-e ./localpkg\ngitpkg @ git+https://example.test/gitpkg\n"
                                              "--editable=git+https://example.test/repo#egg=repo\n")
-    uv_install.refuse_editable_vcs(app, ["requirements.txt"])  # a local editable and a non-editable VCS are fine
+    uv_install.refuse_editable_vcs(app, ["requirements.txt"], {})  # a local editable and a non-editable VCS are fine
     with pytest.raises(BuildpackError) as e:
-        uv_install.refuse_editable_vcs(app, ["requirements.txt", "more.txt"])
+        uv_install.refuse_editable_vcs(app, ["requirements.txt", "more.txt"], {})
     assert str(e.value) == (
         "more.txt, line 3: uv cannot install an editable VCS requirement (-e git+https://example.test/repo#egg=repo).\n"
         "Install it without -e (uv then builds it into the layer), or build with pip (BP_PYTHON_PACKAGE_MANAGER=pip), "

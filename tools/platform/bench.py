@@ -16,7 +16,11 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
 - cold builds of the Flask and Django 4.0-era fixtures with each installer (pip, and uv by
   BP_PYTHON_PACKAGE_MANAGER=uv): pack build wall time and the dependencies step from the log;
   with pip, bin/build's own time against v242's bin/compile on the same apps (issue 12's run)
-- the bootstrap's cost: the same Flask app through the builder whose build image has no python3"""
+- the bootstrap's cost: the same Flask app through the builder whose build image has no python3
+- rebuilds (BENCH_ONLY=rebuilds runs these alone): cold, no change and one requirement added, for
+  Flask in daemon and publish mode with each way of keeping the runtime (in the cache too, the
+  default; in the image only, BP_PYTHON_RUNTIME_CACHE=false) and for Django 4.0 (collectstatic),
+  interleaved; beside v242's bin/compile of the same apps in the same run (BENCH_V242_DIR)"""
 import json
 import os
 import re
@@ -32,6 +36,7 @@ from typing import Dict, List, NamedTuple, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from localplatform import SETTINGS, Mirror, Pack, free_port, run  # noqa: E402  (this script's own folder)
+import v242  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 INSTALLER_APPS = {"flask": "flask_default_process", "django40": "django40_heroku_era"}
@@ -42,13 +47,25 @@ FLOOR_BUILDER = "localhost/python-cnb-bench/builder:floor"
 FLOOR_PUBLISH_BUILDER = "localhost/python-cnb-bench/builder:floor-publish"
 APP_IMAGE = "localhost/python-cnb-bench/flask-hello"
 PUBLISH_IMAGE = SETTINGS["REGISTRY"] + "/python-cnb-bench/flask-hello"
-# v242's slug for a small Flask app, measured side by side in issue 12 (2026-11): the size that app
-# ships with the classic buildpack (runtime, pip and the app's packages).
+# v242's slug for a small Flask app, recorded in issue 12's run on 2026-11-2x (not measured here):
+# the size that app ships with the classic buildpack (runtime, pip and the app's packages).
 V242_FLASK_SLUG_BYTES = 73.6e6
-# v242's cold bin/compile in the same side-by-side run (issue 12): a small Flask app, and a Django
-# 4.0 app with psycopg2 from sdist and collectstatic. Ours is bin/build's own time ("Build finished").
-V242_COLD_SECONDS = {"flask": 18.8, "django40": 36.0}
 COLD_GOALS = {"flask": 3.0, "django40": 2.0}
+# Rebuilds: the ways of keeping the runtime measured side by side (retention.for_runtime).
+RUNTIME_OPTIONS = {"runtime cached": {}, "runtime image-only": {"BP_PYTHON_RUNTIME_CACHE": "false"}}
+REBUILD_APPS = {"flask": os.path.join(ROOT, "examples", "flask-hello"),
+                "django40": os.path.join(ROOT, "tests", "fixtures", "apps", "django40_heroku_era")}
+REBUILD_CASES = [("flask", "daemon", "runtime cached"), ("flask", "daemon", "runtime image-only"),
+                 ("flask", "publish", "runtime cached"), ("flask", "publish", "runtime image-only"),
+                 ("django40", "daemon", "runtime cached")]
+REBUILD_KINDS = ("cold", "no_change", "one_requirement_added")
+# BENCH_APPS=django40 (say) measures those apps' rebuilds alone.
+_ONLY_APPS = [a for a in os.environ.get("BENCH_APPS", "").split(",") if a]
+REBUILD_CASES = [c for c in REBUILD_CASES if not _ONLY_APPS or c[0] in _ONLY_APPS]
+REBUILD_APPS = {a: path for a, path in REBUILD_APPS.items() if not _ONLY_APPS or a in _ONLY_APPS}
+ADDED_REQUIREMENT = "six==1.16.0\n"
+REBUILD_GOALS = {("flask", "one_requirement_added"): 1.6, ("django40", "no_change"): 0.3,
+                 ("django40", "one_requirement_added"): 3.5}
 
 
 class Row(NamedTuple):
@@ -197,6 +214,90 @@ def installers(mirror_dir: str, work: str) -> Dict[str, List[dict]]:
     return out
 
 
+def _fresh_app(app: str, work: str, name: str) -> str:
+    path = os.path.join(work, name)
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(REBUILD_APPS[app], path)
+    return path
+
+
+def _add_requirement(app_dir: str) -> None:
+    with open(os.path.join(app_dir, "requirements.txt"), "a") as f:
+        f.write(ADDED_REQUIREMENT)
+
+
+def _rebuild_figures(log: str, seconds: Optional[float] = None) -> dict:
+    return {"pack_build_s": seconds, "bin_build_s": build_seconds(log),
+            "runtime_installed": "Downloading Python" in log or "  Installing pip" in log,
+            "collectstatic": "reused" if "Reusing collectstatic's output" in log else
+            "ran" if "Running python manage.py collectstatic" in log else ""}
+
+
+def rebuild_rounds(mirror: Mirror, work: str) -> Dict[str, List[dict]]:
+    """ROUNDS interleaved rounds of each case (cold, no change, one requirement added), then
+    v242's bin/compile of the same apps the same way, when BENCH_V242_DIR names it."""
+    out = {}  # type: Dict[str, List[dict]]
+    classic_dir, why_not = v242.checkout()
+    classic = None
+    if classic_dir:
+        classic = v242.Classic(classic_dir, os.path.join(mirror.cache, "runtimes", "python-3.12.1.tar.gz"), work)
+    else:
+        out["v242_not_measured"] = [{"why": why_not}]
+    try:
+        for _ in range(ROUNDS):
+            for app, mode, option in REBUILD_CASES:
+                builder = SETTINGS["BUILDER"] if mode == "daemon" else SETTINGS["NEWEST_BUILDER"]
+                prefix = APP_IMAGE if mode == "daemon" else PUBLISH_IMAGE
+                image = "{}-{}-{}".format(prefix, app, option.replace(" ", "-"))
+                extra = ["--publish"] if mode == "publish" else []
+                app_dir = _fresh_app(app, work, "rebuild-app")
+                for kind in REBUILD_KINDS:
+                    if kind == "one_requirement_added":
+                        _add_requirement(app_dir)
+                    built = Pack(mirror.mount_dir, builder).build(app_dir, image, RUNTIME_OPTIONS[option],
+                                                            fresh=kind == "cold", extra=extra)
+                    if built.returncode != 0:
+                        sys.exit("bench: {} {} {} ({}) failed:\n{}".format(app, mode, option, kind, built.stdout[-3000:]))
+                    out.setdefault("{} {} {} {}".format(app, mode, option, kind), []).append(
+                        _rebuild_figures(built.stdout, built.seconds))
+            for app in REBUILD_APPS if classic else ():
+                app_dir = _fresh_app(app, work, "rebuild-app")
+                for kind in REBUILD_KINDS:
+                    if kind == "one_requirement_added":
+                        _add_requirement(app_dir)
+                    try:
+                        compiled = classic.compile(app_dir, app, fresh=kind == "cold")
+                    except RuntimeError as e:  # v242's own failure: recorded, and our figures still count
+                        out.setdefault("v242 failures", []).append({"app": app, "kind": kind, "output": str(e)[-2000:]})
+                        break
+                    out.setdefault("{} v242 {}".format(app, kind), []).append({"bin_compile_s": compiled.seconds})
+    finally:
+        if classic:
+            classic.close()
+    return out
+
+
+def rebuild_table(runs: Dict[str, List[dict]]) -> List[Row]:
+    rows = []  # type: List[Row]
+    for app, mode, option in REBUILD_CASES:
+        for kind in REBUILD_KINDS:
+            mine = runs["{} {} {} {}".format(app, mode, option, kind)]
+            ours, pack_s = median(mine, "bin_build_s"), median(mine, "pack_build_s")
+            classic = median(runs.get("{} v242 {}".format(app, kind), []), "bin_compile_s")
+            installed = sum(1 for r in mine if r["runtime_installed"])
+            statics = sorted(set(r["collectstatic"] for r in mine if r["collectstatic"]))
+            notes = ["runtime installed {}/{}".format(installed, len(mine))] if kind != "cold" else []
+            notes += ["collectstatic " + "/".join(statics)] if statics else []
+            goal = REBUILD_GOALS.get((app, kind))
+            rows.append(Row("{} {}, {}, {}: bin/build (pack build {:.1f} s; {})".format(
+                app, kind.replace("_", " "), mode, option, pack_s or 0, ", ".join(notes) or "-"),
+                "{:.2f} s".format(ours or 0), "v242 bin/compile {:.2f} s".format(classic) if classic else "",
+                (ours / classic) if ours and classic else None,
+                "<= {} s".format(goal) if goal and option == "runtime cached" else "",
+                (ours or 0) <= goal if goal and option == "runtime cached" else None))
+    return rows
+
+
 def median(runs: List[dict], key: str, sub: str = "") -> Optional[float]:
     values = [(r[sub] if sub else r).get(key) for r in runs]
     values = [v for v in values if v is not None]
@@ -262,7 +363,8 @@ def table(results: dict) -> List[Row]:
     launch = sizes.get("python", 0) + sizes.get("dependencies", 0) + sizes.get("launch-config", 0)
     rows.append(Row("launch layers: python {:.1f} + dependencies {:.1f} MB".format(
         sizes.get("python", 0) / 1e6, sizes.get("dependencies", 0) / 1e6), "{:.1f} MB".format(launch / 1e6),
-        "v242 slug {:.1f} MB".format(V242_FLASK_SLUG_BYTES / 1e6), launch / V242_FLASK_SLUG_BYTES, "< v242",
+        "v242 slug {:.1f} MB (recorded 2026-11)".format(V242_FLASK_SLUG_BYTES / 1e6), launch / V242_FLASK_SLUG_BYTES,
+        "< v242",
         launch < V242_FLASK_SLUG_BYTES))
     rows.append(Row("container start to first HTTP 200", "{:.2f} s".format(results["start_to_first_200_s"])))
     for app in INSTALLER_APPS:
@@ -274,17 +376,17 @@ def table(results: dict) -> List[Row]:
             uv_s / pip_s))
     for app in INSTALLER_APPS:
         ours = median(results["installers"]["{} pip".format(app)], "bin_build_s")
-        if ours:
-            v242 = V242_COLD_SECONDS[app]
-            rows.append(Row("cold {} bin/build with pip, vs v242's bin/compile".format(app), "{:.1f} s".format(ours),
-                            "v242 {:.1f} s".format(v242), ours / v242, "v242 >= {:.0f}x ours".format(COLD_GOALS[app]),
-                            v242 / ours >= COLD_GOALS[app]))
+        classic = median(results["rebuilds"].get("{} v242 cold".format(app), []), "bin_compile_s")
+        if ours and classic:
+            rows.append(Row("cold {} bin/build with pip, vs v242's bin/compile (same run)".format(app),
+                            "{:.1f} s".format(ours), "v242 {:.1f} s".format(classic), ours / classic,
+                            "v242 >= {:.0f}x ours".format(COLD_GOALS[app]), classic / ours >= COLD_GOALS[app]))
     boot = results["bootstrap"]
     for kind in ("cold", "no_change"):
         ours, base = median(boot[kind], "pack_build_s"), median(results["builds"]["daemon"]["ours"][kind], "pack_build_s")
         rows.append(Row("{} pack build, build image without python3 (bootstrap)".format(kind.replace("_", "-")),
                         "{:.1f} s".format(ours), "with python3 {:.1f} s".format(base), ours / base))
-    return rows
+    return rows + rebuild_table(results["rebuilds"])
 
 
 def render(rows: List[Row]) -> str:
@@ -295,8 +397,36 @@ def render(rows: List[Row]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip() for cell in cells)
 
 
+def write(results: dict, rows: List[Row], name: str) -> None:
+    results["table"] = [r._asdict() for r in rows]
+    results["machine"] = {"load_average": os.getloadavg(), "cpus": os.cpu_count()}
+    out_dir = os.path.join(ROOT, "build", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, name), "w") as f:
+        json.dump(results, f, indent=2)
+    print(render(rows))
+    print("\nmedians of {} rounds, {}; every run in build/bench/{}".format(
+        ROUNDS, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), name))
+    if "v242_not_measured" in results.get("rebuilds", {}):
+        print("v242 not measured: {}".format(results["rebuilds"]["v242_not_measured"][0]["why"]))
+
+
+def rebuilds_only() -> None:
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    try:
+        with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
+            results["rebuilds"] = rebuild_rounds(mirror, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write(results, rebuild_table(results["rebuilds"]), "rebuilds.json")
+
+
 def main() -> None:
-    results = {"rounds": ROUNDS}  # type: dict
+    if os.environ.get("BENCH_ONLY") == "rebuilds":
+        return rebuilds_only()
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     python, bare, detect = detect_times()
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
                          "ratio": detect / bare}
@@ -324,6 +454,7 @@ def main() -> None:
         boot = rounds(Pack(mirror.mount_dir, SETTINGS["NO_PYTHON3_BUILDER"]), app, APP_IMAGE + "-no-python3", [])
         results["bootstrap"] = boot
         results["installers"] = installers(mirror.mount_dir, work)
+        results["rebuilds"] = rebuild_rounds(mirror, work)
         results["tar_unpack_s"] = tar_unpack_seconds(os.path.join(mirror.cache, "runtimes", "python-3.12.1.tar.gz"))
     size = int(run(["docker", "image", "inspect", APP_IMAGE, "--format", "{{.Size}}"]).stdout.strip())
     results["sizes"].update({"image_bytes": size, "layers_bytes": layer_sizes(APP_IMAGE),
@@ -331,14 +462,7 @@ def main() -> None:
     results["start_to_first_200_s"] = first_200(APP_IMAGE)
     shutil.rmtree(work, ignore_errors=True)
 
-    rows = table(results)
-    results["table"] = [r._asdict() for r in rows]
-    out_dir = os.path.join(ROOT, "build", "bench")
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    print(render(rows))
-    print("\nmedians of {} rounds; every run in build/bench/results.json".format(ROUNDS))
+    write(results, table(results), "results.json")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ for arch in "$@"; do
      unset CNB_PLATFORM_DIR
      . "$REPO_ROOT/bin/bootstrap.sh"
      pin=$(bs_pin) || { printf '%s\n' "$pin" >&2; exit 1; }
-     url=${pin% *} sha=${pin#* }
+     url=${pin% *} sha=${pin##* }
      mirrored=$(bs_mirrored_url "$url") || { printf '%s\n' "$mirrored" >&2; exit 1; }
      bs_fetch "$mirrored" "$stage/bootstrap/$sha.tar.gz.part" >&2 || exit 1
      got=$(sha256sum "$stage/bootstrap/$sha.tar.gz.part")

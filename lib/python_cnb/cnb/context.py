@@ -49,22 +49,6 @@ def _os_release(path: str) -> Tuple[str, str]:
     return fields.get("ID", ""), fields.get("VERSION_ID", "")
 
 
-def read_platform_env(platform_dir: str) -> Dict[str, str]:
-    """User-provided variables: one file per variable in <platform>/env (`pack build --env`)."""
-    env_dir = os.path.join(platform_dir, "env")
-    try:
-        names = sorted(os.listdir(env_dir))
-    except OSError:
-        return {}
-    values = {}
-    for name in names:
-        path = os.path.join(env_dir, name)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8", errors="replace") as f:
-                values[name] = f.read()
-    return values
-
-
 def _required(env: Mapping[str, str], name: str, phase: str) -> str:
     value = env.get(name)
     if not value:
@@ -81,7 +65,10 @@ class BuildContext(NamedTuple):
     layers_dir: str
     platform_dir: str
     target: Target
-    env: Dict[str, str]  # the process env with the user's platform env files laid over it
+    # The process env as the lifecycle gives it: <platform>/env already applied (buildpack.toml
+    # leaves clear-env false), PATH-like variables prepended, others overridden. Applying those
+    # files again here would replace the build's PATH with the user's.
+    env: Dict[str, str]
     plan_path: str = ""  # this buildpack's plan: what it and later buildpacks asked for
 
     @classmethod
@@ -89,7 +76,6 @@ class BuildContext(NamedTuple):
         environ = dict(os.environ if environ is None else environ)
         platform_dir = _required(environ, "CNB_PLATFORM_DIR", "build")
         env = dict(environ)
-        env.update(read_platform_env(platform_dir))
         here = os.path.dirname(os.path.abspath(__file__))
         return cls(
             app_dir=os.getcwd(),

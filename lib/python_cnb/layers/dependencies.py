@@ -13,7 +13,7 @@ import re
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from .. import appfiles, local_packages, requirements, sbom, uv_install
+from .. import appfiles, install_failures, installed_urls, local_packages, requirements, sbom, tool_launch, uv_install
 from ..bytecode import compile_paths
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -29,7 +29,7 @@ from .retention import Retention
 NAME = "dependencies"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
-PIP_INSTALL = ["-m", "pip", "install", "--user", "--no-warn-script-location", "--no-compile",
+PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
                "--progress-bar", "off", "--disable-pip-version-check"]
 
 
@@ -79,7 +79,7 @@ def metadata(project: Project, python_version: str, target: str,
 def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
     if project.installer == Installer.PIP:
-        return list(requirements.parse(project.app_dir, project.dependency_inputs[0]).sources)
+        return list(project.requirement_sources)
     if project.installer is not None and project.installer.lock:
         return local_packages.from_manifest(project.app_dir, project.installer.value)
     return []
@@ -92,7 +92,7 @@ def src_dir(layer_path: str) -> str:
 
 
 def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
-    return [python] + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
+    return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
 def _describe(key: str, old: Any, new: Any) -> str:
@@ -185,7 +185,8 @@ SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
     """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
-    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle. The
+    launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle (and this
+    build's later steps through this env). The
     rest is how pip runs in this build: no prompts, no version check, no venv advice as root, no
     user settings that would install elsewhere."""
     out = LayerEnv()
@@ -195,10 +196,14 @@ def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE) -> LayerEnv:
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
             out = out.default(name, ca_bundle, Scope.THIS_BUILD)
     return (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
+            # The lifecycle puts bin/ on PATH for later buildpacks and launch; bin/post_compile needs it now.
+            .prepend("PATH", os.path.join(layers_dir, NAME, "bin"), Scope.THIS_BUILD)
             .override("PIP_NO_INPUT", "1", Scope.THIS_BUILD)
             .override("PIP_DISABLE_PIP_VERSION_CHECK", "1", Scope.THIS_BUILD)
             .override("PIP_ROOT_USER_ACTION", "ignore", Scope.THIS_BUILD)
-            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX"))
+            .unset("PIP_USER").unset("PIP_TARGET").unset("PIP_PREFIX")
+            # a user's settings that would refuse the user scheme this layer is: for this build only
+            .unset("PYTHONNOUSERSITE").unset("PIP_REQUIRE_VIRTUALENV"))
 
 
 def run(step: StepContext, project: Project, kept: Retention, planned: Optional[Plan] = None) -> List[Tuple[str, str]]:
@@ -260,6 +265,7 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
     else:
         assert tool_env is not None
         _locked(step, project, tool_env)
+    installed_urls.scrub(layer.path)  # a launch layer: no clone URL keeps its token
     _compile(step.python, layer.path, step.env, step.runner)
     env(step.layers_dir).write(layer)
     layer.commit(types, wanted._asdict())
@@ -269,12 +275,14 @@ def install(step: StepContext, project: Project, wanted: Metadata, tool_env: Opt
 
 def _pip(step: StepContext, args: List[str], project: Project) -> None:
     assert step.python is not None
-    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir)
+    output: List[str] = []
+    code = step.runner.run(pip_install(step.python.path, step.env) + args, step.env, cwd=project.app_dir, keep=output)
     if code != 0:
         what = project.dependency_inputs[0] if project.installer == Installer.PIP else "the app's project files"
-        raise BuildpackError("pip could not install the dependencies (exit {}); its output is above.".format(code),
-                             hint="Fix {} (a missing package, a version that does not exist, or a package "
-                                  "needing system libraries), then build again.".format(what))
+        raise install_failures.explain("pip", output, BuildpackError(
+            "pip could not install the dependencies (exit {}); its output is above.".format(code),
+            hint="Fix {} (a missing package, a version that does not exist, or a package "
+                 "needing system libraries), then build again.".format(what)))
 
 
 def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> None:
@@ -283,7 +291,7 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
     assert step.python is not None and project.installer is not None and project.installer.lock is not None
     installer, how, log, runner = project.installer, project.installer.lock, step.log, step.runner
     python = step.python.path
-    tool = [python, "-m", installer.value]
+    tool = tool_launch.module(python, installer.value)
     cwd = project.app_dir
     tenv = dict(tool_env)
     tenv["PIPENV_PIPFILE"] = os.path.join(cwd, "Pipfile")
@@ -291,9 +299,10 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
     if how.file in project.files:
         log.info("Checking {} is up to date with {} ({} {})".format(how.file, installer.manifest, installer.value,
                                                                     " ".join(how.check)))
-        if runner.run(tool + list(how.check), tenv, cwd=cwd) != 0:
-            raise BuildpackError("{} is out of date with {}.".format(how.file, installer.manifest),
-                                 hint="Run `{}` and commit the new {}.".format(how.fix, how.file))
+        output: List[str] = []
+        code = runner.run(tool + list(how.check), tenv, cwd=cwd, keep=output)
+        if code != 0:
+            raise install_failures.lock_check_failed(installer.value, installer.manifest, how, code, output)
     else:  # only pipenv lets an app come without its lock
         log.warning("No {}: resolving {} now. Builds are only reproducible with a lock.".format(
             how.file, installer.manifest), hint="Run `{}` and commit {}.".format(how.fix, how.file))
@@ -312,20 +321,25 @@ def _locked(step: StepContext, project: Project, tool_env: Dict[str, str]) -> No
 def _install_export(step: StepContext, how: Lock, manifest: str, split: "requirements.Split", cwd: str) -> None:
     assert step.python is not None
     pip = pip_install(step.python.path, step.env)
+    output: List[str] = []
+    if not split.hashed and not split.unhashed:
+        step.log.info("{} lists no main packages: nothing to install".format(how.file))
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         code = 0
         if split.hashed:
             step.log.info("Installing dependencies with pip from {} (main packages, hashes checked)".format(how.file))
-            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd)
+            code = step.runner.run(pip + ["--requirement", _write(tmp, "hashed.txt", split.hashed)], step.env, cwd=cwd,
+                                   keep=output)
         if split.unhashed and code == 0:
             # pip cannot hash a path or a checkout; the lock already pinned what they depend on.
             step.log.info("Installing the local and VCS packages of {} (no hashes to check; their dependencies "
                           "are locked and installed above)".format(how.file))
             code = step.runner.run(pip + ["--no-deps", "--requirement", _write(tmp, "unhashed.txt", split.unhashed)],
-                                   step.env, cwd=cwd)
+                                   step.env, cwd=cwd, keep=output)
     if code != 0:
-        raise BuildpackError("pip could not install the packages in {} (exit {}); its output is above.".format(
-            how.file, code), hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix))
+        raise install_failures.explain("pip", output, BuildpackError(
+            "pip could not install the packages in {} (exit {}); its output is above.".format(how.file, code),
+            hint="Fix {}, run `{}`, commit both, build again.".format(manifest, how.fix)))
 
 
 def _write(directory: str, name: str, text: str) -> str:

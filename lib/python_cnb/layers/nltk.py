@@ -11,6 +11,7 @@ from .. import appfiles
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
+from ..url_secrets import stored
 from . import StepContext, compare
 
 NAME = "nltk-data"
@@ -44,7 +45,7 @@ for name in sys.argv[3:]:
 class Metadata(NamedTuple):
     """What the corpora layer is keyed on (its [metadata])."""
     nltk_txt: str           # sha256 of nltk.txt
-    index_url: str
+    index_url: str          # without its credentials (url_secrets.stored): a launch layer's TOML
     nltk_version: str
 
 
@@ -62,7 +63,7 @@ def wanted(app_dir: str, nltk_version: str, env: Dict[str, str]) -> Corpora:
         raise BuildpackError("nltk.txt has a NUL character.", hint="Save it as plain text: corpus names, one per line.")
     names = tuple(word for line in text.splitlines() for word in line.split("#", 1)[0].split())
     index_url = (env.get(INDEX_ENV) or env.get("NLTK_DOWNLOAD_URL") or "").strip()
-    return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), index_url, nltk_version))
+    return Corpora(names, index_url, Metadata(hashlib.sha256(data).hexdigest(), stored(index_url), nltk_version))
 
 
 def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:

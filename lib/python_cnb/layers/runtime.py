@@ -14,11 +14,12 @@ from ..bytecode import compile_paths
 from ..catalog import Runtime
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
-from ..credentials import without_credentials
+from ..url_secrets import stored
 from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner
+from .. import relocation
 from ..toolset import Toolset
 from . import Decision, Python, StepContext, compare, rebuild
 from .retention import Retention
@@ -43,7 +44,7 @@ class Metadata(NamedTuple):
 
 def metadata(runtime: Runtime, toolset: Toolset, target: str) -> Metadata:
     tools = toolset.versions()
-    return Metadata(runtime.version, without_credentials(runtime.url), runtime.sha256, target,
+    return Metadata(runtime.version, stored(runtime.url), runtime.sha256, target,
                     tools["pip"], tools["setuptools"], tools["wheel"])
 
 
@@ -174,6 +175,8 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
         extract(archive, layer.path, compression, UnpackLimits.from_env(step.env))
+    relocation.relocate(layer.path)  # sysconfig, python3-config and pkg-config name the layer, not the build's prefix
+    relocation.launch_env(layer.path).write(layer)
     _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
     _install_toolset(step, layer.path, runtime, toolset)
     layer.commit(types, wanted._asdict())

@@ -5,6 +5,7 @@ time and never reach the image. The dependencies themselves are installed by pip
 import os
 from typing import Any, Dict, List, Mapping, NamedTuple, Tuple
 
+from .. import tool_launch
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..errors import BuildpackError
@@ -44,11 +45,14 @@ def reasons(previous: Mapping[str, Any], wanted: Metadata) -> List[str]:
 
 
 def env(layers_dir: str, tool: Tool) -> LayerEnv:
-    """How the tool runs: from its layer (cache-only, so for this build alone), quietly, without
+    """How the tool runs: from its layer (cache-only, so for this build alone), isolated from the
+    app (tool_launch.py keeps the working directory off sys.path), quietly, without
     prompts, virtualenvs of its own or Pythons it would download."""
     site = os.path.join(layers_dir, tool.name, "site")
+    # PYTHONPATH is the tool's alone: a user's (for the app's code) must not put the app's tree
+    # before the tool's own modules or the standard library.
     return (LayerEnv()
-            .prepend("PYTHONPATH", site, Scope.THIS_BUILD)
+            .override("PYTHONPATH", site, Scope.THIS_BUILD)
             .prepend("PATH", os.path.join(site, "bin"), Scope.THIS_BUILD)
             .override("PIPENV_VERBOSITY", "-1", Scope.THIS_BUILD)
             .override("PIPENV_IGNORE_VIRTUALENVS", "1", Scope.THIS_BUILD)
@@ -88,8 +92,8 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
         log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format("; ".join(found)) if found else ""))
         timer = log.timer()
         layer.reset()
-        code = step.runner.run([step.python.path, "-m", "pip", "install", "--quiet", "--target", site,
-                                "--no-compile"] + list(tool.packages), step.env, quiet=True)
+        code = step.runner.run(tool_launch.module(step.python.path, "pip") + [
+            "install", "--quiet", "--target", site, "--no-compile"] + list(tool.packages), step.env, quiet=True)
         if code != 0:
             raise BuildpackError("Could not install {} {} (pip exited {}).".format(tool.name, tool.version, code),
                                  hint="Check the network or PIP_INDEX_URL, then build again.")
