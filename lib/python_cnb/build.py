@@ -68,7 +68,7 @@ def build(ctx: BuildContext, log: Log, downloader: Downloader, runner: Runner,
     step = runtime.run(step, choice,
                        runtime_kept.needing("the dependencies are installed") if installing else runtime_kept)
     # pip and every hook see the dependencies' user base and pip's cache from here on.
-    step = step.with_env(dependencies.env(ctx.layers_dir), pip_cache.env(ctx.layers_dir))
+    step = step.with_env(dependencies.env(ctx.layers_dir, user_env=ctx.env), pip_cache.env(ctx.layers_dir))
     hooks.run(step, "pre_compile")
     log.header("Dependencies")
     if project.installer is not None:
