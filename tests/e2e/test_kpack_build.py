@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 import pytest
 
-from conftest import BUILD_TIMES, FIXTURES, ROOT, SETTINGS, run
+from conftest import BUILD_TIMES, ROOT, SETTINGS, run
 from localplatform import delete_from_registry, registry_image
 from phasekit import download_wheels
 from python_cnb import vendored
@@ -38,6 +38,7 @@ NS = "apps"
 IMAGE = "flask-hello"
 PYTHON = "3.12.1"  # image.yaml's BP_PYTHON_VERSION=3.12
 CATALOG = "/platform/bindings/runtime-mirror/catalog.yaml"
+SITE_CA = "/platform/bindings/site-ca/ca.crt"
 BODY = "hello from the flask procfile fixture\n"
 REBASED_RUN_IMAGE = "{}/python-cnb-kpack/run:bookworm-rebased".format(SETTINGS["REGISTRY"])
 BAD_REQUIREMENT = "python-cnb-no-such-distribution==1.0"
@@ -105,6 +106,13 @@ class Build:
         spec = self.pod["spec"]
         return [c["name"] for c in spec.get("initContainers", []) + spec["containers"]]
 
+    def failure(self) -> str:
+        """The log of the step that failed (kpack's build steps are the pod's init containers)."""
+        status = self.pod["status"]
+        statuses = status.get("initContainerStatuses", []) + status.get("containerStatuses", [])
+        step = next((s["name"] for s in statuses if (s["state"].get("terminated") or {}).get("exitCode")), "build")
+        return "step {} of {}:\n{}".format(step, self.pod["metadata"]["name"], self.log(step))
+
     def log(self, step: str) -> str:
         return kubectl("logs", "-n", NS, self.pod["metadata"]["name"], "-c", step)
 
@@ -132,21 +140,54 @@ def cluster():
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """What an air-gapped cluster's builds need, served on the node's bridge address: the
-    runtimes (with a catalog bound into the build), the toolset's wheels (the buildpack's
-    dependency mirror for files.pythonhosted.org), the app's wheels (pip's find-links) and the
-    source blobs."""
+    runtimes (with a catalog bound into the build) and the source blobs over http, and over
+    https, as a site's mirror is (the buildpack takes a dependency mirror off loopback only
+    over https), the toolset's wheels (its mirror for files.pythonhosted.org) and the app's
+    wheels (pip's find-links), with a certificate from a CA of the site's, bound into the build."""
     root = str(tmp_path_factory.mktemp("kpack-served"))
+    mirror = str(tmp_path_factory.mktemp("kpack-mirror"))
+    tls = site_certificate(str(tmp_path_factory.mktemp("kpack-tls")))
     runtimes = os.path.join(SETTINGS["CACHE"], "e2e-mirror")
     runtime_mirror.build_mirror(runtimes, versions=[PYTHON])
-    with runtime_mirror.Server(runtimes, host=ADDR) as runtime_server, runtime_mirror.Server(root, host=ADDR) as files:
+    with runtime_mirror.Server(runtimes, host=ADDR) as runtime_server, runtime_mirror.Server(root, host=ADDR) as files, \
+            runtime_mirror.Server(mirror, host=ADDR, tls=tls[1:]) as https:
         runtime_mirror.write_catalog(runtimes, runtime_server.url, os.path.join(root, "catalog.yaml"), versions=[PYTHON])
-        toolset_wheels(os.path.join(root, "pythonhosted"))
+        toolset_wheels(os.path.join(mirror, "pythonhosted"))
         requirements = os.path.join(root, "requirements.txt")
         with open(requirements, "w") as f:
             f.write("flask==3.0.3\ngunicorn==23.0.0\nsix==1.16.0\n")
-        download_wheels(requirements, os.path.join(root, "wheels"))
+        download_wheels(requirements, os.path.join(mirror, "wheels"))
         os.makedirs(os.path.join(root, "blobs"))
-        yield root, files.url
+        with open(tls[0]) as f:
+            ca = f.read()
+        yield Served(root, files.url, https.url, ca)
+
+
+class Served:
+    def __init__(self, root: str, url: str, mirror_url: str, ca: str) -> None:
+        self.root = root  # served at url (http): the catalog and the source blobs
+        self.url = url
+        self.mirror_url = mirror_url  # https, its CA's certificate ca
+        self.ca = ca
+
+
+def site_certificate(dest: str) -> tuple:
+    """(CA certificate, certificate, key) for a server on the node's address, from a new CA."""
+    def openssl(*args: str) -> None:
+        result = run(["openssl"] + list(args))
+        assert result.returncode == 0, result.stdout
+    ca, ca_key, cert, key, csr = (os.path.join(dest, n) for n in ("ca.crt", "ca.key", "mirror.crt", "mirror.key", "mirror.csr"))
+    openssl("req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-subj", "/CN=python-cnb-site-ca",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-days", "2", "-out", ca)
+    openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", "/CN=" + ADDR, "-out", csr)
+    sans = os.path.join(dest, "sans")
+    with open(sans, "w") as f:
+        f.write("subjectAltName=IP:{}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n".format(ADDR))
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2", "-out", cert,
+            "-extfile", sans)
+    return ca, cert, key
 
 
 def toolset_wheels(dest: str) -> None:
@@ -177,10 +218,11 @@ def blob(root: str, url: str, app_dir: str) -> str:
     return "{}/blobs/{}".format(url, name)
 
 
-def manifests(dest: str, served_url: str, source_url: str) -> None:
+def manifests(dest: str, served: Served, source_url: str) -> None:
     """deploy/kpack/ as a user edits it, into dest: registry.example.com is our registry, and the
     Image's source is a blob (the git repository it names is not reachable here), with the
-    air-gapped site's settings in its build env and the runtime catalog bound as a service."""
+    air-gapped site's settings in its build env, and the runtime catalog and the site's CA bound
+    as services."""
     os.makedirs(dest, exist_ok=True)
     for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "kpack"))):
         if not name.endswith(".yaml"):
@@ -192,10 +234,13 @@ def manifests(dest: str, served_url: str, source_url: str) -> None:
                 doc["spec"]["source"] = {"blob": {"url": source_url}}
                 doc["spec"]["build"]["env"] += [
                     {"name": "BP_PYTHON_RUNTIME_CATALOG", "value": CATALOG},
-                    {"name": "BP_DEPENDENCY_MIRROR_FILES_PYTHONHOSTED_ORG", "value": served_url + "/pythonhosted"},
-                    {"name": "PIP_FIND_LINKS", "value": served_url + "/wheels/"},
+                    {"name": "BP_DEPENDENCY_MIRROR_FILES_PYTHONHOSTED_ORG", "value": served.mirror_url + "/pythonhosted"},
+                    {"name": "SSL_CERT_FILE", "value": SITE_CA},  # the buildpack's downloads
+                    {"name": "REQUESTS_CA_BUNDLE", "value": SITE_CA},  # pip's
+                    {"name": "PIP_FIND_LINKS", "value": served.mirror_url + "/wheels/"},
                     {"name": "PIP_NO_INDEX", "value": "1"}]
-                doc["spec"]["build"]["services"] = [{"name": "runtime-mirror", "kind": "Secret", "apiVersion": "v1"}]
+                doc["spec"]["build"]["services"] = [{"name": name, "kind": "Secret", "apiVersion": "v1"}
+                                                    for name in ("runtime-mirror", "site-ca")]
         with open(os.path.join(dest, name), "w") as f:
             yaml.safe_dump_all(docs, f)
 
@@ -214,37 +259,37 @@ def registry_tags_removed(repository: str) -> None:
 class Site:
     """The app's source and the servers its builds read, for one Image."""
 
-    def __init__(self, app: str, root: str, url: str) -> None:
+    def __init__(self, app: str, served: Served) -> None:
         self.app = app
-        self.root = root
-        self.url = url
+        self.served = served
 
     def push_source(self) -> None:
         """The app's current source as a new blob, named in the Image (kpack's source change)."""
-        patch = {"spec": {"source": {"blob": {"url": blob(self.root, self.url, self.app)}}}}
+        patch = {"spec": {"source": {"blob": {"url": blob(self.served.root, self.served.url, self.app)}}}}
         kubectl("patch", "image", IMAGE, "-n", NS, "--type", "merge", "-p", json.dumps(patch))
 
 
 @pytest.fixture(scope="module")
 def site(cluster, served, pack, tmp_path_factory):
-    """deploy/kpack/ applied, after the Secret its Image binds (the runtime catalog)."""
-    root, url = served
+    """deploy/kpack/ applied, after the Secrets its Image binds (the runtime catalog, the site's CA)."""
     # An earlier run's Image (its Builds go with it) and app, when the cluster was kept running.
     kubectl("delete", "-n", NS, "--ignore-not-found", "image/" + IMAGE, "deployment/" + IMAGE, "service/" + IMAGE)
     for repository in ("apps/" + IMAGE, "apps/{}-cache".format(IMAGE)):
         registry_tags_removed(repository)
     app = pack.app("flask_procfile", "kpack_flask")
     os.remove(os.path.join(app, "runtime.txt"))  # image.yaml's BP_PYTHON_VERSION chooses
-    with open(os.path.join(root, "catalog.yaml")) as f:
+    with open(os.path.join(served.root, "catalog.yaml")) as f:
         catalog = f.read()
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all([
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "runtime-mirror", "namespace": NS},
-         "stringData": {"type": "python-runtime-catalog", "catalog.yaml": catalog}}]))
+         "stringData": {"type": "python-runtime-catalog", "catalog.yaml": catalog}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "site-ca", "namespace": NS},
+         "stringData": {"type": "ca-certificates", "ca.crt": served.ca}}]))
     edited = str(tmp_path_factory.mktemp("deploy-kpack"))
-    manifests(edited, url, blob(root, url, app))
+    manifests(edited, served, blob(served.root, served.url, app))
     kubectl("apply", "-f", edited)
-    return Site(app, root, url)
+    return Site(app, served)
 
 
 @pytest.fixture(scope="module")
@@ -256,6 +301,8 @@ def first(site):
 def deployed(first):
     """The Image's latest image as a Deployment with a Service, answering through the API
     server's proxy to the Service."""
+    if not first.succeeded:
+        pytest.fail("the first build failed: " + first.failure(), pytrace=False)
     image = ready("image", IMAGE, True)["status"]["latestImage"]
     labels = {"app": IMAGE}
     kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all([
@@ -352,12 +399,12 @@ def test_the_store_stack_and_builder_reconcile_to_a_builder_kpack_assembled(site
 
 
 def test_the_first_build_runs_in_a_pod_and_the_app_serves_from_a_deployment(first, deployed):
-    assert first.succeeded, first.log("build")
+    assert first.succeeded, first.failure()
     assert first.steps == ["prepare", "analyze", "detect", "restore", "build", "export", "completion"]
     assert first.pod["spec"]["nodeName"] == SETTINGS["CLUSTER_NODE"]
     build = first.log("build")
     assert "  Runtime catalog: {} (from BP_PYTHON_RUNTIME_CATALOG)\n".format(CATALOG) in build
-    assert "  Using Python {} (from BP_PYTHON_VERSION)\n".format(PYTHON) in build
+    assert "  Using Python {} (newest match for 3.12 on Debian-12, from BP_PYTHON_VERSION)\n".format(PYTHON) in build
     assert "  Installing dependencies with pip from requirements.txt\n" in build
     assert "Saving {}/apps/{}...".format(REGISTRY, IMAGE) in first.log("export")
     assert deployed.startswith("{}/apps/{}@sha256:".format(REGISTRY, IMAGE))
@@ -365,8 +412,9 @@ def test_the_first_build_runs_in_a_pod_and_the_app_serves_from_a_deployment(firs
 
 
 def test_a_source_change_rebuilds_reusing_the_cache(rebuilt):
-    assert rebuilt.succeeded, rebuilt.log("build")
-    assert rebuilt.reason == "COMMIT"
+    assert rebuilt.succeeded, rebuilt.failure()
+    # A blob source's new URL is a change of the Image's spec (COMMIT is a git revision kpack resolved).
+    assert rebuilt.reason == "CONFIG"
     build = rebuilt.log("build")
     assert "  Rebuilding dependencies: requirements.txt changed\n" in build
     export = rebuilt.log("export")
@@ -383,7 +431,7 @@ def run_image_layers(config: dict) -> int:
 
 def test_a_run_image_change_rebases_without_a_rebuild(rebased):
     before, result = rebased
-    assert result.succeeded, result.log("rebase")
+    assert result.succeeded, result.failure()
     assert result.reason == "STACK"
     assert result.steps == ["rebase", "completion"]
     after = get("image", IMAGE)["status"]["latestImage"]

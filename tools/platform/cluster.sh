@@ -55,12 +55,12 @@ pause_image() {
 
 alive() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
 
-# One component in the background, its own session (so a terminal's ^C does not reach it), its log
-# under $LOGS and its pid in $PIDS.
+# One component in the background, a daemon (a terminal's ^C does not reach it, nor does it hold
+# its starter's lock), its log under $LOGS and its pid in $PIDS.
 launch() {
     local name=$1; shift
     alive "$name" && return 0
-    setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+    daemon "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
     echo $! > "$PIDS/$name.pid"
 }
 
@@ -76,11 +76,16 @@ await() {
     die "$name was not ready within ${seconds}s (log: $LOGS/$name.log)"
 }
 
+# Certificates with the extensions strict verifiers require (Python 3.13's default context:
+# key usage on the CA, key identifiers on both).
 cert() {  # cert NAME SUBJECT [SANS]: a key and a certificate signed by the cluster's CA
     local name=$1 subject=$2 sans=${3:-}
     openssl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
     openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial -days 30 \
-        -out "$PKI/$name.crt" ${sans:+-extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$sans")} 2>/dev/null
+        -out "$PKI/$name.crt" -extfile <(
+            printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n'
+            printf 'extendedKeyUsage=serverAuth,clientAuth\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n'
+            [ -z "$sans" ] || printf 'subjectAltName=%s\n' "$sans") 2>/dev/null
 }
 
 kubeconfig() {  # kubeconfig NAME: a kubeconfig for the client certificate NAME
@@ -96,6 +101,7 @@ kubeconfig() {  # kubeconfig NAME: a kubeconfig for the client certificate NAME
 pki() {
     mkdir -p "$PKI"
     openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$PKI/ca.key" -subj "/CN=python-cnb-cluster-ca" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
         -days 30 -out "$PKI/ca.crt" 2>/dev/null
     cert apiserver "/CN=kube-apiserver" "IP:$CLUSTER_ADDR,IP:$CLUSTER_SERVICE_IP,IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
     cert admin "/O=system:masters/CN=kubernetes-admin"
