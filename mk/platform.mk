@@ -3,7 +3,7 @@
 P := tools/platform
 NEWEST_PY := $(lastword $(PYTHON_VERSIONS))
 
-.PHONY: platform trixie build release engine-stop
+.PHONY: platform trixie build release engine-stop cluster cluster-stop
 
 # The builder takes the buildpack from the registry, as a platform team's would.
 platform:
@@ -12,7 +12,15 @@ platform:
 	$(P)/tools.sh >/dev/null
 	$(P)/stack.sh
 	$(P)/builders.sh
+
+# A single-node Kubernetes built from the Go module proxy, with kpack installed in it
+# (deploy/kpack/README.md). tests/e2e/test_kpack_build.py starts it too, and stops it when it did.
+cluster: platform
+	$(P)/cluster.sh start
 	$(P)/kpack.sh
+
+cluster-stop:
+	$(P)/cluster.sh stop
 
 # The Debian 13 stack and a builder on it: only the e2e tests use them, so `make demo` skips them.
 trixie: platform
@@ -40,6 +48,6 @@ package: platform
 release: platform
 	$(P)/release.sh
 
-engine-stop:
+engine-stop: cluster-stop
 	$(P)/registry.sh stop
 	$(P)/engine.sh stop

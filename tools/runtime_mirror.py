@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import sys
@@ -220,9 +221,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class Server:
-    """A threaded HTTP server on loopback serving a directory, in a background thread."""
+    """A threaded HTTP server on loopback serving a directory, in a background thread; over https
+    with tls=(certificate file, key file)."""
 
-    def __init__(self, directory, host="127.0.0.1", port=0):
+    def __init__(self, directory, host="127.0.0.1", port=0, tls=None):
         handler = functools.partial(_QuietHandler, directory=directory) if sys.version_info >= (3, 7) else None
         if handler is None:  # Python 3.6: no directory argument; serve from a handler bound to it
             class Handler(_QuietHandler):
@@ -232,7 +234,13 @@ class Server:
             handler = Handler
         self.httpd = http.server.ThreadingHTTPServer((host, port), handler) if hasattr(http.server, "ThreadingHTTPServer") \
             else http.server.HTTPServer((host, port), handler)
-        self.url = "http://{}:{}".format(host, self.httpd.server_address[1])
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = "{}://{}:{}".format(scheme, host, self.httpd.server_address[1])
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

@@ -62,13 +62,19 @@ def validate(definitions, document):
                   for e in jsonschema.Draft4Validator(schema).iter_errors(document))
 
 
-def manifests():
+def documents():
+    """Every document of deploy/kpack/, by file."""
     out = {}
     for name in sorted(os.listdir(DEPLOY)):
         if name.endswith(".yaml"):
             with open(os.path.join(DEPLOY, name)) as f:
-                out[name] = yaml.safe_load(f)
+                out[name] = list(yaml.safe_load_all(f))
     return out
+
+
+def manifests():
+    """The kpack resources, one a file."""
+    return {name: docs[0] for name, docs in documents().items() if docs[0]["apiVersion"].startswith("kpack.io/")}
 
 
 def test_every_manifest_is_valid_for_kpacks_schema(definitions):
@@ -76,6 +82,17 @@ def test_every_manifest_is_valid_for_kpacks_schema(definitions):
     assert sorted(d["kind"] for d in found.values()) == ["ClusterBuilder", "ClusterStack", "ClusterStore", "Image"]
     for name, document in found.items():
         assert validate(definitions, document) == [], name
+
+
+def test_the_accounts_are_the_ones_the_builder_and_image_name():
+    accounts = documents()["accounts.yaml"]
+    found = manifests()
+    builder_account = found["clusterbuilder.yaml"]["spec"]["serviceAccountRef"]
+    image = found["image.yaml"]
+    assert {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": image["metadata"]["namespace"]}} in accounts
+    names = {(d["metadata"].get("namespace"), d["metadata"]["name"]) for d in accounts if d["kind"] == "ServiceAccount"}
+    assert names == {(builder_account["namespace"], builder_account["name"]),
+                     (image["metadata"]["namespace"], image["spec"]["serviceAccountName"])}
 
 
 @pytest.mark.parametrize("change, error", [

@@ -111,6 +111,21 @@ def test_dependencies_env_writes_the_user_base_and_keeps_pips_settings_to_this_b
     assert "PIP_CERT" not in dependencies.env(L, str(tmp_path / "none.crt")).apply({})
 
 
+def test_a_ca_bundle_the_user_names_in_one_setting_is_every_installers_bundle(tmp_path):
+    """requests (under pip and poetry) takes REQUESTS_CA_BUNDLE over PIP_CERT: the user's PIP_CERT
+    beside the build image's REQUESTS_CA_BUNDLE would not be used."""
+    bundle = tmp_path / "ca.crt"
+    bundle.write_text("")
+    for name in dependencies.CA_BUNDLE_SETTINGS:
+        user = {name: "/platform/bindings/site-ca/ca.crt"}
+        built = dependencies.env(L, str(bundle), user_env=user).apply(user)
+        assert {n: built[n] for n in dependencies.CA_BUNDLE_SETTINGS} == {
+            "PIP_CERT": "/platform/bindings/site-ca/ca.crt", "REQUESTS_CA_BUNDLE": "/platform/bindings/site-ca/ca.crt",
+            "SSL_CERT_FILE": "/platform/bindings/site-ca/ca.crt"}
+    both = {"PIP_CERT": "/etc/pip.pem", "SSL_CERT_FILE": "/etc/ssl.pem"}
+    assert dependencies.env(L, str(tmp_path / "none.crt"), user_env=both).apply(both)["REQUESTS_CA_BUNDLE"] == "/etc/pip.pem"
+
+
 def test_pip_cache_env_is_for_this_builds_pip_only(tmp_path):
     files, build = agree(tmp_path, pip_cache.env(L))
     assert (files, build) == ({}, dict(BASE, PIP_CACHE_DIR="/layers/pip-cache"))

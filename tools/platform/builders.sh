@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Both builders, with the buildpack as `make package` published it to the registry:
-# - $BUILDER: lifecycle $LIFECYCLE_VERSION (kpack's), for daemon-mode `pack build`, and copied to the
-#   registry by kpack.sh for kpack's build;
+# - $BUILDER: lifecycle $LIFECYCLE_VERSION (kpack's), for daemon-mode `pack build`;
 # - $NEWEST_BUILDER: lifecycle $NEWEST_LIFECYCLE_VERSION, run image from the registry, for `pack build --publish`;
 # - $NO_PYTHON3_BUILDER and $NO_DOWNLOADER_BUILDER: build images without python3 (no-python3.sh);
 # and $LIFECYCLE_IMAGE, the lifecycle alone (what pack's untrusted flow runs).

@@ -10,12 +10,13 @@ set +a
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Start a daemon that outlives the calling script (run it in the background: `detached cmd ... &`),
-# in its own session and without the caller's open files beyond stdin/out/err: a caller such as
-# `flock /tmp/python-cnb-platform.lock make platform` must not leave the lock held by the engine.
-detached() {
+# daemon COMMAND... &: COMMAND as a daemon, in a session of its own (it outlives the script; $!
+# is its pid, the handle on it), with no descriptor but its stdio: a lock its starter held
+# (flock /tmp/python-cnb-platform.lock make platform) must not stay held while the daemon runs.
+# Only in the background: it replaces the process it runs in.
+daemon() {
     local fd
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in /proc/self/fd/*; do
         fd=${fd##*/}
         [ "$fd" -gt 2 ] && eval "exec $fd>&-"
     done

@@ -22,8 +22,8 @@ start)
     log=$CACHE/engine.log
     mkdir -p "$CACHE"
     say "starting dockerd on $ENGINE_SOCK (log: $log)"
-    # detached: the engine outlives this script, and its pid file is the only handle on it.
-    detached dockerd --iptables=false --ip6tables=false --bridge=none --host="unix://$ENGINE_SOCK" \
+    # A daemon: the engine outlives this script, and its pid file is the only handle on it.
+    daemon dockerd --iptables=false --ip6tables=false --bridge=none --host="unix://$ENGINE_SOCK" \
         --data-root="/var/lib/$ENGINE_NAME" --exec-root="/var/run/$ENGINE_NAME" --pidfile="$ENGINE_PIDFILE" \
         >"$log" 2>&1 < /dev/null &
     for _ in $(seq 1 60); do

@@ -30,7 +30,7 @@ http:
   addr: $REGISTRY_ADDR
 YAML
     say "starting the registry on $REGISTRY_ADDR (log: $REGISTRY_DIR/registry.log)"
-    detached docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/registry.log" 2>&1 < /dev/null &
+    daemon docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/registry.log" 2>&1 < /dev/null &
     echo $! > "$REGISTRY_PIDFILE"
     for _ in $(seq 1 40); do
         running && { say "registry ready"; exit 0; }

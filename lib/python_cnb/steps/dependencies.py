@@ -14,7 +14,7 @@ INSTALLERS (keyed by Installer):
 Whether to reuse the layer was decided before any step ran (dependency_plan.py)."""
 import os
 import re
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from .. import installed_urls, sbom
 from ..bytecode import compile_paths
@@ -58,18 +58,26 @@ def installed_distributions(layer_path: str) -> List[str]:
     return [name for name, _ in distributions(layer_path)]
 
 
-def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE, venv: bool = False) -> LayerEnv:
+CA_BUNDLE_SETTINGS = ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+def env(layers_dir: str, ca_bundle: str = SYSTEM_CA_BUNDLE, venv: bool = False,
+        user_env: Optional[Mapping[str, str]] = None) -> LayerEnv:
     """PYTHONUSERBASE is this layer, for this build (pip installs into it), later buildpacks and
     launch (Python finds its site-packages); its bin/ reaches PATH through the lifecycle (and this
     build's later steps through this env); a venv (venv=True) adds venv_env. The rest is how pip
     runs in this build: no prompts, no version check, no venv advice as root, no user settings
     that would install elsewhere."""
     out = LayerEnv()
-    # pip, poetry and uv carry their own CA lists; point them at the build image's trust store
-    # instead (unless the user chose), so a builder with extra CAs (a company's, a proxy's) works.
-    if os.path.isfile(ca_bundle):
-        for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-            out = out.default(name, ca_bundle, Scope.THIS_BUILD)
+    # pip, poetry and uv carry their own CA lists; point them all at one bundle: the one the user
+    # named in any of these settings, else the build image's trust store (so a builder with extra
+    # CAs, a company's or a proxy's, works). One for all, as requests (under pip and poetry) lets
+    # REQUESTS_CA_BUNDLE win over PIP_CERT: a user's PIP_CERT beside our REQUESTS_CA_BUNDLE was lost.
+    user = user_env or {}
+    chosen = next((user[name] for name in CA_BUNDLE_SETTINGS if user.get(name)), "")
+    if chosen or os.path.isfile(ca_bundle):
+        for name in CA_BUNDLE_SETTINGS:
+            out = out.default(name, chosen or ca_bundle, Scope.THIS_BUILD)
     out = (out.override("PYTHONUSERBASE", os.path.join(layers_dir, NAME))
             # The lifecycle puts bin/ on PATH for later buildpacks and launch; bin/post_compile needs it now.
             .prepend("PATH", os.path.join(layers_dir, NAME, "bin"), Scope.THIS_BUILD)
@@ -92,7 +100,7 @@ def venv_env(layers_dir: str) -> LayerEnv:
 def user_base(step: StepContext) -> Result:
     """The step before the hooks: pip, pre_compile and every later step see this layer as the user
     base from here on."""
-    return Result(env=env(step.layers_dir))
+    return Result(env=env(step.layers_dir, user_env=step.env))
 
 
 def run(step: StepContext) -> Result:
