@@ -5,7 +5,7 @@ nothing is."""
 import subprocess
 import sys
 
-BASE = "fbd1dd673df5707c3e08123103e15f781261e9ee"
+BASE = "43b06b31ec33ce0eed6b3a74a0c425ac2e26bfd8"
 LIMIT = 72
 
 

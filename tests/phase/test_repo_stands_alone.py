@@ -36,7 +36,7 @@ def test_a_copy_in_an_empty_directory_regenerates_and_checks_its_catalogs(tmp_pa
     """The catalogs' generator and their data tests, run in a copy with nothing beside it."""
     copy = tmp_path / "empty" / "python-cnb"
     for name in tracked_files():
-        if name.startswith(("lib/", "stacks/", "tools/", "tests/unit/")) or (
+        if name.startswith(("lib/", "stacks/", "tools/", "tests/unit/")) or name == "buildpack.toml" or (
                 name.startswith("tests/") and name.count("/") == 1):  # tests/conftest.py and its kits
             os.makedirs(str((copy / name).parent), exist_ok=True)
             shutil.copy2(os.path.join(ROOT, name), str(copy / name))

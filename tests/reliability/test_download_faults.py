@@ -322,7 +322,7 @@ def test_an_unusable_unpack_limit_fails_a_warm_build_too(app, faults):
     (entry(NOWHERE).replace("arch: amd64", "arch: {x: 1}"),
      "stack Debian-12, runtime 3.12.1: arch must be a string such as amd64, not a mapping"),
     ("  - just a string\n", "stack Debian-12: runtime 1 is a string, not a mapping"),
-    (entry(NOWHERE).replace('sha256: ""', 'sha256: "abc"'), "stack Debian-12, runtime 3.12.1: sha256 is not 64 hex digits"),
+    (entry(NOWHERE).replace('sha256: ""', 'sha256: "abc"'), "stack Debian-12, runtime 3.12.1: sha256 is not 64 hex digits (or 'unpublished')"),
 ])
 def test_a_catalog_runtime_of_the_wrong_shape(app, runtimes, what):
     write_catalog(app, runtimes)
