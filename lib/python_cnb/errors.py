@@ -33,3 +33,12 @@ def utf8_stdout() -> TextIO:
     sys.stdout.flush()
     sys.stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="replace", line_buffering=True)
     return sys.stdout
+
+
+def as_written(value: str) -> str:
+    """A value from the environment as the user wrote it, for a message: under a C locale Python
+    3.6 decodes each non-ASCII byte to a lone surrogate, which {!r} would print as '\\udcc2'."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that no decoding made: leave it to the writer
+        return value

@@ -9,7 +9,7 @@ from typing import Mapping, NamedTuple, Tuple
 from . import mirror
 from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
 from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
-from .errors import BuildpackError
+from .errors import BuildpackError, as_written
 from .installers import LOCK_FILES, Installer
 
 PYTHON_VERSION = "BP_PYTHON_VERSION"
@@ -67,7 +67,7 @@ class Settings(NamedTuple):
 
 def _lock_file(value: str) -> str:
     if value and value not in LOCK_FILES:
-        raise BuildpackError("{}={} is not a lock file python-cnb installs from.".format(LOCK_FILE, value),
+        raise BuildpackError("{}={} is not a lock file python-cnb installs from.".format(LOCK_FILE, as_written(value)),
                              hint="Set it to one of {}, or unset it.".format(", ".join(LOCK_FILES)))
     return value
 
@@ -77,7 +77,7 @@ def _groups(value: str) -> Tuple[str, ...]:
     names = [name for name in re.split(r"[\s,]+", value.strip()) if name]
     for name in names:
         if not _GROUP.match(name):
-            raise BuildpackError("{}: {!r} is not a dependency group name.".format(INSTALL_GROUPS, name),
+            raise BuildpackError("{}: {!r} is not a dependency group name.".format(INSTALL_GROUPS, as_written(name)),
                                  hint="List group names (letters, digits, '.', '_', '-') separated by commas, "
                                       "e.g. {}=test,docs.".format(INSTALL_GROUPS))
     return tuple(sorted(set(names), key=names.index))
@@ -85,7 +85,7 @@ def _groups(value: str) -> Tuple[str, ...]:
 
 def _package_manager(value: str) -> Installer:
     if value not in _PACKAGE_MANAGERS:
-        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(PACKAGE_MANAGER, value),
+        raise BuildpackError("{}={} is not an installer python-cnb knows: use pip or uv.".format(PACKAGE_MANAGER, as_written(value)),
                              hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
                                   "it.".format(PACKAGE_MANAGER))
     return _PACKAGE_MANAGERS[value]
@@ -97,7 +97,7 @@ def _switch(env: Mapping[str, str], name: str, hint: str) -> bool:
         return True
     if value.lower() in ("", "false", "0", "no"):
         return False
-    raise BuildpackError("{}={} is neither true nor false.".format(name, value),
+    raise BuildpackError("{}={} is neither true nor false.".format(name, as_written(value)),
                          hint=hint)
 
 
@@ -109,5 +109,5 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         return default
     pattern, unit, hint = _NUMBERS[name]
     if not re.match(pattern, raw) or not 0 < float(raw) < math.inf:
-        raise BuildpackError("{} must be {} greater than 0, not {!r}.".format(name, unit, raw), hint=hint)
+        raise BuildpackError("{} must be {} greater than 0, not {!r}.".format(name, unit, as_written(raw)), hint=hint)
     return float(raw)

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import NamedTuple, Optional, Tuple
 
 from . import vendored
-from .errors import BuildpackError
+from .errors import BuildpackError, as_written
 
 # End of life per release line (the first day it is no longer supported), from python.org's
 # release-cycle data: for warnings, and the release lines python-cnb knows exist.
@@ -76,7 +76,7 @@ def parse_request(text: str, source: str, example: str = "3.12.1",
     bare = re.sub(r"^python-?", "", cleaned, flags=re.IGNORECASE)
     match = _VERSION.match(bare)
     if not match:
-        shown = cleaned if len(cleaned) <= 60 else cleaned[:57] + "..."
+        shown = as_written(cleaned if len(cleaned) <= 60 else cleaned[:57] + "...")
         raise BuildpackError(
             "{} asks for Python {!r}, which is not a Python version.".format(source, shown),
             hint="Write a version such as {}, or {} for the newest {} patch the stack offers.".format(
@@ -100,7 +100,7 @@ def parse_specifier(text: str, source: str) -> VersionRequest:
             specifiers.Specifier(clause.strip())  # strict PEP 440: SpecifierSet would accept legacy forms
     except specifiers.InvalidSpecifier:
         raise BuildpackError(
-            "{} has requires-python = {!r}, which is not a valid version specifier.".format(source, cleaned),
+            "{} has requires-python = {!r}, which is not a valid version specifier.".format(source, as_written(cleaned)),
             hint="Use PEP 440 syntax, for example requires-python = \">=3.11\".",
         )
     return VersionRequest(text=cleaned, source=source, specifier=cleaned)

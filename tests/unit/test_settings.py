@@ -44,6 +44,14 @@ def test_an_unusable_unpack_limit(value):
         "Unset it for the default (2048 MB).")
 
 
+@pytest.mark.parametrize("variable", ["BP_UNPACK_LIMIT_MB", "BP_PYTHON_PACKAGE_MANAGER", "BP_PYTHON_LOCK_FILE",
+                                      "BP_PYTHON_INSTALL_GROUPS", "BP_PYTHON_RUNTIME_CACHE"])
+def test_a_value_decoded_under_a_c_locale_is_shown_as_written(variable):
+    """Python 3.6 under a C locale reads '²' from the environment as two lone surrogates."""
+    message, _ = error({variable: "\udcc2\udcb2"})
+    assert "²" in message and "\\udc" not in message
+
+
 @pytest.mark.parametrize("value", ["soon", "²", "٣", "0", "0.0", "-1", "nan", "inf", "1e3", "1" * 400, "1.2.3"])
 def test_an_unusable_download_timeout(value):
     assert error({"BP_DOWNLOAD_TIMEOUT": value}) == (
