@@ -327,7 +327,7 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
     assert grouped.returncode == 1
     assert grouped.stdout.endswith(
         "[Error] BP_PYTHON_INSTALL_GROUPS asks for dependency groups, which pip installs from version 25.1 on; "
-        "python-cnb pins pip 23.3.2 for this app's Python.\n  Use Python 3.13 or newer (python-cnb pins pip 25.3 "
+        "python-cnb pins pip 23.3.2 for this app's Python.\n  Use Python 3.13 or newer (python-cnb pins pip 26.3 "
         "there), lock the project with uv or Poetry, or unset BP_PYTHON_INSTALL_GROUPS.\n"), grouped.stdout
 
 

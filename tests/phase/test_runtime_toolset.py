@@ -80,7 +80,7 @@ def test_an_app_importing_pkg_resources_under_gunicorn_20_serves(phase):
 LINES = {"2.7.18": "pip 20.3.4, setuptools 44.1.1 and wheel 0.37.1",
          "3.6.15": "pip 21.3.1, setuptools 59.6.0 and wheel 0.37.1",
          "3.7.16": "pip 23.3.2, setuptools 68.0.0 and wheel 0.42.0",
-         "3.13.0": "pip 25.3, setuptools 80.9.0 and wheel 0.45.1"}
+         "3.13.0": "pip 26.3, setuptools 80.9.0 and wheel 0.45.1"}
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,7 @@ def _check_groups(pip_version: str) -> None:
         raise BuildpackError("{} asks for dependency groups, which pip installs from version {}.{} on; python-cnb "
                              "pins pip {} for this app's Python.".format(INSTALL_GROUPS, GROUPS_SINCE[0],
                                                                          GROUPS_SINCE[1], pip_version),
-                             hint="Use Python 3.13 or newer (python-cnb pins pip 25.3 there), lock the project with "
+                             hint="Use Python 3.13 or newer (python-cnb pins pip 26.3 there), lock the project with "
                                   "uv or Poetry, or unset {}.".format(INSTALL_GROUPS))
 
 

@@ -1,7 +1,8 @@
 """pylock.toml (PEP 751): `uv pip sync pylock.toml --require-hashes` into the dependencies layer,
-a virtual environment of our runtime. uv rather than pip: pip installs a pylock.toml from 26.1 on,
-and python-cnb pins pip 25.3 at most (stacks/toolset); uv (pinned in installers.py) installs it on
-every Python line uv runs on, and `pip sync` makes the environment exactly the lock. Every package
+a virtual environment of our runtime. uv rather than pip: pip reads a pylock.toml only from 26.1
+on, as an experimental feature, and only on Python 3.10+ (3.8-3.12 keep v242's pip 23.3.2); uv
+(pinned in installers.py) installs it on every Python line uv runs on, and `pip sync` makes the
+environment exactly the lock. Every package
 must carry a hash. The lock's requires-python picks and checks the runtime (project.py,
 python_constraint.py); its `environments` must admit the runtime's, else a clear error here
 rather than uv's own failure."""
