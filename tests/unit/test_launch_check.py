@@ -6,6 +6,7 @@ import stat
 
 import pytest
 
+from fakes import step_context
 from python_cnb import launch_plan
 from python_cnb.cnb import launch_env
 from python_cnb.cnb.context import BuildContext
@@ -16,7 +17,7 @@ from python_cnb.procfile import ProcfileEntry, WebEntry
 from python_cnb.project import Project
 from python_cnb.retention import IMAGE_ONLY, Retention
 from python_cnb.settings import Settings
-from python_cnb.steps import launch_check, launch_run
+from python_cnb.steps import Result, launch_check, launch_run
 from python_cnb.steps.dependencies import env as dependencies_env
 from python_cnb.steps.launch_config import WEB_CONCURRENCY_SCRIPT
 
@@ -203,3 +204,53 @@ def test_the_app_level_is_keyed_on_the_apps_files_and_the_users_variables(tmp_pa
     again = launch_plan.plan(context(tmp_path, env), Settings(launch_check="app"), project(tmp_path, web_entry=FLASK),
                              "1")
     assert again.known.app != planned.known.app
+
+
+# -- the step's decisions, before it starts anything -----------------------------------------------
+
+def checked_step(tmp_path, level="server", **fields):
+    """A context at the launch check, with the runtime and dependencies layers as this build wrote
+    them (contents here) and the plan build.py made."""
+    app = project(tmp_path, web_entry=FLASK)
+    ctx, out = step_context(str(tmp_path), project=app, settings=Settings(launch_check=level),
+                            dists=(("gunicorn", "23.0.0"),), **fields)
+    for name in launch_check.CHECKED_LAYERS:
+        layer = ctx.layer(name)
+        layer.reset()
+        write(os.path.join(layer.path, "bin", "x"), "")
+        layer.commit(LayerTypes(launch=True), {"key": name})
+    planned = launch_plan.plan(context(tmp_path)._replace(layers_dir=ctx.layers_dir), ctx.settings, app, "0.1.0")
+    return ctx._replace(launch=planned), out
+
+
+def test_off_starts_nothing_and_forgets_the_last_result(tmp_path):
+    ctx, out = checked_step(tmp_path, "off")
+    Layer(ctx.layers_dir, launch_plan.NAME).commit(LayerTypes(cache=True), {})
+    assert launch_check.run(ctx) == Result()
+    assert out.getvalue().endswith("[Launch check]\n  Off (BP_LAUNCH_CHECK=off): the processes are not started "
+                                   "before the image is exported\n")
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "launch-check.toml"))
+    assert ctx.runner.commands == []
+
+
+def test_the_last_result_is_reused_when_nothing_it_checked_changed(tmp_path):
+    ctx, out = checked_step(tmp_path)
+    known = ctx.launch.known._replace(runtime=launch_plan.digest({"key": "python"}),
+                                      dependencies=launch_plan.digest({"key": "dependencies"}))
+    Layer(ctx.layers_dir, launch_plan.NAME).commit(LayerTypes(cache=True), known._asdict())
+    assert launch_check.run(ctx) == Result(launch_plan.NAME)
+    assert "  Reusing the last build's result (level server): nothing it checked changed\n" in out.getvalue()
+
+
+def test_a_layer_kept_in_the_image_only_is_not_there_to_check_with(tmp_path):
+    """The runtime rebuilt (a new pinned pip) while the dependencies stay in the previous image:
+    the process cannot start here, so nothing is kept and the next build checks with both."""
+    ctx, out = checked_step(tmp_path)
+    known = ctx.launch.known._replace(runtime="an older runtime", dependencies=launch_plan.digest(
+        {"key": "dependencies"}))
+    Layer(ctx.layers_dir, launch_plan.NAME).commit(LayerTypes(cache=True), known._asdict())
+    ctx.layer("dependencies").keep_in_image({"key": "dependencies"})
+    assert launch_check.run(ctx) == Result()
+    assert out.getvalue().endswith("  Not checked this time: dependencies is in the previous image only "
+                                   "(the runtime changed)\n")
+    assert not os.path.exists(os.path.join(ctx.layers_dir, "launch-check.toml"))
