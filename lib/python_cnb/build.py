@@ -6,14 +6,14 @@ import signal
 import sys
 from typing import Callable
 
-from . import dependency_plan, python_constraint, retention, runtime_choice
+from . import dependency_plan, launch_plan, python_constraint, retention, runtime_choice
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.layers import Layer, environment_error
 from .download import Downloader, Patience
 from .errors import BuildpackError, BuildStopped, utf8_stdout
-from .steps import (StepContext, collectstatic, dependencies, hooks, launch_config, nltk, pip_cache, process,
-                    runtime)
+from .steps import (StepContext, collectstatic, dependencies, hooks, launch_check, launch_config, nltk, pip_cache,
+                    process, runtime)
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -62,10 +62,12 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
                                    runtime.previous_version(ctx.layers_dir), log, today())
     python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
     downloader = Downloader(Patience(deadline=settings.download_timeout), log)
-    kept = retention.analyse(ctx.app_dir, settings, ctx.plan_path)
+    checking = launch_plan.plan(ctx, settings, project, version)
+    kept = checking.retention(retention.analyse(ctx.app_dir, settings, ctx.plan_path))
     plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
     step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
-                       project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan)
+                       project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan,
+                       launch=checking)
     for run in STEPS:
         step = step.after(run(step))
     log.info("Build finished in {}".format(timer.elapsed()))
@@ -73,4 +75,4 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
 
 # The build, in order: each step reads the context the ones before it left (steps/__init__.py).
 STEPS = (runtime.run, dependencies.user_base, pip_cache.run, hooks.pre_compile, dependencies.run, nltk.run,
-         collectstatic.run, hooks.post_compile, process.run, launch_config.run)
+         collectstatic.run, hooks.post_compile, process.run, launch_config.run, launch_check.run)

@@ -20,6 +20,12 @@ DISABLE_COLLECTSTATIC = "DISABLE_COLLECTSTATIC"
 RUNTIME_CACHE = "BP_PYTHON_RUNTIME_CACHE"
 LOCK_FILE = "BP_PYTHON_LOCK_FILE"
 INSTALL_GROUPS = "BP_PYTHON_INSTALL_GROUPS"
+LAUNCH_CHECK = "BP_LAUNCH_CHECK"
+LAUNCH_CHECK_TIMEOUT = "BP_LAUNCH_CHECK_TIMEOUT"
+# How far the build checks that the web process starts (steps/launch_check.py): each level does
+# what the one before does, and more.
+LAUNCH_CHECK_LEVELS = ("off", "server", "app", "serve")
+LAUNCH_CHECK_SECONDS = 60.0  # an import, gunicorn --check-config, or the wait for the first response
 # PEP 735's group name (Poetry's and Pipenv's category names fit it too).
 _GROUP = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _PACKAGE_MANAGERS = {"": Installer.PIP, "pip": Installer.PIP, "uv": Installer.UV_PIP}
@@ -30,6 +36,9 @@ _NUMBERS = {
         DEFAULT_LIMIT_MB)),
     DOWNLOAD_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
                        "Unset it for the default ({:g} s), or set e.g. {}=900.".format(DEADLINE_SECONDS, DOWNLOAD_TIMEOUT)),
+    LAUNCH_CHECK_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
+                           "Unset it for the default ({:g} s), or set e.g. {}=180 for an app that is slow to "
+                           "import.".format(LAUNCH_CHECK_SECONDS, LAUNCH_CHECK_TIMEOUT)),
 }
 
 
@@ -45,6 +54,8 @@ class Settings(NamedTuple):
     runtime_cache: bool = False     # keep the runtime in the cache layer too (retention.py)
     lock_file: str = ""             # the lock to install from when the app has more than one
     install_groups: Tuple[str, ...] = ()  # dependency groups installed beside the main ones
+    launch_check: str = "server"    # one of LAUNCH_CHECK_LEVELS
+    launch_check_timeout: float = LAUNCH_CHECK_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -62,7 +73,20 @@ class Settings(NamedTuple):
                                          "(a dependency change then reuses it), or false, the default (kept in the "
                                          "image only)."),
                    lock_file=_lock_file(env.get(LOCK_FILE, "").strip()),
-                   install_groups=_groups(env.get(INSTALL_GROUPS, "")))
+                   install_groups=_groups(env.get(INSTALL_GROUPS, "")),
+                   launch_check=_launch_check(env.get(LAUNCH_CHECK, "").strip().lower()),
+                   launch_check_timeout=_number(env, LAUNCH_CHECK_TIMEOUT, LAUNCH_CHECK_SECONDS))
+
+
+def _launch_check(value: str) -> str:
+    if not value:
+        return "server"
+    if value not in LAUNCH_CHECK_LEVELS:
+        raise BuildpackError("{}={} is not a level of the launch check: use server, app, serve or off.".format(
+            LAUNCH_CHECK, as_written(value)),
+            hint="server (the default) checks the web server starts; app also imports the app; serve also "
+                 "answers one HTTP request; off checks nothing.")
+    return value
 
 
 def _lock_file(value: str) -> str:

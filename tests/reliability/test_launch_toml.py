@@ -64,6 +64,6 @@ def test_a_crlf_procfile_gives_commands_without_carriage_returns(phase):
     p = phase("no_run_command")
     restore_runtime(p)
     with open(p.app + "/Procfile", "w", newline="") as f:
-        f.write("web: gunicorn app:app\r\nworker: python cli.py --a\r\n")
+        f.write("web: python cli.py --a\r\nworker: gunicorn app:app\r\n")
     assert run(p).returncode == 0
-    assert [proc["command"][2] for proc in launch_processes(p)] == ["gunicorn app:app", "python cli.py --a"]
+    assert [proc["command"][2] for proc in launch_processes(p)] == ["python cli.py --a", "gunicorn app:app"]

@@ -24,9 +24,13 @@ def rewrite(p, name, change):
 
 
 def built_app(phase):
-    """The fixture app with a web process and its runtime restored from the cache."""
+    """The fixture app with a web process and its runtime restored from the cache. The launch
+    check is off: with no result of a previous check it would need the runtime at hand, and the
+    runtime kept in the image only is what these tests keep (tests/phase/test_launch_check.py
+    has the check's own layer)."""
     p = phase("no_run_command")
     p.write("Procfile", "web: python cli.py\n")
+    p.set_env("BP_LAUNCH_CHECK", "off")
     restore_runtime(p)
     return p
 
@@ -94,7 +98,8 @@ def test_a_plain_file_where_a_layer_directory_belongs(phase, layer):
         assert not os.path.lexists(path)
     else:
         assert os.path.isdir(path)
-    assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.toml"]
+    assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.sbom.spdx.json",
+                              "python.toml"]
 
 
 def test_a_leftover_temporary_toml_is_replaced_not_written_through(phase, tmp_path):
@@ -107,7 +112,8 @@ def test_a_leftover_temporary_toml_is_replaced_not_written_through(phase, tmp_pa
     assert result.returncode == 0, result.stdout
     with open(outside) as f:
         assert f.read() == "untouched\n"
-    assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.toml"]
+    assert layer_files(p) == ["launch-config.toml", "launch.toml", "python.sbom.cdx.json", "python.sbom.spdx.json",
+                              "python.toml"]
 
 
 # -- the layers dir on its own file system: read-only, or full -------------------------------

@@ -99,7 +99,7 @@ def test_a_signal_mid_install_stops_pip_and_trusts_nothing(phase, slow, sig):
     assert out.endswith(STOPPED.format(signal.Signals(sig).name)), out
     assert "Traceback" not in out
     assert not any(alive(pid) for pid in tools)
-    assert layer_files(p) == ["pip-cache.toml", "python.sbom.cdx.json", "python.toml"]  # no dependencies.toml
+    assert layer_files(p) == ["pip-cache.toml", "python.sbom.cdx.json", "python.sbom.spdx.json", "python.toml"]  # no dependencies.toml
     assert not os.path.exists(os.path.join(p.layers, "dependencies", "lib"))
 
 
@@ -113,7 +113,7 @@ def test_sigkill_mid_install_takes_pip_with_it_and_the_next_build_installs(phase
     build.kill()
     build.communicate(timeout=30)
     assert gone_within(tools, 10), "pip outlived the killed build"
-    assert layer_files(p) == ["pip-cache.toml", "python.sbom.cdx.json", "python.toml"]
+    assert layer_files(p) == ["pip-cache.toml", "python.sbom.cdx.json", "python.sbom.spdx.json", "python.toml"]
 
     p.write("requirements.txt", "six==1.16.0\n")
     again = subprocess.run([os.path.join(ROOT, "bin", "build")], cwd=p.app, env=p.env(), stdout=subprocess.PIPE,

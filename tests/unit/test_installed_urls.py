@@ -66,5 +66,5 @@ def test_the_nltk_index_url_is_stored_without_its_token(tmp_path):
 def test_the_runtime_sbom_names_its_archive_without_credentials():
     runtime = Runtime((3, 12, 1), "amd64", "https://u:p@cdn.example.org/python-3.12.1.tar.gz?sig=S", "ab" * 32)
     (cpython,) = runtime_components(runtime, Toolset(()))[:1]
-    assert cpython["purl"] == ("pkg:generic/cpython@3.12.1?download_url=https%3A%2F%2Fcdn.example.org%2F"
-                               "python-3.12.1.tar.gz%3Fsig%3D%2A%2A%2A%2A")
+    assert cpython.purl == ("pkg:generic/cpython@3.12.1?download_url=https%3A%2F%2Fcdn.example.org%2F"
+                            "python-3.12.1.tar.gz%3Fsig%3D%2A%2A%2A%2A")

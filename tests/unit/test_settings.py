@@ -70,3 +70,29 @@ def test_a_broken_mirror_is_an_error_at_the_start_even_if_no_download_would_use_
         "https:// or file:// URL.",
         "Fix BP_DEPENDENCY_MIRROR_EXAMPLE_ORG, e.g. BP_DEPENDENCY_MIRROR_EXAMPLE_ORG=https://mirror.example.org/"
         "{originalHost}")
+
+
+@pytest.mark.parametrize("value, level", [("", "server"), (" App ", "app"), ("serve", "serve"), ("OFF", "off")])
+def test_the_launch_check_level(value, level):
+    assert Settings.from_env({"BP_LAUNCH_CHECK": value}).launch_check == level
+
+
+@pytest.mark.parametrize("value", ["bogus", "yes", "\udcc2\udcb2"])
+def test_an_unknown_launch_check_level(value):
+    assert error({"BP_LAUNCH_CHECK": value}) == (
+        "BP_LAUNCH_CHECK={} is not a level of the launch check: use server, app, serve or off.".format(
+            value.encode("utf-8", "surrogateescape").decode("utf-8")),
+        "server (the default) checks the web server starts; app also imports the app; serve also answers one "
+        "HTTP request; off checks nothing.")
+
+
+@pytest.mark.parametrize("value, seconds", [("", 60.0), ("180", 180.0), (" 2.5 ", 2.5)])
+def test_the_launch_check_time_limit(value, seconds):
+    assert Settings.from_env({"BP_LAUNCH_CHECK_TIMEOUT": value}).launch_check_timeout == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "inf", "1e3"])
+def test_an_unusable_launch_check_time_limit(value):
+    assert error({"BP_LAUNCH_CHECK_TIMEOUT": value}) == (
+        "BP_LAUNCH_CHECK_TIMEOUT must be a number of seconds greater than 0, not {!r}.".format(value),
+        "Unset it for the default (60 s), or set e.g. BP_LAUNCH_CHECK_TIMEOUT=180 for an app that is slow to import.")

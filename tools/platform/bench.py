@@ -23,7 +23,12 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
   interleaved; beside v242's bin/compile of the same apps in the same run (BENCH_V242_DIR)
 - lock apps (BENCH_ONLY=locks runs these alone): uv.lock, poetry.lock, Pipfile.lock and
   pylock.toml fixtures, each installed by its own tool, cold then no change, beside the pip path:
-  a no-change rebuild runs no installer"""
+  a no-change rebuild runs no installer
+- the launch check (BENCH_ONLY=launch-check runs it alone): examples/flask-hello built cold and
+  then with no change at each BP_LAUNCH_CHECK level, interleaved: the check's own time from the
+  log, the serve level's time to the first response, and the no-change rebuild with the check on
+  (server, the default) beside the same rebuild with it off (the build as it was before the
+  check: the same code, minus the step)"""
 import json
 import os
 import re
@@ -322,6 +327,72 @@ def rebuild_rounds(mirror: Mirror, work: str) -> Dict[str, List[dict]]:
     return out
 
 
+LAUNCH_LEVELS = ("off", "server", "app", "serve")
+_CHECK_PASSED = re.compile(r"  Passed \(level \w+\) in ([0-9.]+)s")
+_SERVED = re.compile(r"  serve: web answered HTTP (\d+) in ([0-9.]+)s")
+LAUNCH_CHECK_GOAL = 0.5  # seconds, level server on the Flask example (issue 21)
+
+
+def launch_check_rounds(mirror: Mirror, work: str) -> Dict[str, List[dict]]:
+    """ROUNDS interleaved rounds: for each level, a cold build then a no-change build."""
+    out = {}  # type: Dict[str, List[dict]]
+    pack = Pack(mirror.mount_dir)
+    for _ in range(ROUNDS):
+        for level in LAUNCH_LEVELS:
+            app_dir = os.path.join(work, "launch-check-app")
+            shutil.rmtree(app_dir, ignore_errors=True)
+            shutil.copytree(os.path.join(ROOT, "examples", "flask-hello"), app_dir)
+            image = APP_IMAGE + "-launch-check-" + level
+            for kind in ("cold", "no_change"):
+                built = pack.build(app_dir, image, {"BP_LAUNCH_CHECK": level}, fresh=kind == "cold")
+                if built.returncode != 0:
+                    sys.exit("bench: launch check {} ({}) failed:\n{}".format(level, kind, built.stdout[-3000:]))
+                checked, served = _CHECK_PASSED.search(built.stdout), _SERVED.search(built.stdout)
+                out.setdefault("{} {}".format(level, kind), []).append({
+                    "pack_build_s": built.seconds, "bin_build_s": build_seconds(built.stdout),
+                    "check_s": float(checked.group(1)) if checked else None,
+                    "reused": "Reusing the last build's result" in built.stdout,
+                    "first_response_s": float(served.group(2)) if served else None,
+                    "status": int(served.group(1)) if served else None})
+            run(["docker", "image", "rm", "-f", image])
+    return out
+
+
+def launch_check_table(runs: Dict[str, List[dict]]) -> List[Row]:
+    rows = []  # type: List[Row]
+    for level in LAUNCH_LEVELS[1:]:
+        cold = runs["{} cold".format(level)]
+        check = median([r for r in cold if r["check_s"] is not None], "check_s")
+        served = median([r for r in cold if r["first_response_s"] is not None], "first_response_s")
+        goal = LAUNCH_CHECK_GOAL if level == "server" else None
+        rows.append(Row("launch check {}, flask-hello cold build: the check's time{}".format(
+            level, ", first HTTP {} in {:.2f} s".format(cold[-1]["status"], served) if served else ""),
+            "{:.2f} s".format(check or 0), "", None, "<= {} s".format(goal) if goal else "",
+            (check or 0) <= goal if goal else None))
+    off = runs["off no_change"]
+    for level in LAUNCH_LEVELS[1:]:
+        on = runs["{} no_change".format(level)]
+        ours, floor = median(on, "bin_build_s"), median(off, "bin_build_s")
+        rows.append(Row("flask-hello no change, check {} (reused {}/{}): bin/build (pack build {:.1f} s against "
+                        "{:.1f} s)".format(level, sum(1 for r in on if r["reused"]), len(on), median(on, "pack_build_s")
+                                           or 0, median(off, "pack_build_s") or 0),
+                        "{:.2f} s".format(ours or 0), "check off {:.2f} s".format(floor or 0),
+                        (ours / floor) if ours and floor else None))
+    return rows
+
+
+def launch_check_only() -> None:
+    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    try:
+        with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
+            results["launch_check"] = launch_check_rounds(mirror, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write(results, launch_check_table(results["launch_check"]), "launch-check.json")
+
+
 def rebuild_table(runs: Dict[str, List[dict]]) -> List[Row]:
     rows = []  # type: List[Row]
     for app, mode, option in REBUILD_CASES:
@@ -431,7 +502,8 @@ def table(results: dict) -> List[Row]:
         ours, base = median(boot[kind], "pack_build_s"), median(results["builds"]["daemon"]["ours"][kind], "pack_build_s")
         rows.append(Row("{} pack build, build image without python3 (bootstrap)".format(kind.replace("_", "-")),
                         "{:.1f} s".format(ours), "with python3 {:.1f} s".format(base), ours / base))
-    return rows + rebuild_table(results["rebuilds"]) + lock_table(results["locks"])
+    return (rows + rebuild_table(results["rebuilds"]) + lock_table(results["locks"])
+            + launch_check_table(results["launch_check"]))
 
 
 def render(rows: List[Row]) -> str:
@@ -485,6 +557,8 @@ def main() -> None:
         return rebuilds_only()
     if os.environ.get("BENCH_ONLY") == "locks":
         return locks_only()
+    if os.environ.get("BENCH_ONLY") == "launch-check":
+        return launch_check_only()
     results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     python, bare, detect = detect_times()
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
@@ -515,6 +589,7 @@ def main() -> None:
         results["installers"] = installers(mirror.mount_dir, work)
         results["rebuilds"] = rebuild_rounds(mirror, work)
         results["locks"] = lock_rounds(mirror.mount_dir, work)
+        results["launch_check"] = launch_check_rounds(mirror, work)
         results["tar_unpack_s"] = tar_unpack_seconds(os.path.join(mirror.cache, "runtimes", "python-3.12.1.tar.gz"))
     size = int(run(["docker", "image", "inspect", APP_IMAGE, "--format", "{{.Size}}"]).stdout.strip())
     results["sizes"].update({"image_bytes": size, "layers_bytes": layer_sizes(APP_IMAGE),

@@ -15,6 +15,17 @@ if [ ! -x "$PACK" ]; then
     mv "$PACK.tmp" "$PACK"
 fi
 
+# Syft, for the end-to-end comparison of its view of an image with our SBOMs. Its go.mod has no
+# replace directives, so `go install` builds it at the pinned version.
+if [ ! -x "$SYFT" ]; then
+    say "building syft $SYFT_VERSION"
+    gobin=$(mktemp -d)
+    CGO_ENABLED=0 GOBIN=$gobin go install -trimpath -ldflags "-s -w" "github.com/anchore/syft/cmd/syft@$SYFT_VERSION" \
+        || die "could not build github.com/anchore/syft@$SYFT_VERSION from the Go module proxy"
+    mv "$gobin/syft" "$SYFT"
+    rm -rf "$gobin"
+fi
+
 # A lifecycle release as the tarball a builder's [lifecycle] uri takes.
 build_lifecycle() {
     local version=$1 tarball=$2 dir work out ldflags apis platform buildpack

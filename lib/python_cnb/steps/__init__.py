@@ -10,6 +10,7 @@ from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer
 from ..dependency_plan import Plan
 from ..download import Downloader
+from ..launch_plan import Plan as LaunchPlan
 from ..log import Log
 from ..project import Project
 from ..retention import IMAGE_ONLY, Retention
@@ -46,6 +47,7 @@ class StepContext(NamedTuple):
     kept: Retention = Retention((), IMAGE_ONLY)  # where the layers the app needs at hand are kept
     plan: Optional[Plan] = None        # the dependencies step's decision, known before the runtime's
     dists: Dists = ()                  # once the dependencies step has run
+    launch: Optional[LaunchPlan] = None  # what the launch check will check against (launch_plan.py)
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)
