@@ -2,6 +2,7 @@
 lifecycle gives back their TOML and SBOM alone, as Phase.restore_as_the_lifecycle_would does, and
 a rebuild with nothing changed reuses the previous image's layers without a byte of them; the
 cache keeps the runtime as pip needs it for a dependency change (steps/pip_runtime.py)."""
+import glob
 import json
 import os
 
@@ -201,3 +202,41 @@ def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase)
     assert again.returncode == 0, again.stdout
     assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
     assert p.read("python.toml").startswith(IMAGE_ONLY)
+
+
+def test_cached_dependencies_that_only_gain_a_requirement_take_it_over_the_last_build_s(phase):
+    p, _ = built(phase, "build_hooks")  # bin/post_compile: the dependencies are cached
+    site = os.path.join(p.layers, "dependencies", "lib", "python3.12", "site-packages")
+    six_pyc = glob.glob(os.path.join(site, "__pycache__", "six.*.pyc"))
+    assert six_pyc
+    before = os.stat(six_pyc[0]).st_ino
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p, "# a comment\nitsdangerous==2.2.0")
+    added = p.build()
+    assert added.returncode == 0, added.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in added.stdout
+    assert ("  Installing the added requirements over the last build's with pip (requirements.txt only gained "
+            "lines)\n") in added.stdout
+    assert os.stat(six_pyc[0]).st_ino == before  # six was not installed or compiled again
+    assert glob.glob(os.path.join(site, "itsdangerous", "__pycache__", "*.cpython-312.pyc"))
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert names == ["itsdangerous", "six"]
+    p.restore_as_the_lifecycle_would()
+    p.write("requirements.txt", "six==1.16.0\n")  # a line removed: installed anew, itsdangerous gone
+    removed = p.build()
+    assert removed.returncode == 0, removed.stdout
+    assert "Installing the added requirements" not in removed.stdout
+    assert "  Installing dependencies with pip from requirements.txt\n" in removed.stdout
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert names == ["six"]
+
+
+def test_a_failed_install_over_the_last_build_s_leaves_no_dependencies_toml(phase):
+    p, _ = built(phase, "build_hooks")
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p, "no-such-package-python-cnb==0.0.1")
+    failed = p.build()
+    assert failed.returncode == 1, failed.stdout
+    assert "  Installing the added requirements over the last build's with pip (" in failed.stdout
+    # the layer holds a half-done install: nothing marks it done, so the next build installs anew
+    assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
