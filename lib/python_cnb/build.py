@@ -13,7 +13,7 @@ from .cnb.layers import Layer, environment_error
 from .download import Downloader, Patience
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .steps import (StepContext, collectstatic, dependencies, hooks, launch_check, launch_config, nltk, pip_cache,
-                    process, runtime)
+                    pip_runtime, process, runtime)
 from .log import Log
 from .project import analyse
 from .runner import Runner, stop_on_signals
@@ -75,4 +75,5 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
 
 # The build, in order: each step reads the context the ones before it left (steps/__init__.py).
 STEPS = (runtime.run, dependencies.user_base, pip_cache.run, hooks.pre_compile, dependencies.run, nltk.run,
-         collectstatic.run, hooks.post_compile, process.run, launch_config.run, launch_check.run)
+         collectstatic.run, hooks.post_compile, process.run, launch_config.run, launch_check.run,
+         pip_runtime.finish)  # last: after every step that may run Python

@@ -5,6 +5,7 @@ Keyed on the sha256 of every input file, of each local package (local_packages.p
 one's project files, another's tree, a git+file repository's commit), the Python version, the
 installer and the target: a rebuild where none changed runs no installer at all."""
 import glob
+import hashlib
 import os
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -49,6 +50,10 @@ class Metadata(NamedTuple):
     python_version: str
     target: str
     inputs: Dict[str, str]     # input file (or local package) -> sha256 (or commit)
+    # sha256 (16 hex digits) of each requirement line of requirements.txt, for pip: a change that
+    # only adds lines installs over the cached layer (steps/pip_install.py, added_lines_only).
+    # [] for other installers, and for a layer an older version wrote (it has no such field).
+    requirement_lines: List[str] = []
 
 
 GROUPS = "dependency groups"  # the inputs' entry for BP_PYTHON_INSTALL_GROUPS
@@ -73,7 +78,15 @@ def metadata(project: Project, python_version: str, target: str,
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
     assert project.installer is not None
     installer = chosen if project.installer is Installer.PIP else project.installer
-    return Metadata(installer.value, python_version, target, inputs)
+    lines = requirement_lines(project.app_dir, project.dependency_inputs[0]) if installer is Installer.PIP else []
+    return Metadata(installer.value, python_version, target, inputs, lines)
+
+
+def requirement_lines(app_dir: str, name: str) -> List[str]:
+    """A digest per line that says something (not blank, not a comment), in order."""
+    text = appfiles.read_text(app_dir, name)
+    return [hashlib.sha256(line.strip().encode("utf-8")).hexdigest()[:16] for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
 
 
 def local_sources(project: Project) -> List[LocalSource]:
@@ -101,9 +114,10 @@ _PHRASES = {"installer": "installer changed ({} -> {})", "python_version": "Pyth
 
 
 def reasons(old: Metadata, new: Metadata) -> List[str]:
-    """Every way old differs from new, a phrase per field ([] when they match)."""
+    """Every way old differs from new, a phrase per field ([] when they match); the lines of
+    requirements.txt change with its digest, which says it."""
     return [_inputs_changed(a, b) if name == "inputs" else _PHRASES[name].format(a, b)
-            for name, a, b in changed(old, new)]
+            for name, a, b in changed(old, new) if name != "requirement_lines"]
 
 
 def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:

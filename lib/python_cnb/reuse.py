@@ -27,11 +27,13 @@ M = TypeVar("M", bound=Tuple[Any, ...])  # a layer's Metadata (a NamedTuple)
 
 def metadata_problem(cls: Type[M], table: Mapping[str, Any]) -> str:
     """How a previous build's [metadata] differs from what cls holds: fields missing, fields this
-    version does not write, values of another type ("" when it is cls's exactly)."""
+    version does not write, values of another type ("" when it is cls's exactly). A field with a
+    default may be missing: an older version did not write it, and the default stands for it."""
     types: Dict[str, Any] = cls.__annotations__
     if not table:
         return "it has no [metadata]"
-    missing = [name for name in types if name not in table]
+    optional = getattr(cls, "_field_defaults", {})
+    missing = [name for name in types if name not in table and name not in optional]
     unknown = sorted(name for name in table if name not in types)
     found = ["{} {} missing".format(_listed(missing), "is" if len(missing) == 1 else "are")] if missing else []
     found += ["{} {} not expected".format(_listed(unknown), "is" if len(unknown) == 1 else "are")] if unknown else []

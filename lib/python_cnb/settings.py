@@ -4,6 +4,7 @@ middle of a cold build that a warm one would not meet. Steps read Settings, neve
 (BP_LOG_LEVEL is read by internal_error.py, the path that must work when anything else failed.)"""
 import math
 import re
+from enum import Enum
 from typing import Mapping, NamedTuple, Tuple
 
 from . import mirror
@@ -42,6 +43,13 @@ _NUMBERS = {
 }
 
 
+class RuntimeCache(Enum):
+    """BP_PYTHON_RUNTIME_CACHE: what the cache keeps of a runtime the image keeps (retention.py)."""
+    PIP_RUNTIME = ""   # unset: the runtime as pip needs it, one compact file (steps/pip_runtime.py)
+    WHOLE = "true"     # the runtime layer itself: the lifecycle restores and exports it on every build
+    NOTHING = "false"  # a dependency change installs the runtime again
+
+
 class Settings(NamedTuple):
     python_version: str = ""        # BP_PYTHON_VERSION as given ("" when unset or blank)
     package_manager: Installer = Installer.PIP  # for requirements.txt: PIP, or UV_PIP
@@ -51,7 +59,7 @@ class Settings(NamedTuple):
     unpack_limit_mb: int = DEFAULT_LIMIT_MB
     nltk_index_url: str = ""        # "" for nltk's own index
     disable_collectstatic: str = ""  # the value that turns collectstatic off, else ""
-    runtime_cache: bool = False     # keep the runtime in the cache layer too (retention.py)
+    runtime_cache: RuntimeCache = RuntimeCache.PIP_RUNTIME
     lock_file: str = ""             # the lock to install from when the app has more than one
     install_groups: Tuple[str, ...] = ()  # dependency groups installed beside the main ones
     launch_check: str = "server"    # one of LAUNCH_CHECK_LEVELS
@@ -69,9 +77,7 @@ class Settings(NamedTuple):
                    unpack_limit_mb=int(_number(env, UNPACK_LIMIT, DEFAULT_LIMIT_MB)),
                    nltk_index_url=(env.get(NLTK_INDEX) or env.get("NLTK_DOWNLOAD_URL") or "").strip(),
                    disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic,
-                   runtime_cache=_switch(env, RUNTIME_CACHE, "Set it to true to keep the runtime in the cache too "
-                                         "(a dependency change then reuses it), or false, the default (kept in the "
-                                         "image only)."),
+                   runtime_cache=_runtime_cache(env),
                    lock_file=_lock_file(env.get(LOCK_FILE, "").strip()),
                    install_groups=_groups(env.get(INSTALL_GROUPS, "")),
                    launch_check=_launch_check(env.get(LAUNCH_CHECK, "").strip().lower()),
@@ -105,6 +111,15 @@ def _groups(value: str) -> Tuple[str, ...]:
                                  hint="List group names (letters, digits, '.', '_', '-') separated by commas, "
                                       "e.g. {}=test,docs.".format(INSTALL_GROUPS))
     return tuple(sorted(set(names), key=names.index))
+
+
+def _runtime_cache(env: Mapping[str, str]) -> RuntimeCache:
+    if not env.get(RUNTIME_CACHE, "").strip():
+        return RuntimeCache.PIP_RUNTIME
+    hint = ("Set it to true to keep the whole runtime in the cache too, to false to keep nothing of it there (a "
+            "dependency change then installs it again), or unset it: the default keeps the runtime as pip needs it, "
+            "in one compact file.")
+    return RuntimeCache.WHOLE if _switch(env, RUNTIME_CACHE, hint) else RuntimeCache.NOTHING
 
 
 def _package_manager(value: str) -> Installer:

@@ -46,8 +46,8 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
     deps_toml = p.read("dependencies.toml")
     # kept in the image only: nothing in this app needs Python at hand on every build (retention.py)
     assert deps_toml.startswith('[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\ninstaller = "pip"\n'
-                                'python_version = "3.12.1"\ntarget = "debian-12/amd64"\n\n[metadata.inputs]\n'
-                                '"requirements.txt" = "')
+                                'python_version = "3.12.1"\ntarget = "debian-12/amd64"\nrequirement_lines = [ "')
+    assert '",]\n\n[metadata.inputs]\n"requirements.txt" = "' in deps_toml
     assert p.read("dependencies", "env", "PYTHONUSERBASE.override") == os.path.join(p.layers, "dependencies")
     assert p.read("pip-cache.toml").startswith("[types]\nbuild = false\nlaunch = false\ncache = true\n")
     assert p.read("launch-config", "env.launch", "PORT.default") == "8080"

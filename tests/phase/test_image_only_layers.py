@@ -1,6 +1,8 @@
 """The runtime and dependencies kept in the image only (retention.py): between builds the
 lifecycle gives back their TOML and SBOM alone, as Phase.restore_as_the_lifecycle_would does, and
-a rebuild with nothing changed reuses the previous image's layers without a byte of them."""
+a rebuild with nothing changed reuses the previous image's layers without a byte of them; the
+cache keeps the runtime as pip needs it for a dependency change (steps/pip_runtime.py)."""
+import glob
 import json
 import os
 
@@ -40,11 +42,101 @@ def test_a_flask_app_keeps_runtime_and_dependencies_in_the_image_and_reuses_them
     assert p.read("launch.toml") == launch  # gunicorn found in the SBOM: the same default process
 
 
-def test_changed_requirements_install_the_runtime_again_to_run_pip(phase):
+COPY_ONLY = "[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n"
+
+
+def _add_requirement(p, name="itsdangerous"):
+    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
+        f.write(name + "\n")
+
+
+def _unpacked(log: str) -> bool:
+    return any(line.startswith("  Unpacked the cache's copy of Python 3.12.1 to run pip, in ") and
+               line.endswith(" (the image keeps the runtime itself)") for line in log.splitlines())
+
+
+def _shebang(p) -> str:
+    with open(os.path.join(p.layers, "dependencies", "bin", "gunicorn")) as f:
+        return f.readline()
+
+
+def test_the_cache_keeps_the_runtime_as_pip_needs_it_and_a_dependency_change_runs_pip_with_it(phase):
+    p, cold = built(phase, "flask_default_process")
+    assert "  Kept the runtime as pip needs it in the cache (" in cold.stdout
+    assert p.read("pip-runtime.toml").startswith(COPY_ONLY)
+    assert p.read("pip-runtime.toml").split("[metadata]")[1] == p.read("python.toml").split("[metadata]")[1]
+    python_toml, shebang = p.read("python.toml"), _shebang(p)
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p)
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert _unpacked(changed.stdout), changed.stdout
+    for absent in ("Downloading Python", "Installing pip", "Replacing the cached runtime", "WARNING"):
+        assert absent not in changed.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
+    # the image's runtime layer stays: its TOML as before, and no directory for the exporter to add
+    assert p.read("python.toml") == python_toml
+    assert not os.path.exists(os.path.join(p.layers, "python"))
+    assert p.read("pip-runtime.toml").startswith(COPY_ONLY)
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert "itsdangerous" in names and "gunicorn" in names
+    assert _shebang(p) == shebang  # the runtime layer's path, as a cold build writes it
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
+    assert "  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n" in again.stdout
+
+
+def test_a_build_that_fails_with_the_copy_unpacked_leaves_no_runtime_toml(phase):
     p, _ = built(phase, "flask_default_process")
     p.restore_as_the_lifecycle_would()
-    with open(os.path.join(p.app, "requirements.txt"), "a") as f:
-        f.write("itsdangerous\n")
+    _add_requirement(p, "no-such-package-python-cnb==0.0.1")
+    failed = p.build()
+    assert failed.returncode == 1 and _unpacked(failed.stdout), failed.stdout
+    # the copy is in the runtime layer's path, but nothing marks it done: the lifecycle exports
+    # and caches nothing of a failed build, and no later build could take it for the runtime
+    assert not os.path.exists(os.path.join(p.layers, "python.toml"))
+    assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
+
+
+def test_a_damaged_copy_is_not_used_and_the_runtime_is_installed_and_copied_again(phase):
+    p, _ = built(phase, "flask_default_process")
+    p.restore_as_the_lifecycle_would()
+    with open(os.path.join(p.layers, "pip-runtime", "python.tar"), "r+b") as f:
+        f.truncate(4096)
+    _add_requirement(p)
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert "  Not using the cache's copy of Python 3.12.1 for pip: " in changed.stdout
+    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
+            "(the dependencies are installed)\n") in changed.stdout
+    assert "  Kept the runtime as pip needs it in the cache (" in changed.stdout
+    assert os.path.exists(os.path.join(p.layers, "python", "bin", "python3"))
+
+
+def test_a_copy_of_another_runtime_is_not_used_and_says_why(phase):
+    p, _ = built(phase, "flask_default_process")
+    p.restore_as_the_lifecycle_would()
+    toml = p.read("pip-runtime.toml")
+    pip = toml.split('pip = "')[1].split('"')[0]
+    with open(os.path.join(p.layers, "pip-runtime.toml"), "w") as f:
+        f.write(toml.replace('pip = "{}"'.format(pip), 'pip = "0.1"'))
+    _add_requirement(p)
+    changed = p.build()
+    assert changed.returncode == 0, changed.stdout
+    assert ("  Not using the cache's copy of Python 3.12.1 for pip: it is not of this runtime: the pinned pip "
+            "changed (0.1 -> {})\n".format(pip)) in changed.stdout
+    assert "  Kept the runtime as pip needs it in the cache (" in changed.stdout
+    assert 'pip = "{}"'.format(pip) in p.read("pip-runtime.toml")
+
+
+def test_bp_python_runtime_cache_false_keeps_nothing_and_a_dependency_change_installs_the_runtime(phase):
+    p, cold = built(phase, "flask_default_process", runtime_cache="false")
+    assert "Kept the runtime as pip needs it" not in cold.stdout
+    assert not os.path.exists(os.path.join(p.layers, "pip-runtime.toml"))
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p)
     changed = p.build()
     assert changed.returncode == 0, changed.stdout
     assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
@@ -97,6 +189,7 @@ def test_apps_that_need_python_on_every_build_keep_it_cached(phase):
     p, _ = built(phase, "build_hooks")
     for name in ("python.toml", "dependencies.toml"):
         assert p.read(name).startswith(CACHED), name
+    assert not os.path.exists(os.path.join(p.layers, "pip-runtime.toml"))  # the runtime itself is cached
 
 
 def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase):
@@ -109,3 +202,41 @@ def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase)
     assert again.returncode == 0, again.stdout
     assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
     assert p.read("python.toml").startswith(IMAGE_ONLY)
+
+
+def test_cached_dependencies_that_only_gain_a_requirement_take_it_over_the_last_build_s(phase):
+    p, _ = built(phase, "build_hooks")  # bin/post_compile: the dependencies are cached
+    site = os.path.join(p.layers, "dependencies", "lib", "python3.12", "site-packages")
+    six_pyc = glob.glob(os.path.join(site, "__pycache__", "six.*.pyc"))
+    assert six_pyc
+    before = os.stat(six_pyc[0]).st_ino
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p, "# a comment\nitsdangerous==2.2.0")
+    added = p.build()
+    assert added.returncode == 0, added.stdout
+    assert "  Rebuilding dependencies: requirements.txt changed\n" in added.stdout
+    assert ("  Installing the added requirements over the last build's with pip (requirements.txt only gained "
+            "lines)\n") in added.stdout
+    assert os.stat(six_pyc[0]).st_ino == before  # six was not installed or compiled again
+    assert glob.glob(os.path.join(site, "itsdangerous", "__pycache__", "*.cpython-312.pyc"))
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert names == ["itsdangerous", "six"]
+    p.restore_as_the_lifecycle_would()
+    p.write("requirements.txt", "six==1.16.0\n")  # a line removed: installed anew, itsdangerous gone
+    removed = p.build()
+    assert removed.returncode == 0, removed.stdout
+    assert "Installing the added requirements" not in removed.stdout
+    assert "  Installing dependencies with pip from requirements.txt\n" in removed.stdout
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert names == ["six"]
+
+
+def test_a_failed_install_over_the_last_build_s_leaves_no_dependencies_toml(phase):
+    p, _ = built(phase, "build_hooks")
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p, "no-such-package-python-cnb==0.0.1")
+    failed = p.build()
+    assert failed.returncode == 1, failed.stdout
+    assert "  Installing the added requirements over the last build's with pip (" in failed.stdout
+    # the layer holds a half-done install: nothing marks it done, so the next build installs anew
+    assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))

@@ -21,8 +21,10 @@ def test_a_build_over_the_last_releases_layers_says_why_each_is_rebuilt(phase, m
         f.write(V010_RUNTIME.format(base=base_url, sha=sha))
     with open(os.path.join(p.layers, "pip-cache.toml"), "w") as f:
         f.write(V010_PIP_CACHE)
-    # 0.1.0's dependencies.toml had this version's fields (installer, python_version, target, inputs)
+    # 0.1.0's dependencies.toml had installer, python_version, target and inputs; requirement_lines
+    # came later, with a default: its absence is no reason to install again
     deps = tomlfile.read(os.path.join(p.layers, "dependencies.toml"))
+    del deps["metadata"]["requirement_lines"]
     tomlfile.write(os.path.join(p.layers, "dependencies.toml"), {"metadata": deps["metadata"]})
     for name in ("launch.toml", "launch-config.toml"):
         os.remove(os.path.join(p.layers, name))

@@ -128,7 +128,8 @@ def test_uv_installs_from_an_index_with_credentials_into_the_pip_layout_and_swit
     deps = os.path.join(p.layers, "dependencies")
     assert p.read("dependencies.toml").startswith(
         '[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\ninstaller = "uv-pip"\n'
-        'python_version = "3.12.1"\ntarget = "debian-12/amd64"\n\n[metadata.inputs]\n"requirements.txt" = "')
+        'python_version = "3.12.1"\ntarget = "debian-12/amd64"\nrequirement_lines = []\n\n[metadata.inputs]\n'
+        '"requirements.txt" = "')
     assert sorted(os.listdir(deps)) == ["bin", "env", "lib"]  # pip's layout; no uv .lock
     with open(os.path.join(deps, "bin", "gunicorn")) as f:
         assert f.readline() == "#!{}\n".format(os.path.join(p.layers, "python", "bin", "python3"))

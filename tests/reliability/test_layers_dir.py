@@ -75,7 +75,7 @@ def test_an_untrustworthy_dependencies_toml_rebuilds_the_dependencies_with_the_r
     result = run(p)
     assert result.returncode == 0, result.stdout
     assert ("  Rebuilding dependencies: dependencies.toml is unreadable (Key group not on a line by itself. "
-            "(line 11 column 1 char 134))\n") in result.stdout, result.stdout
+            "(line 12 column 1 char 177))\n") in result.stdout, result.stdout
     assert "Traceback" not in result.stdout
     for parse in toml_parsers():
         assert parse(p.read("dependencies.toml"))["metadata"]["installer"] == "pip"

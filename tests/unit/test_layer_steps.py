@@ -16,7 +16,7 @@ from python_cnb.installers import Installer, PIPENV_TOOL
 from python_cnb import retention
 from python_cnb.reuse import Decision
 from python_cnb import dependency_plan
-from python_cnb.steps import Python, dependencies, launch_config, nltk, pip_cache, runtime, tools
+from python_cnb.steps import Python, dependencies, launch_config, nltk, pip_cache, pip_install, runtime, tools
 from python_cnb.project import Project
 from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
@@ -478,3 +478,34 @@ def test_unreadable_launch_config_metadata_is_replaced_by_a_fresh_layer(tmp_path
     layer = Layer(ctx.layers_dir, "launch-config")
     assert layer.previous_metadata() == launch_config.metadata(ctx.app_dir).toml()
     assert not os.path.exists(os.path.join(layer.path, "env.launch", "OLD.default"))
+
+
+def test_only_added_requirement_lines_install_over_the_last_build_s_dependencies():
+    old = DEPS._replace(inputs={"requirements.txt": "1" * 64}, requirement_lines=["a", "b"])
+    added = old._replace(inputs={"requirements.txt": "3" * 64}, requirement_lines=["a", "c", "b"])
+    assert pip_install.added_lines_only(old, added)
+    assert not pip_install.added_lines_only(old, added._replace(requirement_lines=["a", "c"]))  # b removed
+    assert not pip_install.added_lines_only(old, added._replace(requirement_lines=["b", "a"]))  # reordered only
+    assert not pip_install.added_lines_only(old, added._replace(python_version="3.11.7"))
+    assert not pip_install.added_lines_only(old, added._replace(installer="uv-pip"))
+    assert not pip_install.added_lines_only(old._replace(requirement_lines=[]), added)  # an older TOML: unknown
+    two_files = DEPS._replace(requirement_lines=["a"])
+    assert not pip_install.added_lines_only(two_files, two_files._replace(  # base.txt changed too
+        inputs={"requirements.txt": "3" * 64, "base.txt": "4" * 64}, requirement_lines=["a", "c"]))
+    assert dependency_plan.reasons(old, added) == ["requirements.txt changed"]
+
+
+def test_requirement_lines_are_a_digest_per_line_that_says_something(tmp_path):
+    write_file(str(tmp_path / "requirements.txt"), "# pins\nflask==3.0.0\n\n  gunicorn  \n")
+    lines = dependency_plan.requirement_lines(str(tmp_path), "requirements.txt")
+    assert len(lines) == 2 and all(len(line) == 16 for line in lines)
+    write_file(str(tmp_path / "requirements.txt"), "gunicorn\nflask==3.0.0\n")
+    assert dependency_plan.requirement_lines(str(tmp_path), "requirements.txt") == lines[::-1]
+
+
+def test_a_dependencies_toml_without_requirement_lines_is_read_with_none_known(tmp_path):
+    """Written before requirement_lines existed: reused as it is, never taken as "only gained"."""
+    layer = Layer(str(tmp_path), "dependencies")
+    old = {k: v for k, v in DEPS._asdict().items() if k != "requirement_lines"}
+    layer.commit(dependencies.TYPES, old)
+    assert dependency_plan.decide(layer, DEPS._replace(requirement_lines=["a"])) == Decision(True)

@@ -4,7 +4,7 @@ import pytest
 
 from python_cnb.installers import Installer
 from python_cnb.errors import BuildpackError
-from python_cnb.settings import Settings
+from python_cnb.settings import RuntimeCache, Settings
 
 
 def error(env):
@@ -30,6 +30,15 @@ def test_each_setting_is_read_from_its_variable():
     assert Settings.from_env({"BP_NLTK_INDEX_URL": "https://a.test/i.xml", "NLTK_DOWNLOAD_URL": "x"}).nltk_index_url \
         == "https://a.test/i.xml"
     assert Settings.from_env({"BP_PYTHON_VERSION": "  "}).python_version == ""
+
+
+@pytest.mark.parametrize("value, kept", [
+    ("", RuntimeCache.PIP_RUNTIME), ("  ", RuntimeCache.PIP_RUNTIME), ("true", RuntimeCache.WHOLE),
+    (" Yes ", RuntimeCache.WHOLE), ("1", RuntimeCache.WHOLE), ("false", RuntimeCache.NOTHING),
+    ("0", RuntimeCache.NOTHING), ("NO", RuntimeCache.NOTHING)])
+def test_the_runtime_cache_has_three_values_unset_being_the_copy_for_pip(value, kept):
+    assert Settings.from_env({"BP_PYTHON_RUNTIME_CACHE": value}).runtime_cache is kept
+    assert Settings().runtime_cache is RuntimeCache.PIP_RUNTIME
 
 
 @pytest.mark.parametrize("value", ["", "0", "false"])

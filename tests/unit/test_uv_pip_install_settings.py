@@ -52,7 +52,8 @@ def test_the_choice_keys_the_dependencies_layer_and_switching_says_why(tmp_path)
     by_pip = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64")
     by_uv = dependency_plan.metadata(project, "3.12.1", "debian-12/amd64", Installer.UV_PIP)
     assert (by_pip.installer, by_uv.installer) == ("pip", "uv-pip")
-    assert by_pip._replace(installer="uv-pip") == by_uv  # nothing else differs
+    # nothing else differs but the requirement lines, which pip alone installs over (pip_install.py)
+    assert by_pip._replace(installer="uv-pip", requirement_lines=[]) == by_uv and by_pip.requirement_lines
     assert dependency_plan.reasons(by_pip, by_uv) == ["installer changed (pip -> uv-pip)"]
     assert dependency_plan.reasons(by_uv, by_pip) == ["installer changed (uv-pip -> pip)"]
 

@@ -70,6 +70,14 @@ class Layer:
         except OSError as e:
             raise layers_dir_error("clear the layer {}".format(self.name), e)
 
+    def reopen(self) -> None:
+        """Forget the layer's TOML and keep its contents to build on: from here until commit, a
+        failure leaves nothing the lifecycle trusts."""
+        try:
+            _remove(self.toml_path)
+        except OSError as e:
+            raise layers_dir_error("clear the layer {}".format(self.name), e)
+
     def commit(self, types: LayerTypes, metadata: Dict[str, Any]) -> None:
         """Mark the layer done: only now does the lifecycle trust its contents."""
         try:

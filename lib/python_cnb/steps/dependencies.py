@@ -17,7 +17,7 @@ import re
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from .. import installed_urls, sbom
-from ..bytecode import compile_paths
+from ..bytecode import compile_paths, sources
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import LayerTypes
 from ..dependency_plan import NAME, Metadata, site_packages, vendored_packages
@@ -143,22 +143,33 @@ def install(step: StepContext, wanted: Metadata, tool_env: Mapping[str, str], ty
     assert step.python is not None
     installer = Installer(wanted.installer)
     layer = step.layer(NAME)
-    layer.reset()
+    over = pip_install.over_previous(layer, wanted)
+    if over:
+        layer.reopen()  # its TOML goes first: a failed install leaves nothing a later build trusts
+    else:
+        layer.reset()
     timer = step.log.timer()
     if installer.in_venv:
         make_venv(step, layer.path)
     INSTALLERS[installer](step, Job(installer, layer.path, dict(tool_env), step.settings.install_groups,
-                                    vendored_packages(step.project)))
+                                    vendored_packages(step.project), over))
     installed_urls.scrub(layer.path)  # a launch layer: no clone URL keeps its token
-    _compile(step.python, layer.path, step.env, step.runner)
+    _compile(step.python, layer.path, step.env, step.runner, only_new=over)
     env(step.layers_dir, venv=installer.in_venv).write(layer)
     layer.commit(types, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))
 
 
-def _compile(python: Python, layer_path: str, env: Dict[str, str], runner: Runner) -> None:
+def _compile(python: Python, layer_path: str, env: Dict[str, str], runner: Runner, only_new: bool = False) -> None:
+    """Every module's pyc; only_new: those of modules that have none (what pip just installed over
+    the last build's: compileall would rewrite every unchecked-hash pyc, whatever their age)."""
     sp = site_packages(layer_path)
-    if sp and compile_paths(python.path, python.release, [sp], env, runner) != 0:
+    paths = [sp] if sp else []
+    if sp and only_new:
+        tag = "cpython-{}{}.pyc".format(*python.release[:2])
+        paths = [f for f in sources([sp]) if not os.path.exists(os.path.join(
+            os.path.dirname(f), "__pycache__", os.path.basename(f)[:-3] + "." + tag))]
+    if paths and compile_paths(python.path, python.release, paths, env, runner) != 0:
         raise BuildpackError("Compiling the dependencies' bytecode failed; the output is above.",
                              hint="A package ships Python files that do not compile with this Python version.")

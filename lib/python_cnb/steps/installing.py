@@ -21,6 +21,7 @@ class Job(NamedTuple):
     tool_env: Dict[str, str]      # the build's env, with the installer's tool (if any) runnable
     groups: Tuple[str, ...] = ()  # dependency groups asked for beside the main ones
     vendor: Optional[str] = None  # vendor/ or wheels/: pip installs from it alone
+    over: bool = False            # into the last build's layer, which holds all but what was added
 
 
 def cache_dir(step: StepContext, tool: str) -> str:

@@ -7,8 +7,11 @@ import os
 from typing import List, Mapping, Tuple
 
 from .. import install_failures, tool_launch
+from ..cnb.layers import Layer
+from ..dependency_plan import Metadata, site_packages
 from ..errors import BuildpackError
 from ..installers import Installer
+from ..reuse import previous
 from ..settings import INSTALL_GROUPS
 from . import StepContext
 from .installing import Job
@@ -28,6 +31,29 @@ def pip_install(python: str, env: Mapping[str, str]) -> List[str]:
     return tool_launch.module(python, "pip") + PIP_INSTALL + ["--src", src_dir(env["PYTHONUSERBASE"])]
 
 
+def added_lines_only(old: Metadata, new: Metadata) -> bool:
+    """The same installer (pip), Python and target, and requirements.txt changed only by gaining
+    lines (every other input the same): pip then installs over the previous layer and finds the
+    rest already there, as v242 does with its cached site-packages."""
+    if (old.installer, old.python_version, old.target) != (new.installer, new.python_version, new.target) \
+            or new.installer != Installer.PIP.value or set(old.inputs) != set(new.inputs):
+        return False
+    changed_inputs = [name for name in new.inputs if old.inputs[name] != new.inputs[name]]
+    left = list(new.requirement_lines)
+    for line in old.requirement_lines:
+        if line not in left:
+            return False
+        left.remove(line)
+    # [] is also what an older version's TOML stands for: lines unknown, never "only gained"
+    return changed_inputs == ["requirements.txt"] and bool(left) and bool(old.requirement_lines)
+
+
+def over_previous(layer: Layer, wanted: Metadata) -> bool:
+    """The last build's layer is at hand and requirements.txt only gained lines since it was made."""
+    old = previous(layer, Metadata)
+    return not isinstance(old, str) and site_packages(layer.path) is not None and added_lines_only(old, wanted)
+
+
 def install(step: StepContext, job: Job) -> None:
     project = step.project
     offline = ["--no-index", "--find-links", job.vendor] if job.vendor else []
@@ -36,7 +62,12 @@ def install(step: StepContext, job: Job) -> None:
         if job.groups:
             step.log.warning("{} names groups, but requirements.txt has none: installing requirements.txt "
                              "alone.".format(INSTALL_GROUPS), hint="Unset it, or list the packages in requirements.txt.")
-        step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0], offline_note))
+        if job.over:
+            step.log.info("Installing the added requirements over the last build's with pip ({} only gained "
+                          "lines){}".format(project.dependency_inputs[0], offline_note))
+        else:
+            step.log.info("Installing dependencies with pip from {}{}".format(project.dependency_inputs[0],
+                                                                             offline_note))
         _pip(step, offline + ["--requirement", project.dependency_inputs[0]], project.dependency_inputs[0])
         return
     groups = []  # type: List[str]

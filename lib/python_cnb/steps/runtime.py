@@ -22,7 +22,7 @@ from ..runner import Runner
 from .. import relocation, retention
 from ..reuse import Decision, against_previous, rebuild
 from ..toolset import Toolset
-from . import Python, Result, StepContext
+from . import Python, Result, StepContext, pip_runtime
 
 NAME = "python"
 TYPES = LayerTypes(build=True, launch=True, cache=True)
@@ -92,16 +92,46 @@ def run(step: StepContext) -> Result:
     layer, chosen = step.layer(NAME), choice.runtime
     wanted = metadata(chosen, choice.toolset, step.target)
     decision = decide(layer, wanted, kept.needs)
+    copied = pip_runtime.wanted_here(step, chosen.release, kept.types == retention.IMAGE_ONLY)
+    unpacked = False
     if decision.reuse:
         kept.keep(layer, wanted._asdict())
         step.log.info("Reusing Python {} (unchanged since the last build)".format(chosen.version))
     else:
+        unpacked = copied and _from_copy(step, layer, wanted)
+    if not decision.reuse and not unpacked:
         if decision.reason:
             step.log.info("Replacing the cached runtime: {}".format(decision.reason))
         install(step, chosen, choice.toolset, wanted, kept.types)
+        if copied:
+            pip_runtime.pack(step, layer.path, python_in(layer.path), wanted._asdict(),
+                             env(step.layers_dir).apply(step.env))
+    if copied and pip_runtime.current(step, wanted._asdict()):
+        pip_runtime.keep(step, wanted._asdict())
+    else:
+        pip_runtime.drop(step)  # none wanted, or of another runtime (the runtime is not at hand to make one)
     sbom.write(step.layers_dir, NAME, sbom.runtime_components(chosen, choice.toolset), step.buildpack_version)
     python = Python(python_in(layer.path), chosen.version, chosen.release)
-    return Result(NAME, decision.reasons, env(step.layers_dir), python=python)
+    return Result(NAME, () if unpacked else decision.reasons, env(step.layers_dir), python=python)
+
+
+def _from_copy(step: StepContext, layer: Layer, wanted: Metadata) -> bool:
+    """The image keeps this runtime and pip needs it here: unpack the cache's copy of it into the
+    layer's path, with no TOML until pip_runtime.finish gives the image's layer back. False when
+    there is none to use (the log says why when there is one)."""
+    in_image = not layer.has_contents() and against_previous(layer, wanted, reasons).reuse
+    copy = against_previous(step.layer(pip_runtime.NAME), wanted, reasons)
+    if not in_image or not (copy.reuse or copy.reason):
+        return False  # no copy kept: the last build had the runtime at hand, or kept nothing
+    timer = step.log.timer()
+    problem = pip_runtime.unpack(step, layer, wanted.version) if copy.reuse \
+        else "it is not of this runtime: " + copy.reason
+    if problem:
+        step.log.info("Not using the cache's copy of Python {} for pip: {}".format(wanted.version, problem))
+        return False
+    step.log.info("Unpacked the cache's copy of Python {} to run pip, in {} (the image keeps the runtime "
+                  "itself)".format(wanted.version, timer.elapsed()))
+    return True
 
 
 def python_in(layer_path: str) -> str:
