@@ -7,7 +7,7 @@ output overrides (that is where WEB_CONCURRENCY comes from). The launch check
 (steps/launch_check.py) starts processes in it, so what it sees is what the container will."""
 import os
 import subprocess
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Sequence
 
 from . import tomlfile
 
@@ -16,9 +16,10 @@ RUN_IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXEC_D_TIMEOUT = 30.0
 
 
-def launch_layers(layers_dir: str) -> List[str]:
-    """The names of the layers this build marked launch = true, whose contents are here."""
-    names = []
+def launch_layers(layers_dir: str, unmarked: Sequence[str] = ()) -> List[str]:
+    """The names of the layers this build marked launch = true, whose contents are here, and of
+    the unmarked ones that stand in for a launch layer until the build ends (a runtime's copy)."""
+    names = [name for name in unmarked if os.path.isdir(os.path.join(layers_dir, name))]
     for entry in sorted(os.listdir(layers_dir)):
         if not entry.endswith(".toml") or entry in ("launch.toml", "build.toml", "store.toml"):
             continue
@@ -29,14 +30,14 @@ def launch_layers(layers_dir: str) -> List[str]:
             continue
         if isinstance(types, dict) and types.get("launch") is True and os.path.isdir(os.path.join(layers_dir, name)):
             names.append(name)
-    return names
+    return sorted(set(names))
 
 
-def environment(layers_dir: str, base: Mapping[str, str]) -> Dict[str, str]:
+def environment(layers_dir: str, base: Mapping[str, str], unmarked: Sequence[str] = ()) -> Dict[str, str]:
     """base: what the run image and the platform set (HOME, the user's runtime variables)."""
     env = dict(base)
     env.setdefault("PATH", RUN_IMAGE_PATH)
-    layers = [os.path.join(layers_dir, name) for name in launch_layers(layers_dir)]
+    layers = [os.path.join(layers_dir, name) for name in launch_layers(layers_dir, unmarked)]
     for path in layers:
         for variable, sub in (("PATH", "bin"), ("LD_LIBRARY_PATH", "lib")):
             if os.path.isdir(os.path.join(path, sub)):

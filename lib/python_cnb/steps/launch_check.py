@@ -31,7 +31,7 @@ from .. import launch_plan
 from ..launch_plan import NAME, Plan, reasons
 from ..reuse import against_previous
 from ..settings import LAUNCH_CHECK
-from . import Result, StepContext, launch_run
+from . import Result, StepContext, launch_run, pip_runtime
 from .launch_run import Outcome
 from .process import processes
 
@@ -238,14 +238,20 @@ def failure(proc: Process, level: str, outcome: Outcome) -> BuildpackError:
 
 def _layer_key(step: StepContext, name: str) -> str:
     """The digest of a layer's [metadata] as this build wrote it ("" without the layer)."""
-    table = step.layer(name).previous_metadata()  # this build's, by now
+    layer = step.layer(name)
+    if name == pip_runtime.RUNTIME and os.path.exists(os.path.join(layer.path, pip_runtime.MARKER)):
+        layer = step.layer(pip_runtime.NAME)  # a copy: finish gives the runtime its metadata
+    table = layer.previous_metadata()  # this build's, by now
     return launch_plan.digest(dict(table)) if table else ""
 
 
 def _launch_environment(step: StepContext, checking: Plan) -> Mapping[str, str]:
     base = dict(checking.variables)
     base["HOME"] = step.env.get("HOME", "/home/cnb")
-    env = environment(step.layers_dir, base)
+    # A dependency change runs on the cache's copy of the runtime (pip_runtime.py): it has no
+    # TOML until pip_runtime.finish, and it is what the check can start the process with.
+    copy = os.path.exists(os.path.join(step.layer(pip_runtime.RUNTIME).path, pip_runtime.MARKER))
+    env = environment(step.layers_dir, base, (pip_runtime.RUNTIME,) if copy else ())
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # the check writes no pycs into the app or the layers
     return env
 
