@@ -44,10 +44,10 @@ def test_changed_requirements_rebuild_dependencies_on_the_same_runtime_layer(pac
         f.write("six==1.16.0\n")
     changed = pack.build(app, IMAGE.format("flask"))
     assert changed.returncode == 0, changed.stdout
-    # the runtime was kept in the image only (retention.py): pip needs it, so it is installed
-    # again, byte for byte the same, and the exporter finds the image's layer unchanged
-    assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
-            "(the dependencies are installed)\n") in changed.stdout
+    # the runtime was kept in the image only (retention.py): pip runs on the cache's copy of it
+    # (steps/pip_runtime.py), nothing is installed again, and the image's layer is reused
+    assert "  Unpacked the cache's copy of Python 3.12.1 to run pip, in " in changed.stdout
+    assert "Installed Python" not in changed.stdout
     assert "  Rebuilding dependencies: requirements.txt changed\n" in changed.stdout
     assert "Reusing layer 'python-cnb/python:python'" in changed.stdout
     status, body, _, _ = serve(IMAGE.format("flask"))
