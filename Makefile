@@ -39,11 +39,16 @@ test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 	  $(VENVS)/$$v/bin/python -m pytest -q tests/unit $(PYTEST_ARGS); \
 	done
 
+# Each interpreter's suite at once (most of a phase test waits on pip, PyPI or a process), each
+# in its own base temp dir (emptied when its next run starts), logs shown whole when both end.
 test-phase: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
-	@set -e; for v in $(PYTHON_VERSIONS); do \
-	  echo "== phase and reliability tests on Python $$v"; \
-	  $(VENVS)/$$v/bin/python -m pytest -q tests/phase tests/reliability $(PYTEST_ARGS); \
-	done
+	@mkdir -p build/test-phase; for v in $(PYTHON_VERSIONS); do \
+	  ( $(VENVS)/$$v/bin/python -m pytest -q --basetemp=/tmp/python-cnb-phase-$$v tests/phase tests/reliability \
+	    $(PYTEST_ARGS) > build/test-phase/$$v.log 2>&1; echo $$? > build/test-phase/$$v.rc ) & \
+	done; wait; failed=0; for v in $(PYTHON_VERSIONS); do \
+	  echo "== phase and reliability tests on Python $$v"; cat build/test-phase/$$v.log; \
+	  [ "$$(cat build/test-phase/$$v.rc)" = 0 ] || failed=1; \
+	done; exit $$failed
 
 test: test-unit test-phase test-e2e
 

@@ -10,6 +10,7 @@ interpreters and those tools/platform/debian-cpython.sh built from Debian's sour
 
 Archives are cached: building a version again is a no-op while its pyenv source is unchanged."""
 import argparse
+import fcntl
 import functools
 import gzip
 import hashlib
@@ -163,6 +164,13 @@ def build_mirror(out_dir, versions=None):
     """Archives for `versions` (default: every pyenv version) under out_dir/runtimes, and
     out_dir/index.json. Returns the index."""
     os.makedirs(os.path.join(out_dir, "runtimes"), exist_ok=True)
+    # make test-phase runs each interpreter's suite at once: one builds, the other waits, then reads
+    with open(os.path.join(out_dir, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_mirror(out_dir, versions)
+
+
+def _build_mirror(out_dir, versions):
     index_path = os.path.join(out_dir, "index.json")
     old = {}
     if os.path.exists(index_path):

@@ -35,7 +35,7 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimi
             _extract_zst(archive, dest, name, limits)
         else:
             try:
-                tar = tarfile.open(archive, mode="r|*")
+                tar = tarfile.open(archive, mode="r|*", bufsize=1 << 20)  # 10 kB reads cost a third of the time
             except Exception as e:
                 raise _not_readable(name, e)
             with tar:

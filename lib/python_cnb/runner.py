@@ -59,7 +59,7 @@ class Runner:
                     self.log.detail(line)
             code = proc.wait()
         except BaseException:
-            _stop(proc)
+            stop_group(proc)
             raise
         if code != 0 and quiet:
             for line in held[-40:]:
@@ -80,7 +80,7 @@ class Runner:
             codes = [proc.wait() for proc, _ in procs]
         except BaseException:
             for proc, _ in procs:
-                _stop(proc)
+                stop_group(proc)
             raise
         finally:
             outputs = []
@@ -101,7 +101,7 @@ class Runner:
         try:
             out, err = proc.communicate()
         except BaseException:
-            _stop(proc)
+            stop_group(proc)
             raise
         return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
@@ -131,9 +131,10 @@ def _own_group_dying_with(parent: int):
     return setup
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM to the tool's process group, SIGKILL after STOP_GRACE seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+def stop_group(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
+    """SIGTERM to the process group (SIGKILL at once without grace), SIGKILL after grace seconds;
+    then SIGKILL to what the process left behind in its group (a worker that outlived it)."""
+    for sig in ((signal.SIGTERM, signal.SIGKILL) if grace else (signal.SIGKILL,)):
         if proc.poll() is not None:
             break
         try:
@@ -141,8 +142,12 @@ def _stop(proc: subprocess.Popen) -> None:
         except ProcessLookupError:
             break
         try:
-            proc.wait(timeout=STOP_GRACE)
+            proc.wait(timeout=grace or STOP_GRACE)
         except subprocess.TimeoutExpired:
             continue
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     if proc.poll() is None:
         proc.wait()

@@ -45,9 +45,10 @@ _NUMBERS = {
 
 class RuntimeCache(Enum):
     """BP_PYTHON_RUNTIME_CACHE: what the cache keeps of a runtime the image keeps (retention.py)."""
-    PIP_RUNTIME = ""   # unset: the runtime as pip needs it, one compact file (steps/pip_runtime.py)
+    PIP_RUNTIME = ""   # unset: the runtime as pip needs it, one compact file (steps/pip_runtime.py),
+    #                    and the last dependencies pip installed (steps/pip_dependencies.py)
     WHOLE = "true"     # the runtime layer itself: the lifecycle restores and exports it on every build
-    NOTHING = "false"  # a dependency change installs the runtime again
+    NOTHING = "false"  # a dependency change installs the runtime and every package again
 
 
 class Settings(NamedTuple):

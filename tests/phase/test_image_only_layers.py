@@ -6,6 +6,8 @@ import glob
 import json
 import os
 
+import pytest
+
 IMAGE_ONLY = "[types]\nbuild = false\nlaunch = true\ncache = false\n\n[metadata]\n"
 CACHED = "[types]\nbuild = true\nlaunch = true\ncache = true\n\n[metadata]\n"
 
@@ -93,7 +95,7 @@ def test_a_build_that_fails_with_the_copy_unpacked_leaves_no_runtime_toml(phase)
     p.restore_as_the_lifecycle_would()
     _add_requirement(p, "no-such-package-python-cnb==0.0.1")
     failed = p.build()
-    assert failed.returncode == 1 and _unpacked(failed.stdout), failed.stdout
+    assert failed.returncode == 1 and _unpacked(failed.stdout) and _deps_unpacked(failed.stdout), failed.stdout
     # the copy is in the runtime layer's path, but nothing marks it done: the lifecycle exports
     # and caches nothing of a failed build, and no later build could take it for the runtime
     assert not os.path.exists(os.path.join(p.layers, "python.toml"))
@@ -202,6 +204,66 @@ def test_a_later_buildpack_asking_for_python_at_build_time_gets_it_cached(phase)
     assert again.returncode == 0, again.stdout
     assert "  Reusing Python 3.12.1 (unchanged since the last build)\n" in again.stdout
     assert p.read("python.toml").startswith(IMAGE_ONLY)
+
+
+def _deps_unpacked(log: str) -> bool:
+    return any(line.startswith("  Unpacked the cache's copy of the last build's dependencies in ")
+               for line in log.splitlines())
+
+
+def test_a_requirement_added_to_image_only_dependencies_installs_over_the_cache_s_copy(phase):
+    p, cold = built(phase, "flask_default_process")
+    assert p.read("pip-dependencies.toml").startswith(COPY_ONLY)
+    assert p.read("pip-dependencies.toml").split("[metadata]")[1] == p.read("dependencies.toml").split("[metadata]")[1]
+    p.restore_as_the_lifecycle_would()
+    _add_requirement(p, "six==1.16.0")
+    added = p.build()
+    assert added.returncode == 0, added.stdout
+    assert _deps_unpacked(added.stdout), added.stdout
+    assert ("  Installing the added requirements over the last build's with pip (requirements.txt only gained "
+            "lines)\n") in added.stdout
+    assert "Collecting flask" not in added.stdout  # only six was fetched
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert {"six", "Flask", "gunicorn"} <= set(names)
+    assert p.read("dependencies.toml").startswith(IMAGE_ONLY)  # a new image layer, exported whole
+    # the copy follows the layer: the next build that only gains a line builds on this one
+    assert p.read("pip-dependencies.toml").split("[metadata]")[1] == p.read("dependencies.toml").split("[metadata]")[1]
+    p.restore_as_the_lifecycle_would()
+    again = p.build()
+    assert again.returncode == 0, again.stdout
+    assert "  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n" in again.stdout
+    assert p.read("pip-dependencies.toml").startswith(COPY_ONLY)  # kept through a no-change build
+    assert not os.path.exists(os.path.join(p.layers, "dependencies"))
+
+
+@pytest.mark.parametrize("spoil", ["truncated", "another build's"])
+def test_a_copy_of_the_dependencies_that_cannot_serve_means_a_full_install(phase, spoil):
+    p, _ = built(phase, "flask_default_process")
+    p.restore_as_the_lifecycle_would()
+    if spoil == "truncated":
+        with open(os.path.join(p.layers, "pip-dependencies", "dependencies.tar"), "r+b") as f:
+            f.truncate(4096)
+    else:
+        toml = p.read("pip-dependencies.toml").replace('python_version = "3.12.1"', 'python_version = "3.12.0"')
+        with open(os.path.join(p.layers, "pip-dependencies.toml"), "w") as f:
+            f.write(toml)
+    _add_requirement(p, "six==1.16.0")
+    added = p.build()
+    assert added.returncode == 0, added.stdout
+    assert not _deps_unpacked(added.stdout)
+    assert "  Not using the cache's copy of the last build's dependencies: " in added.stdout
+    assert "  Installing dependencies with pip from requirements.txt\n" in added.stdout
+    names = [c["name"] for c in json.loads(p.read("dependencies.sbom.cdx.json"))["components"]]
+    assert {"six", "Flask"} <= set(names)
+    assert p.read("pip-dependencies.toml").split("[metadata]")[1] == p.read("dependencies.toml").split("[metadata]")[1]
+
+
+@pytest.mark.parametrize("fixture,runtime_cache", [("flask_default_process", "false"),
+                                                   ("flask_default_process", "true"), ("build_hooks", "")])
+def test_no_copy_of_the_dependencies_where_they_are_cached_or_nothing_is(phase, fixture, runtime_cache):
+    p, _ = built(phase, fixture, runtime_cache)
+    assert not os.path.exists(os.path.join(p.layers, "pip-dependencies.toml"))
+    assert not os.path.exists(os.path.join(p.layers, "pip-dependencies"))
 
 
 def test_cached_dependencies_that_only_gain_a_requirement_take_it_over_the_last_build_s(phase):

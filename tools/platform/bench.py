@@ -287,6 +287,7 @@ def _rebuild_figures(log: str, seconds: Optional[float] = None) -> dict:
     return {"pack_build_s": seconds, "bin_build_s": build_seconds(log),
             "runtime_installed": "Downloading Python" in log or "  Installing pip" in log,
             "runtime_unpacked": "  Unpacked the cache's copy of Python" in log,  # steps/pip_runtime.py
+            "dependencies_unpacked": "  Unpacked the cache's copy of the last build's dependencies" in log,
             "collectstatic": "reused" if "Reusing collectstatic's output" in log else
             "ran" if "Running python manage.py collectstatic" in log else ""}
 
@@ -413,6 +414,8 @@ def rebuild_table(runs: Dict[str, List[dict]]) -> List[Row]:
             notes = ["runtime installed {}/{}".format(installed, len(mine))] if kind != "cold" else []
             unpacked = sum(1 for r in mine if r.get("runtime_unpacked"))
             notes += ["cache's copy for pip unpacked {}/{}".format(unpacked, len(mine))] if unpacked else []
+            over = sum(1 for r in mine if r.get("dependencies_unpacked"))
+            notes += ["last dependencies unpacked {}/{}".format(over, len(mine))] if over else []
             notes += ["collectstatic " + "/".join(statics)] if statics else []
             goal = REBUILD_GOALS.get((app, kind))
             rows.append(Row("{} {}, {}, {}: bin/build (pack build {:.1f} s; {})".format(

@@ -24,8 +24,8 @@ from ..dependency_plan import NAME, Metadata, site_packages, vendored_packages
 from ..errors import BuildpackError
 from ..installers import Installer
 from ..runner import Runner
-from . import (Python, Result, StepContext, pip_install, pipenv_sync, poetry_sync, pylock_install, tools, uv_pip_install,
-               uv_sync)
+from . import (Python, Result, StepContext, pip_dependencies, pip_install, pipenv_sync, poetry_sync, pylock_install,
+               tools, uv_pip_install, uv_sync)
 from .installing import SYSTEM_CA_BUNDLE, Job, make_venv
 TYPES = LayerTypes(build=True, launch=True, cache=True)
 
@@ -111,12 +111,14 @@ def run(step: StepContext) -> Result:
     project, planned, kept = step.project, step.plan, step.kept
     if planned is None or project.installer is None:
         step.log.info("Nothing to install: no requirements.txt, Pipfile, pyproject.toml or setup.py")
+        pip_dependencies.drop(step)
         return Result(dists=())
     layer, log, python = step.layer(NAME), step.log, step.python
     wanted, decision = planned.wanted, planned.decision
     tool = uv_pip_install.tool_for(project.installer, planned.chosen, python.release, log) or project.installer.tool
     if decision.reuse:
         kept.keep(layer, wanted._asdict())
+        pip_dependencies.keep_or_drop(step, wanted._asdict())
         if tool:
             tools.retain(step, tool)
         log.info("Reusing dependencies ({} and Python {} unchanged)".format(
@@ -143,10 +145,11 @@ def install(step: StepContext, wanted: Metadata, tool_env: Mapping[str, str], ty
     assert step.python is not None
     installer = Installer(wanted.installer)
     layer = step.layer(NAME)
-    over = pip_install.over_previous(layer, wanted)
-    if over:
+    grown, over = pip_install.grown_from(layer, wanted), False
+    if grown is not None:
         layer.reopen()  # its TOML goes first: a failed install leaves nothing a later build trusts
-    else:
+        over = site_packages(layer.path) is not None or pip_dependencies.unpack(step, layer, grown)
+    if not over:
         layer.reset()
     timer = step.log.timer()
     if installer.in_venv:
@@ -157,6 +160,7 @@ def install(step: StepContext, wanted: Metadata, tool_env: Mapping[str, str], ty
     _compile(step.python, layer.path, step.env, step.runner, only_new=over)
     env(step.layers_dir, venv=installer.in_venv).write(layer)
     layer.commit(types, wanted._asdict())
+    pip_dependencies.pack(step, layer.path, wanted._asdict())
     step.log.info("Installed {} distributions in {}".format(len(installed_distributions(layer.path)),
                                                            timer.elapsed()))
 

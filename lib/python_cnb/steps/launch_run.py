@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -13,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+from ..runner import stop_group
 
 STOP_GRACE = 10.0     # seconds a stopped server gets before SIGKILL
 EXCERPT_LINES = 15
@@ -39,11 +40,11 @@ def bounded(command: Sequence[str], env: Mapping[str, str], cwd: str, timeout: f
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _stop(proc, 0.0)
+        stop_group(proc, 0.0)
         out, _ = proc.communicate()
         return Outcome(False, _text(out), "it did not finish within {:g} s".format(timeout))
     except BaseException:
-        _stop(proc, 0.0)
+        stop_group(proc, 0.0)
         raise
     seconds = time.monotonic() - start
     if proc.returncode != 0:
@@ -79,7 +80,7 @@ def serve(command: Sequence[str], env: Mapping[str, str], cwd: str, timeout: flo
         try:
             result = _first_response(proc, opener, port, start, timeout)
         finally:
-            _stop(proc, STOP_GRACE)
+            stop_group(proc, STOP_GRACE)
         out.seek(0)
         output = _text(out.read())
     return result._replace(output=output)
@@ -116,25 +117,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def _stop(proc: subprocess.Popen, grace: float) -> None:
-    """SIGTERM to the process group (SIGKILL at once without grace), SIGKILL after grace."""
-    for sig in ((signal.SIGTERM, signal.SIGKILL) if grace else (signal.SIGKILL,)):
-        if proc.poll() is not None:
-            break
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace or 5.0)
-        except subprocess.TimeoutExpired:
-            continue
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # what the process left behind (a worker that outlived it)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _text(data: Optional[bytes]) -> str:

@@ -4,11 +4,11 @@ the dependencies layer as a user base (PYTHONUSERBASE): the runtime finds its si
 itself. Editable VCS checkouts go to the layer's src/ (pip --src), so what they install is in the
 image."""
 import os
-from typing import List, Mapping, Tuple
+from typing import List, Mapping, Optional, Tuple
 
 from .. import install_failures, tool_launch
 from ..cnb.layers import Layer
-from ..dependency_plan import Metadata, site_packages
+from ..dependency_plan import Metadata
 from ..errors import BuildpackError
 from ..installers import Installer
 from ..reuse import previous
@@ -48,10 +48,11 @@ def added_lines_only(old: Metadata, new: Metadata) -> bool:
     return changed_inputs == ["requirements.txt"] and bool(left) and bool(old.requirement_lines)
 
 
-def over_previous(layer: Layer, wanted: Metadata) -> bool:
-    """The last build's layer is at hand and requirements.txt only gained lines since it was made."""
+def grown_from(layer: Layer, wanted: Metadata) -> Optional[Metadata]:
+    """The last build's metadata when requirements.txt only gained lines since: pip can install
+    over that build's layer (at hand, or unpacked from steps/pip_dependencies.py's copy)."""
     old = previous(layer, Metadata)
-    return not isinstance(old, str) and site_packages(layer.path) is not None and added_lines_only(old, wanted)
+    return None if isinstance(old, str) or not added_lines_only(old, wanted) else old
 
 
 def install(step: StepContext, job: Job) -> None:
