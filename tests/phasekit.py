@@ -129,8 +129,9 @@ class Phase:
 
     def restore_as_the_lifecycle_would(self) -> None:
         """Between two builds, what the lifecycle gives the next one back (Buildpack API, layer
-        types): a cached layer whole, a launch-only layer's TOML alone (the image keeps the rest),
-        nothing of any other; every TOML without its [types]. SBOM files stay."""
+        types): a cached layer whole, every file's time 1980-01-01 00:00:01 (its tar writer's
+        normalized time), a launch-only layer's TOML alone (the image keeps the rest), nothing of
+        any other; every TOML without its [types]. SBOM files stay."""
         for name in sorted(os.listdir(self.layers)):
             if not name.endswith(".toml") or name in ("launch.toml", "build.toml", "store.toml"):
                 continue
@@ -140,6 +141,8 @@ class Phase:
             types = data.pop("types", {})
             if not types.get("cache") and os.path.isdir(layer):
                 shutil.rmtree(layer)
+            elif os.path.isdir(layer):
+                _reset_file_times(layer)
             if types.get("cache") or types.get("launch"):
                 tomlfile.write(toml_path, data)
             else:
@@ -178,6 +181,16 @@ class Phase:
                         elif how == "prepend":
                             env[var] = value + (":" + env[var] if env.get(var) else "")
         return env
+
+
+LIFECYCLE_FILE_TIME = 315532801  # 1980-01-01 00:00:01 UTC
+
+
+def _reset_file_times(top: str) -> None:
+    for root, dirs, files in os.walk(top):
+        for name in dirs + files:
+            os.utime(os.path.join(root, name), (LIFECYCLE_FILE_TIME, LIFECYCLE_FILE_TIME), follow_symlinks=False)
+    os.utime(top, (LIFECYCLE_FILE_TIME, LIFECYCLE_FILE_TIME))
 
 
 def http_get(url: str, deadline: float = 30.0) -> str:

@@ -53,6 +53,7 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
     """Analyse the app, choose the runtime, then the steps, in order."""
     timer = log.timer()
+    runtime_check = runtime.start_check(ctx.layers_dir)
     version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
     log.header("python-cnb {}".format(version))
     project = analyse(ctx.app_dir, settings, ctx.env)
@@ -67,7 +68,7 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
     plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
     step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
                        project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan,
-                       launch=checking)
+                       launch=checking, runtime_check=runtime_check)
     for run in STEPS:
         step = step.after(run(step))
     log.info("Build finished in {}".format(timer.elapsed()))

@@ -5,6 +5,7 @@ cache keeps the runtime as pip needs it for a dependency change (steps/pip_runti
 import glob
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -302,3 +303,16 @@ def test_a_failed_install_over_the_last_build_s_leaves_no_dependencies_toml(phas
     assert "  Installing the added requirements over the last build's with pip (" in failed.stdout
     # the layer holds a half-done install: nothing marks it done, so the next build installs anew
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
+
+
+def test_a_cached_runtime_uses_its_standard_library_pycs_after_the_lifecycle_reset_file_times(phase):
+    p, cold = built(phase, "build_hooks")  # bin/post_compile: the runtime is cached
+    assert "pycs of the standard library hash-based (layer file times are reset)" in cold.stdout
+    p.restore_as_the_lifecycle_would()
+    python = os.path.join(p.layers, "python", "bin", "python3")
+    imported = subprocess.run([python, "-I", "-B", "-v", "-c", "import email.parser, json, ssl"],
+                              env={"LD_LIBRARY_PATH": os.path.join(p.layers, "python", "lib")},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    assert "bytecode is stale" not in imported.stderr
+    assert "email/__pycache__/parser.cpython-312.pyc matches" in imported.stderr

@@ -304,6 +304,27 @@ def test_a_cached_runtime_that_reports_another_version_is_replaced_with_the_reas
     assert "  Replacing the cached runtime: the cached runtime is damaged (it reports Python 3.12.0)\n" in out.getvalue()
 
 
+def test_the_cached_runtime_s_check_begun_early_decides_the_reuse(tmp_path):
+    ctx, out = step(tmp_path, RecordingRunner(runtime_answers), FakeDownloader(runtime_files()))
+    install_runtime(ctx)
+    check = runtime.start_check(ctx.layers_dir)
+    assert check is not None
+    after = install_runtime(ctx._replace(runtime_check=check))
+    assert check.returncode == 0 and out.getvalue().endswith("  Reusing Python 3.12.1 (unchanged since the last build)\n")
+    assert after.python.version == "3.12.1"
+
+
+def test_an_early_check_that_is_not_needed_is_stopped(tmp_path):
+    layer = Layer(str(tmp_path), runtime.NAME)
+    write_file(os.path.join(layer.path, "bin", "python3"), "#!/bin/sh\nsleep 30\n")
+    os.chmod(os.path.join(layer.path, "bin", "python3"), 0o755)
+    check = runtime.start_check(str(tmp_path))
+    assert check is not None and runtime.start_check(str(tmp_path / "none")) is None
+    layer.commit(runtime.TYPES, WANTED._replace(version="3.11.7")._asdict())  # another runtime's TOML
+    decision = runtime.decide(layer, WANTED, (), check)
+    assert not decision.reuse and check.returncode is not None  # killed, not waited 30 s for
+
+
 # -- dependencies: the whole step ----------------------------------------------------------------
 
 def pip_app(tmp_path, python=PY):

@@ -4,6 +4,7 @@ runtime, what earlier steps found), writes at most its own layer (metadata typed
 read back through reuse.py; TOML written only once the contents are complete) and returns what it
 did: the layer, why it was rebuilt, the env the later steps get, what it found. build.py is the
 list of steps."""
+import subprocess
 from typing import Dict, NamedTuple, Optional, Tuple
 
 from ..cnb.env import LayerEnv
@@ -48,6 +49,7 @@ class StepContext(NamedTuple):
     plan: Optional[Plan] = None        # the dependencies step's decision, known before the runtime's
     dists: Dists = ()                  # once the dependencies step has run
     launch: Optional[LaunchPlan] = None  # what the launch check will check against (launch_plan.py)
+    runtime_check: Optional["subprocess.Popen[str]"] = None  # the cached runtime's, begun first (runtime.py)
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)

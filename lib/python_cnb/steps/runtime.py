@@ -7,10 +7,10 @@ import os
 import subprocess
 import tempfile
 import urllib.parse
-from typing import List, Mapping, NamedTuple, Sequence
+from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 from .. import sbom, wheels
-from ..bytecode import compile_paths
+from ..bytecode import compile_paths, hash_based_headers
 from ..catalog import Runtime
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
@@ -91,7 +91,7 @@ def run(step: StepContext) -> Result:
         kept = kept.needing("the dependencies are installed")
     layer, chosen = step.layer(NAME), choice.runtime
     wanted = metadata(chosen, choice.toolset, step.target)
-    decision = decide(layer, wanted, kept.needs)
+    decision = decide(layer, wanted, kept.needs, step.runtime_check)
     copied = pip_runtime.wanted_here(step, chosen.release, kept.types == retention.IMAGE_ONLY)
     unpacked = False
     if decision.reuse:
@@ -142,9 +142,20 @@ def python_in(layer_path: str) -> str:
     return os.path.join(layer_path, "bin", "python3")
 
 
-def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decision:
+def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = (),
+           check: Optional["subprocess.Popen[str]"] = None) -> Decision:
     """needs: why this build needs the runtime at hand (retention.py); without any, a runtime the
-    previous image holds (its TOML came back without contents) is reused there."""
+    previous image holds (its TOML came back without contents) is reused there. check: the
+    cached runtime's self-check, when start_check began it."""
+    try:
+        return _decide(layer, wanted, needs, check)
+    finally:
+        if check is not None and check.returncode is None:  # not needed after all
+            check.kill()
+            check.communicate()
+
+
+def _decide(layer: Layer, wanted: Metadata, needs: Sequence[str], check: Optional["subprocess.Popen[str]"]) -> Decision:
     decision = against_previous(layer, wanted, reasons)
     if not decision.reuse:
         return decision
@@ -155,7 +166,7 @@ def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decisio
             "; ".join(needs)))
     if not os.path.exists(python_in(layer.path)):
         return rebuild("the cached runtime's files are missing")
-    damage = _damage(layer, wanted.version)
+    damage = _damage(layer, wanted.version, check)
     if damage:
         return rebuild("the cached runtime is damaged ({})".format(damage))
     return Decision(True)
@@ -170,13 +181,37 @@ _PROBE = ("import sys, os, encodings, json, zlib, hashlib, ssl, zipfile, email.p
           "sys.stdout.write('%d.%d.%d' % sys.version_info[:3] + (' lacks ' + ', '.join(gone) if gone else ''))")
 
 
-def _damage(layer: Layer, version: str) -> str:
+def start_check(layers_dir: str) -> Optional["subprocess.Popen[str]"]:
+    """The cached runtime's self-check (_PROBE), begun before the catalogs are read so that the
+    two overlap (a third of a no-change Django build); None when no cached runtime is there."""
+    layer = Layer(layers_dir, NAME)
+    if not layer.has_contents() or not os.path.exists(python_in(layer.path)):
+        return None
+    try:
+        return subprocess.Popen(_probe_command(layer), env=_probe_env(layer), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, universal_newlines=True, errors="replace")
+    except OSError:
+        return None  # decide() runs it again and says why
+
+
+def _probe_command(layer: Layer) -> List[str]:
+    return [python_in(layer.path), "-I", "-B", "-c", _PROBE]
+
+
+def _probe_env(layer: Layer) -> Dict[str, str]:
+    return env(layer.layers_dir).apply({"PATH": "/usr/bin:/bin"})
+
+
+def _damage(layer: Layer, version: str, check: Optional["subprocess.Popen[str]"] = None) -> str:
     """'' when the cached interpreter starts, imports what installers need and is `version`;
     else what is wrong. About 30 ms: cheap enough for every build."""
-    probe_env = env(layer.layers_dir).apply({"PATH": "/usr/bin:/bin"})
     try:
-        probe = subprocess.run([python_in(layer.path), "-I", "-B", "-c", _PROBE], env=probe_env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, universal_newlines=True, errors="replace", timeout=60)
+        if check is None:
+            probe = subprocess.run(_probe_command(layer), env=_probe_env(layer), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, universal_newlines=True, errors="replace", timeout=60)
+        else:
+            out, err = check.communicate(timeout=60)
+            probe = subprocess.CompletedProcess(check.args, check.returncode, out, err)
     except (OSError, subprocess.SubprocessError) as e:
         return "it does not start: {}".format(getattr(e, "strerror", None) or type(e).__name__)
     if probe.returncode != 0:
@@ -208,7 +243,11 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
         extract(archive, layer.path, compression, UnpackLimits(step.settings.unpack_limit_mb << 20))
     relocation.relocate(layer.path)  # sysconfig, python3-config and pkg-config name the layer, not the build's prefix
     relocation.launch_env(layer.path).write(layer)
-    _check(layer.path, runtime, env(step.layers_dir).apply(step.env), step.runner)
+    run_env = env(step.layers_dir).apply(step.env)
+    _check(layer.path, runtime, run_env, step.runner)
+    hashed = hash_based_headers(python_in(layer.path), runtime.release, layer.path, run_env, step.runner)
+    if hashed:
+        step.log.info("Made {} pycs of the standard library hash-based (layer file times are reset)".format(hashed))
     _install_toolset(step, layer.path, runtime, toolset)
     layer.commit(types, wanted._asdict())
     step.log.info("Installed Python {} in {}".format(runtime.version, timer.elapsed()))
