@@ -16,8 +16,9 @@ from .runner import Runner
 SHARDS = 4
 
 # Run by a runtime's own interpreter (3.7+) over its directory (argv[1]): each timestamp pyc that
-# is current for its source (the mtime and size it records are the source's) gets an unchecked-hash
-# header in place; the code after the header is unchanged. Why: the lifecycle writes every layer
+# is current for its source (the mtime and size it records are the source's) gets a checked-hash
+# header in place; the code after the header is unchanged. Checked: Python compares the source's
+# hash instead of its time, so a source changed later (a damaged cache) still wins. Why: the lifecycle writes every layer
 # file with the mtime 1980-01-01, so an archive's timestamp pycs (the standard library's) are
 # stale in the cache and in the image, and every start compiled what it imported again (0.25 s
 # for the reuse probe, 0.3 s for a Django app's first start; every start when the user cannot
@@ -41,7 +42,7 @@ for top, dirs, names in os.walk(sys.argv[1]):
             with open(source, "rb") as f:
                 digest = importlib.util.source_hash(f.read())
             with open(pyc, "r+b") as f:
-                f.write(magic + b"\1\0\0\0" + digest)
+                f.write(magic + b"\3\0\0\0" + digest)
             changed += 1
         except OSError:
             continue
@@ -50,7 +51,7 @@ sys.stdout.write(str(changed))
 
 
 def hash_based_headers(python: str, release: Sequence[int], root: str, env: Mapping[str, str], runner: Runner) -> str:
-    """The runtime's own timestamp pycs under root as unchecked-hash ones (_HASHED_HEADERS): how
+    """The runtime's own timestamp pycs under root as checked-hash ones (_HASHED_HEADERS): how
     many, or "" where Python has none (before 3.7) or the run failed (the pycs then stay as they
     were: slower starts, never wrong)."""
     if tuple(release[:2]) < (3, 7):
