@@ -70,6 +70,14 @@ class Layer:
         except OSError as e:
             raise layers_dir_error("clear the layer {}".format(self.name), e)
 
+    def remove(self) -> None:
+        """Leave nothing of the layer after this build: no TOML (first), no directory."""
+        try:
+            _remove(self.toml_path)
+            _remove(self.path)
+        except OSError as e:
+            raise layers_dir_error("remove the layer {}".format(self.name), e)
+
     def reopen(self) -> None:
         """Forget the layer's TOML and keep its contents to build on: from here until commit, a
         failure leaves nothing the lifecycle trusts."""

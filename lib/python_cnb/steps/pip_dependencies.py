@@ -46,10 +46,7 @@ def keep_or_drop(step: StepContext, metadata: Dict[str, Any]) -> None:
 
 
 def drop(step: StepContext) -> None:
-    copy = step.layer(NAME)
-    if os.path.lexists(copy.path) or os.path.exists(copy.toml_path):
-        copy.reset()
-        os.rmdir(copy.path)
+    step.layer(NAME).remove()
 
 
 def pack(step: StepContext, layer_path: str, metadata: Dict[str, Any]) -> None:
@@ -73,7 +70,8 @@ def pack(step: StepContext, layer_path: str, metadata: Dict[str, Any]) -> None:
 def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
     """Unpack the copy of the last build's dependencies into the layer (reopened: no TOML), when
     the cache holds one of exactly those (previous, the metadata the image's layer came with)."""
-    copy, found = step.layer(NAME), step.layer(NAME).previous_metadata()
+    copy = step.layer(NAME)
+    found = copy.previous_metadata()
     if dict(found) != previous._asdict():
         if found.found:
             step.log.info("Not using the cache's copy of the last build's dependencies: it is of other dependencies")

@@ -117,10 +117,7 @@ def keep(step: StepContext, metadata: Dict[str, Any]) -> None:
 
 def drop(step: StepContext) -> None:
     """No copy in the cache after this build (none wanted, or one of another runtime)."""
-    layer = step.layer(NAME)
-    if os.path.lexists(layer.path) or os.path.exists(layer.toml_path):
-        layer.reset()
-        os.rmdir(layer.path)
+    step.layer(NAME).remove()
 
 
 def pack(step: StepContext, runtime_path: str, python: str, metadata: Dict[str, Any],
