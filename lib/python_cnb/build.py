@@ -54,24 +54,27 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
     """Analyse the app, choose the runtime, then the steps, in order."""
     timer = log.timer()
     runtime_check = runtime.start_check(ctx.layers_dir)
-    version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
-    log.header("python-cnb {}".format(version))
-    project = analyse(ctx.app_dir, settings, ctx.env)
-    for note in project.notes:
-        log.warning(note)
-    choice = runtime_choice.choose(runtime_choice.offer(ctx, settings, log), project,
-                                   runtime.previous_version(ctx.layers_dir), log, today())
-    python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
-    downloader = Downloader(Patience(deadline=settings.download_timeout), log)
-    checking = launch_plan.plan(ctx, settings, project, version)
-    kept = checking.retention(retention.analyse(ctx.app_dir, settings, ctx.plan_path))
-    plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
-    step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
-                       project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan,
-                       launch=checking, runtime_check=runtime_check)
-    for run in STEPS:
-        step = step.after(run(step))
-    log.info("Build finished in {}".format(timer.elapsed()))
+    try:
+        version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
+        log.header("python-cnb {}".format(version))
+        project = analyse(ctx.app_dir, settings, ctx.env)
+        for note in project.notes:
+            log.warning(note)
+        choice = runtime_choice.choose(runtime_choice.offer(ctx, settings, log), project,
+                                       runtime.previous_version(ctx.layers_dir), log, today())
+        python_constraint.check(ctx.app_dir, project.installer, choice.runtime.version, choice.source)
+        downloader = Downloader(Patience(deadline=settings.download_timeout), log)
+        checking = launch_plan.plan(ctx, settings, project, version)
+        kept = checking.retention(retention.analyse(ctx.app_dir, settings, ctx.plan_path))
+        plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
+        step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
+                           project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan,
+                           launch=checking, runtime_check=runtime_check)
+        for run in STEPS:
+            step = step.after(run(step))
+        log.info("Build finished in {}".format(timer.elapsed()))
+    finally:
+        runtime.stop_check(runtime_check)  # a build stopped before the runtime step
 
 
 # The build, in order: each step reads the context the ones before it left (steps/__init__.py).

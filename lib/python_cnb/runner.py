@@ -106,9 +106,25 @@ class Runner:
         return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
     def _start(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str], stderr: int) -> subprocess.Popen:
-        return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
-                                universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
-                                preexec_fn=_own_group_dying_with(os.getpid()))
+        return start(cmd, env, cwd, stderr)
+
+
+def start(cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None,
+          stderr: int = subprocess.PIPE) -> subprocess.Popen:
+    """cmd in a process group of its own that dies with the build, its output piped (text)."""
+    return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
+                            universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
+                            preexec_fn=_own_group_dying_with(os.getpid()))
+
+
+def stop_and_close(proc: subprocess.Popen) -> None:
+    """A process started with start() and no longer wanted: its group stopped at once, its pipes
+    closed (a child it left may hold them: never wait on them)."""
+    if proc.returncode is None:
+        stop_group(proc, 0.0)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:
@@ -149,5 +165,7 @@ def stop_group(proc: subprocess.Popen, grace: float = STOP_GRACE) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    if proc.poll() is None:
-        proc.wait()
+    try:
+        proc.wait(timeout=grace or STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        pass  # unkillable for now (a hung file system): left to the kernel, the build goes on

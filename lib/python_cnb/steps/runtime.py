@@ -18,7 +18,7 @@ from ..url_secrets import stored
 from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
-from ..runner import Runner
+from ..runner import Runner, start, stop_and_close
 from .. import relocation, retention
 from ..reuse import Decision, against_previous, rebuild
 from ..toolset import Toolset
@@ -150,9 +150,7 @@ def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = (),
     try:
         return _decide(layer, wanted, needs, check)
     finally:
-        if check is not None and check.returncode is None:  # not needed after all
-            check.kill()
-            check.communicate()
+        stop_check(check)
 
 
 def _decide(layer: Layer, wanted: Metadata, needs: Sequence[str], check: Optional["subprocess.Popen[str]"]) -> Decision:
@@ -188,10 +186,15 @@ def start_check(layers_dir: str) -> Optional["subprocess.Popen[str]"]:
     if not layer.has_contents() or not os.path.exists(python_in(layer.path)):
         return None
     try:
-        return subprocess.Popen(_probe_command(layer), env=_probe_env(layer), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, universal_newlines=True, errors="replace")
+        return start(_probe_command(layer), _probe_env(layer))
     except OSError:
         return None  # decide() runs it again and says why
+
+
+def stop_check(check: Optional["subprocess.Popen[str]"]) -> None:
+    """The early check, done with: stopped if it still runs (with anything it started)."""
+    if check is not None:
+        stop_and_close(check)
 
 
 def _probe_command(layer: Layer) -> List[str]:
