@@ -16,7 +16,9 @@ from python_cnb.installers import Installer, PIPENV_TOOL
 from python_cnb import retention
 from python_cnb.reuse import Decision
 from python_cnb import dependency_plan
-from python_cnb.steps import Python, dependencies, launch_config, nltk, pip_cache, pip_install, runtime, tools
+from python_cnb.settings import Settings
+from python_cnb.steps import (Python, dependencies, launch_config, nltk, pip_cache, pip_dependencies, pip_install,
+                              runtime, tools)
 from python_cnb.project import Project
 from python_cnb.runtime_choice import Choice
 from python_cnb.toolset import Toolset, Wheel
@@ -323,6 +325,58 @@ def test_an_early_check_that_is_not_needed_is_stopped(tmp_path):
     layer.commit(runtime.TYPES, WANTED._replace(version="3.11.7")._asdict())  # another runtime's TOML
     decision = runtime.decide(layer, WANTED, (), check)
     assert not decision.reuse and check.returncode is not None  # killed, not waited 30 s for
+
+
+# -- pip-dependencies: the cache's copy of image-only dependencies ------------------------------
+
+def copy_step(tmp_path, limit_mb=100):
+    """A step that keeps a copy: dependencies in the image only, pip from requirements.txt."""
+    ctx, out = step(tmp_path)
+    return ctx._replace(kept=retention.Retention((), retention.IMAGE_ONLY), settings=Settings(unpack_limit_mb=limit_mb)), out
+
+
+def installed(ctx, size=1000):
+    layer = ctx.layer("dependencies")
+    write_file(os.path.join(layer.path, "lib", "python3.12", "site-packages", "flask", "__init__.py"), "x" * size)
+    return layer
+
+
+COPIED = dependency_plan.Metadata("pip", "3.12.1", "debian-12/amd64", {"requirements.txt": "e" * 64}, ["f" * 16])
+
+
+def test_the_copy_of_the_dependencies_unpacks_into_the_next_build_s_layer(tmp_path):
+    ctx, _ = copy_step(tmp_path)
+    pip_dependencies.pack(ctx, installed(ctx).path, COPIED._asdict())
+    layer = Layer(ctx.layers_dir, "dependencies")
+    assert pip_dependencies.unpack(ctx, layer, COPIED)
+    assert os.path.getsize(os.path.join(layer.path, "lib", "python3.12", "site-packages", "flask", "__init__.py")) == 1000
+
+
+def test_a_copy_cut_short_where_a_file_begins_is_not_unpacked(tmp_path):
+    """A tar cut at a header boundary reads as a shorter archive: the sha256 catches it."""
+    ctx, out = copy_step(tmp_path)
+    layer = installed(ctx)
+    write_file(os.path.join(layer.path, "lib", "python3.12", "site-packages", "six.py"), "y" * 5000)
+    pip_dependencies.pack(ctx, layer.path, COPIED._asdict())
+    file = os.path.join(ctx.layer(pip_dependencies.NAME).path, pip_dependencies.FILE)
+    with tarfile.open(file) as tar:
+        last = tar.getmembers()[-1].offset
+    with open(file, "r+b") as f:
+        f.truncate(last)
+    assert not pip_dependencies.unpack(ctx, layer, COPIED)
+    assert ("Not using the cache's copy of the last build's dependencies: dependencies.tar is not the file the "
+            "last build wrote (its sha256 differs)") in out.getvalue()
+    assert os.listdir(layer.path) == []
+
+
+def test_no_copy_of_dependencies_over_the_unpack_limit(tmp_path):
+    """unpack() would refuse it: writing it would only cost time and cache space."""
+    ctx, out = copy_step(tmp_path, limit_mb=1)
+    pip_dependencies.pack(ctx, installed(ctx, size=2 << 20).path, COPIED._asdict())
+    assert "No copy of the dependencies kept for pip: the dependencies are over BP_UNPACK_LIMIT_MB (1 MB)" \
+        in out.getvalue()
+    assert not os.path.exists(ctx.layer(pip_dependencies.NAME).path)
+    assert not os.path.exists(ctx.layer(pip_dependencies.NAME).toml_path)
 
 
 # -- dependencies: the whole step ----------------------------------------------------------------

@@ -11,8 +11,9 @@ restore and export every file of it on every build, the no-change ones too (step
 has the figures)."""
 import os
 import tarfile
-from typing import Any, Dict
+from typing import Any, Dict, Mapping, Optional, Tuple
 
+from ..appfiles import digest
 from ..archive import UnpackLimits, extract
 from ..cnb.layers import Layer, LayerTypes
 from ..dependency_plan import Metadata, site_packages
@@ -26,6 +27,7 @@ NAME = "pip-dependencies"
 TYPES = LayerTypes(cache=True)
 FILE = "dependencies.tar"
 TOP = "dependencies"  # the archive's one top-level directory, which extract strips
+DIGEST = "sha256"  # of FILE, beside the dependencies' metadata: a cut-short copy is never trusted
 
 
 def wanted_here(step: StepContext, installer: str) -> bool:
@@ -38,9 +40,10 @@ def wanted_here(step: StepContext, installer: str) -> bool:
 def keep_or_drop(step: StepContext, metadata: Dict[str, Any]) -> None:
     """After a reuse: the copy stays when it is of these dependencies and still wanted."""
     copy = step.layer(NAME)
-    if wanted_here(step, metadata["installer"]) and dict(copy.previous_metadata()) == metadata \
+    of, sha256 = _split(copy.previous_metadata())
+    if wanted_here(step, metadata["installer"]) and of == metadata and sha256 \
             and os.path.isfile(os.path.join(copy.path, FILE)):
-        copy.commit(TYPES, metadata)
+        copy.commit(TYPES, dict(metadata, **{DIGEST: sha256}))
     else:
         drop(step)
 
@@ -57,14 +60,50 @@ def pack(step: StepContext, layer_path: str, metadata: Dict[str, Any]) -> None:
         return
     copy = step.layer(NAME)
     copy.reset()
+    file = os.path.join(copy.path, FILE)
+    within = _Within(UnpackLimits(step.settings.unpack_limit_mb << 20))
     try:
-        with tarfile.open(os.path.join(copy.path, FILE), "w", format=tarfile.PAX_FORMAT) as tar:
-            tar.add(layer_path, TOP)
-    except OSError as e:  # a full disk: the next change installs every package, never wrongly
+        with tarfile.open(file, "w", format=tarfile.PAX_FORMAT) as tar:
+            tar.add(layer_path, TOP, filter=within)
+        sha256 = digest(file, FILE)
+    except (OSError, BuildpackError, _OverLimits) as e:  # the next change installs every package
         drop(step)
-        step.log.info("No copy of the dependencies kept for pip: {}".format(e.strerror or type(e).__name__))
+        step.log.info("No copy of the dependencies kept for pip: {}".format(_why(e)))
         return
-    copy.commit(TYPES, metadata)
+    copy.commit(TYPES, dict(metadata, **{DIGEST: sha256}))
+
+
+class _OverLimits(Exception):
+    """The layer is more than unpack() would take back: packing it would be wasted."""
+
+
+class _Within:
+    """tar.add's filter: counts what goes in and stops at the limits extract() enforces."""
+
+    def __init__(self, limits: UnpackLimits) -> None:
+        self.limits, self.members, self.size = limits, 0, 0
+
+    def __call__(self, info: tarfile.TarInfo) -> tarfile.TarInfo:
+        self.members, self.size = self.members + 1, self.size + info.size
+        if self.members > self.limits.max_members or self.size > self.limits.max_bytes:
+            raise _OverLimits("the dependencies are over BP_UNPACK_LIMIT_MB ({} MB) or {} files".format(
+                self.limits.max_bytes >> 20, self.limits.max_members))
+        return info
+
+
+def _why(e: Exception) -> str:
+    if isinstance(e, BuildpackError):
+        return e.message
+    if isinstance(e, OSError):
+        return e.strerror or type(e).__name__
+    return str(e)
+
+
+def _split(found: Mapping[str, Any]) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The copy's TOML: the dependencies' metadata it is of, and the sha256 of its file."""
+    of = dict(found)
+    sha256 = of.pop(DIGEST, None)
+    return of, sha256 if isinstance(sha256, str) else None
 
 
 def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
@@ -72,14 +111,21 @@ def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
     the cache holds one of exactly those (previous, the metadata the image's layer came with)."""
     copy = step.layer(NAME)
     found = copy.previous_metadata()
-    if dict(found) != previous._asdict():
+    of, sha256 = _split(found)
+    if of != previous._asdict() or not sha256:
         if found.found:
-            step.log.info("Not using the cache's copy of the last build's dependencies: it is of other dependencies")
+            step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(
+                "it is of other dependencies" if of != previous._asdict() else "its TOML has no sha256"))
         return False
     timer = step.log.timer()
     layer.reset()
+    file = os.path.join(copy.path, FILE)
     try:
-        extract(os.path.join(copy.path, FILE), layer.path, "tar", UnpackLimits(step.settings.unpack_limit_mb << 20))
+        if digest(file, FILE) != sha256:
+            step.log.info("Not using the cache's copy of the last build's dependencies: "
+                          "{} is not the file the last build wrote (its sha256 differs)".format(FILE))
+            return False
+        extract(file, layer.path, "tar", UnpackLimits(step.settings.unpack_limit_mb << 20))
     except BuildpackError as e:
         step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(e.message))
         return False
