@@ -43,7 +43,7 @@ test-unit: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 # in its own base temp dir (emptied when its next run starts), logs shown whole when both end.
 test-phase: $(foreach v,$(PYTHON_VERSIONS),$(VENVS)/$(v)/ok)
 	@mkdir -p build/test-phase; for v in $(PYTHON_VERSIONS); do \
-	  ( $(VENVS)/$$v/bin/python -m pytest -q --basetemp=/tmp/python-cnb-phase-$$v tests/phase tests/reliability \
+	  ( $(VENVS)/$$v/bin/python -m pytest -q --basetemp=$(CURDIR)/build/test-phase/tmp-$$v tests/phase tests/reliability \
 	    $(PYTEST_ARGS) > build/test-phase/$$v.log 2>&1; echo $$? > build/test-phase/$$v.rc ) & \
 	done; wait; failed=0; for v in $(PYTHON_VERSIONS); do \
 	  echo "== phase and reliability tests on Python $$v"; cat build/test-phase/$$v.log; \
