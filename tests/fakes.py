@@ -40,11 +40,30 @@ class RecordingRunner:
             keep.extend(out.splitlines())
         return code
 
+    def start_waiting(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> "Waiting":
+        return Waiting(cmd, env)
+
+    def go(self, waiting: "Waiting", keep: Optional[List[str]] = None) -> int:
+        """A start_waiting command runs: recorded as run() records it, when it runs."""
+        waiting.returncode = 0
+        return self.run(waiting.cmd, waiting.env, keep=keep)
+
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> subprocess.CompletedProcess:
         self.commands.append(list(cmd))
         self.envs.append(dict(env))
         code, out = self.answer(list(cmd))
         return subprocess.CompletedProcess(cmd, code, out, "")
+
+
+class Waiting:
+    """A command RecordingRunner started ahead: nothing runs until go()."""
+
+    def __init__(self, cmd: List[str], env: Mapping[str, str]) -> None:
+        self.cmd, self.env, self.returncode = list(cmd), dict(env), None  # type: Optional[int]
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> Optional[int]:
+        return self.returncode
 
 
 class FakeDownloader:

@@ -13,6 +13,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 from .errors import BuildStopped
 from .log import Log
 
+GO = "go\n"  # what a start_waiting command reads before it runs (tool_launch.module_waiting)
 # Seconds a stopped tool gets to exit after SIGTERM, before SIGKILL.
 STOP_GRACE = 5.0
 _PR_SET_PDEATHSIG = 1
@@ -46,7 +47,25 @@ class Runner:
         """Run cmd; stream its output under the current step. Returns its exit code.
         quiet keeps the output to show only if the command fails; keep gets every line, for
         reading why it failed (install_failures.py)."""
-        proc = self._start(cmd, env, cwd, subprocess.STDOUT)
+        return self._follow(self._start(cmd, env, cwd, subprocess.STDOUT), quiet, keep)
+
+    def start_waiting(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> subprocess.Popen:
+        """cmd started ahead of its turn, to start up while the build does something else: it waits
+        for go() on its stdin (tool_launch.module_waiting)."""
+        return start(cmd, env, cwd, subprocess.STDOUT, stdin=subprocess.PIPE)
+
+    def go(self, proc: subprocess.Popen, keep: Optional[List[str]] = None) -> int:
+        """Let a start_waiting command run; from there as run(). Never started twice: a build that
+        does not need it after all ends it with stop_and_close."""
+        assert proc.stdin is not None
+        try:
+            os.write(proc.stdin.fileno(), GO.encode())  # unbuffered: nothing left to flush at close
+        except OSError:  # it ended already (a runtime that cannot start): its output says why
+            pass
+        proc.stdin.close()
+        return self._follow(proc, False, keep)
+
+    def _follow(self, proc: subprocess.Popen, quiet: bool, keep: Optional[List[str]]) -> int:
         held = []  # type: List[str]
         try:
             assert proc.stdout is not None
@@ -110,9 +129,9 @@ class Runner:
 
 
 def start(cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None,
-          stderr: int = subprocess.PIPE) -> subprocess.Popen:
+          stderr: int = subprocess.PIPE, stdin: Optional[int] = None) -> subprocess.Popen:
     """cmd in a process group of its own that dies with the build, its output piped (text)."""
-    return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=stderr,
+    return subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
                             universal_newlines=True, encoding="utf-8", errors="replace", bufsize=1,
                             preexec_fn=_own_group_dying_with(os.getpid()))
 
@@ -122,9 +141,12 @@ def stop_and_close(proc: subprocess.Popen) -> None:
     closed (a child it left may hold them: never wait on them)."""
     if proc.returncode is None:
         stop_group(proc, 0.0)
-    for pipe in (proc.stdout, proc.stderr):
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
         if pipe is not None:
-            pipe.close()
+            try:
+                pipe.close()
+            except OSError:  # "go" still buffered for a process that is gone
+                pass
 
 
 def _feed(proc: subprocess.Popen, data: bytes) -> None:

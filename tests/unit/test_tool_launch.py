@@ -1,9 +1,13 @@
 """Tools run without the app's tree on sys.path: `python -m` would put the working directory first."""
+import io
 import os
 import subprocess
 import sys
+import time
 
-from python_cnb import tool_launch
+from python_cnb import runner as runner_module, tool_launch
+from python_cnb.log import Log
+from python_cnb.runner import Runner
 
 
 def test_a_module_in_the_working_directory_does_not_shadow_the_tools(tmp_path):
@@ -35,3 +39,60 @@ def test_a_package_main_runs(tmp_path):
     out = subprocess.run(tool_launch.module(sys.executable, "pkg") + ["x"], cwd="/", stdout=subprocess.PIPE,
                          universal_newlines=True, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert out.stdout == "pkg main ['x']\n"
+
+
+# -- started ahead (Runner.start_waiting, then go) ------------------------------------------------
+
+PYTHON = os.path.join(sys.base_prefix, "bin", "python3")  # not a venv's: a venv has no user site
+TOOL = ("import json, sys, site, dep, extra\n"
+        "user = site.getusersitepackages()\n"
+        "later = [i for i, p in enumerate(sys.path) if p in site.getsitepackages()]\n"
+        "print(json.dumps([sys.argv[1:], dep.__file__.startswith(user), sys.path.index(user) < min(later + [99])]))\n")
+
+
+def waiting_tool(tmp_path):
+    """A tool started ahead whose 'ahead' module says when start-up is done; the user base (the
+    dependencies layer) empty until then."""
+    tools = tmp_path / "tools"
+    tools.mkdir(parents=True)
+    (tools / "tool.py").write_text(TOOL)
+    (tools / "warm.py").write_text("open({!r}, 'w').close()\n".format(str(tmp_path / "warm")))
+    env = dict(os.environ, PYTHONPATH=str(tools), PYTHONUSERBASE=str(tmp_path / "base"))
+    env.pop("PYTHONNOUSERSITE", None)
+    runner = Runner(Log(io.StringIO()))
+    proc = runner.start_waiting(tool_launch.module_waiting(PYTHON, "tool", ["warm"]) + ["a", "--b"], env, cwd=str(tmp_path))
+    for _ in range(500):
+        if (tmp_path / "warm").exists():
+            break
+        time.sleep(0.01)
+    user_site = subprocess.run([PYTHON, "-c", "import site; print(site.getusersitepackages())"], env=env,
+                               stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    return runner, proc, user_site
+
+
+def test_a_tool_started_ahead_runs_at_go_with_the_user_site_made_meanwhile_first(tmp_path):
+    runner, proc, user_site = waiting_tool(tmp_path)
+    assert (tmp_path / "warm").exists() and proc.poll() is None  # started up, waiting
+    os.makedirs(user_site)
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "extra.py").write_text("")
+    with open(os.path.join(user_site, "dep.py"), "w") as f:
+        f.write("")
+    with open(os.path.join(user_site, "extra.pth"), "w") as f:  # read as start-up reads .pth files
+        f.write(str(tmp_path / "extra") + "\n")
+    keep = []
+    assert runner.go(proc, keep=keep) == 0
+    assert keep == ['[["a", "--b"], true, true]']
+
+
+def test_a_tool_started_ahead_and_not_needed_ends_without_running(tmp_path):
+    _, proc, _ = waiting_tool(tmp_path)
+    proc.stdin.close()  # no go: the tool does not run
+    assert proc.stdout.read() == "" and proc.wait(timeout=5) == 0
+    _, proc, _ = waiting_tool(tmp_path / "again")
+    runner_module.stop_and_close(proc)
+    assert proc.wait(timeout=5) == -9 and proc.stdout.closed
+    other = Runner(Log(io.StringIO()))
+    closed = other.start_waiting([PYTHON, "-c", "import sys; sys.stdin.close(); sys.exit(4)"], os.environ)
+    closed.wait()
+    assert other.go(closed) == 4  # it ended before go: its exit code, no broken pipe

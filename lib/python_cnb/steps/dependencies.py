@@ -23,7 +23,7 @@ from ..cnb.layers import LayerTypes
 from ..dependency_plan import NAME, Metadata, site_packages, vendored_packages
 from ..errors import BuildpackError
 from ..installers import Installer
-from ..runner import Runner
+from ..runner import Runner, stop_and_close
 from . import (Python, Result, StepContext, pip_dependencies, pip_install, pipenv_sync, poetry_sync, pylock_install,
                tools, uv_pip_install, uv_sync)
 from .installing import SYSTEM_CA_BUNDLE, Job, make_venv
@@ -145,17 +145,23 @@ def install(step: StepContext, wanted: Metadata, tool_env: Mapping[str, str], ty
     assert step.python is not None
     installer = Installer(wanted.installer)
     layer = step.layer(NAME)
-    grown, over = pip_install.grown_from(layer, wanted), False
-    if grown is not None:
-        layer.reopen()  # its TOML goes first: a failed install leaves nothing a later build trusts
-        over = site_packages(layer.path) is not None or pip_dependencies.unpack(step, layer, grown)
-    if not over:
-        layer.reset()
-    timer = step.log.timer()
-    if installer.in_venv:
-        make_venv(step, layer.path)
-    INSTALLERS[installer](step, Job(installer, layer.path, dict(tool_env), step.settings.install_groups,
-                                    vendored_packages(step.project), over))
+    job = Job(installer, layer.path, dict(tool_env), step.settings.install_groups, vendored_packages(step.project))
+    grown, over, ahead = pip_install.grown_from(layer, wanted), False, None
+    try:
+        if grown is not None:
+            layer.reopen()  # its TOML goes first: a failed install leaves nothing a later build trusts
+            if site_packages(layer.path) is None:  # to unpack first: pip starts up meanwhile
+                ahead = pip_install.start_ahead(step, job)
+            over = site_packages(layer.path) is not None or pip_dependencies.unpack(step, layer, grown)
+        if not over:
+            layer.reset()
+        timer = step.log.timer()
+        if installer.in_venv:
+            make_venv(step, layer.path)
+        INSTALLERS[installer](step, job._replace(over=over, ahead=ahead))
+    finally:
+        if ahead is not None:
+            stop_and_close(ahead)  # ended, or never let run (the unpack failed on an error)
     installed_urls.scrub(layer.path)  # a launch layer: no clone URL keeps its token
     _compile(step.python, layer.path, step.env, step.runner, only_new=over)
     env(step.layers_dir, venv=installer.in_venv).write(layer)

@@ -3,6 +3,7 @@ pylock_install) gets and shares: one Job, one call shape `install(step, job) -> 
 pieces two of them need (the virtual environment the lock tools install into, the stale-lock
 error, how the log names the groups)."""
 import os
+import subprocess
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import install_failures
@@ -22,6 +23,7 @@ class Job(NamedTuple):
     groups: Tuple[str, ...] = ()  # dependency groups asked for beside the main ones
     vendor: Optional[str] = None  # vendor/ or wheels/: pip installs from it alone
     over: bool = False            # into the last build's layer, which holds all but what was added
+    ahead: Optional["subprocess.Popen[str]"] = None  # the installer, started ahead (pip_install.start_ahead)
 
 
 def cache_dir(step: StepContext, tool: str) -> str:
