@@ -7,6 +7,7 @@ import sys
 from typing import Callable
 
 from . import dependency_plan, launch_plan, python_constraint, retention, runtime_choice
+from .background import Background
 from .cnb import exitcodes, tomlfile
 from .cnb.context import BuildContext
 from .cnb.layers import Layer, environment_error
@@ -53,7 +54,7 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
     """Analyse the app, choose the runtime, then the steps, in order."""
     timer = log.timer()
-    runtime_check = runtime.start_check(ctx.layers_dir)
+    runtime_check, background = runtime.start_check(ctx.layers_dir), Background()
     try:
         version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
         log.header("python-cnb {}".format(version))
@@ -69,11 +70,13 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
         plan = dependency_plan.plan(Layer(ctx.layers_dir, dependency_plan.NAME), project, choice, settings, kept)
         step = StepContext(ctx.layers_dir, ctx.app_dir, choice.target, dict(ctx.env), runner, log, downloader,
                            project, choice, buildpack_version=version, settings=settings, kept=kept, plan=plan,
-                           launch=checking, runtime_check=runtime_check)
+                           launch=checking, runtime_check=runtime_check, background=background)
         for run in STEPS:
             step = step.after(run(step))
+        background.finish(log)
         log.info("Build finished in {}".format(timer.elapsed()))
     finally:
+        background.wait()
         runtime.stop_check(runtime_check)  # a build stopped before the runtime step
 
 

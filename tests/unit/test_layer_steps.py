@@ -9,6 +9,7 @@ import pytest
 
 from fakes import FakeDownloader, RecordingRunner, planned, step_context, write_file
 from python_cnb import tool_launch
+from python_cnb.background import Background
 from python_cnb.catalog import Runtime
 from python_cnb.cnb.env import LayerEnv
 from python_cnb.cnb.layers import Layer
@@ -367,6 +368,14 @@ def test_a_copy_cut_short_where_a_file_begins_is_not_unpacked(tmp_path):
     assert ("Not using the cache's copy of the last build's dependencies: dependencies.tar is not the file the "
             "last build wrote (its sha256 differs)") in out.getvalue()
     assert os.listdir(layer.path) == []
+
+
+def test_the_copy_is_written_beside_the_later_steps_and_done_when_the_build_finishes(tmp_path):
+    ctx, out = copy_step(tmp_path)
+    ctx = ctx._replace(background=Background())
+    pip_dependencies.pack(ctx, installed(ctx).path, COPIED._asdict())
+    ctx.background.finish(ctx.log)
+    assert pip_dependencies.unpack(ctx, Layer(ctx.layers_dir, "dependencies"), COPIED)
 
 
 def test_no_copy_of_dependencies_over_the_unpack_limit(tmp_path):

@@ -7,6 +7,7 @@ list of steps."""
 import subprocess
 from typing import Dict, NamedTuple, Optional, Tuple
 
+from ..background import Background
 from ..cnb.env import LayerEnv
 from ..cnb.layers import Layer
 from ..dependency_plan import Plan
@@ -50,6 +51,7 @@ class StepContext(NamedTuple):
     dists: Dists = ()                  # once the dependencies step has run
     launch: Optional[LaunchPlan] = None  # what the launch check will check against (launch_plan.py)
     runtime_check: Optional["subprocess.Popen[str]"] = None  # the cached runtime's, begun first (runtime.py)
+    background: Optional[Background] = None  # work beside the later steps; None: done in place (tests)
 
     def layer(self, name: str) -> Layer:
         return Layer(self.layers_dir, name)

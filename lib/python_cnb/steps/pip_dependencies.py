@@ -54,23 +54,34 @@ def drop(step: StepContext) -> None:
 
 def pack(step: StepContext, layer_path: str, metadata: Dict[str, Any]) -> None:
     """After an install: a copy of the layer just committed, for the next build to install over
-    (or none, when it is not wanted). Marked done only once the file is whole."""
+    (or none, when it is not wanted), written beside the steps after this one (no later step
+    reads it). Marked done only once the file is whole."""
     if not wanted_here(step, metadata["installer"]):
         drop(step)
         return
-    copy = step.layer(NAME)
+    copy, limits = step.layer(NAME), UnpackLimits(step.settings.unpack_limit_mb << 20)
     copy.reset()
+    if step.background is None:
+        said = _write(copy, layer_path, metadata, limits)
+        if said:
+            step.log.info(said)
+    else:
+        step.background.start(lambda: _write(copy, layer_path, metadata, limits))
+
+
+def _write(copy: Layer, layer_path: str, metadata: Dict[str, Any], limits: UnpackLimits) -> str:
+    """The copy written and committed: "", or why there is none (the next change then installs
+    every package)."""
     file = os.path.join(copy.path, FILE)
-    within = _Within(UnpackLimits(step.settings.unpack_limit_mb << 20))
     try:
         with tarfile.open(file, "w", format=tarfile.PAX_FORMAT) as tar:
-            tar.add(layer_path, TOP, filter=within)
+            tar.add(layer_path, TOP, filter=_Within(limits))
         sha256 = digest(file, FILE)
-    except (OSError, BuildpackError, _OverLimits) as e:  # the next change installs every package
-        drop(step)
-        step.log.info("No copy of the dependencies kept for pip: {}".format(_why(e)))
-        return
+    except (OSError, BuildpackError, _OverLimits) as e:
+        copy.remove()
+        return "No copy of the dependencies kept for pip: {}".format(_why(e))
     copy.commit(TYPES, dict(metadata, **{DIGEST: sha256}))
+    return ""
 
 
 class _OverLimits(Exception):
