@@ -54,7 +54,7 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
           today: Callable[[], datetime.date]) -> None:
     """Analyse the app, choose the runtime, then the steps, in order."""
     timer = log.timer()
-    runtime_check, background = runtime.start_check(ctx.layers_dir), Background()
+    runtime_check, background, stopped = runtime.start_check(ctx.layers_dir), Background(), False
     try:
         version = tomlfile.read(os.path.join(ctx.buildpack_dir, "buildpack.toml")).get("buildpack", {}).get("version", "")
         log.header("python-cnb {}".format(version))
@@ -75,8 +75,12 @@ def build(ctx: BuildContext, settings: Settings, log: Log, runner: Runner,
             step = step.after(run(step))
         background.finish(log)
         log.info("Build finished in {}".format(timer.elapsed()))
+    except BuildStopped:
+        stopped = True  # the build ends now: work beside it is left (trusted only once its TOML is)
+        raise
     finally:
-        background.wait()
+        if not stopped:
+            background.wait()
         runtime.stop_check(runtime_check)  # a build stopped before the runtime step
 
 

@@ -14,7 +14,8 @@ _LAUNCHER = "import runpy, sys\n" + _DROP_CWD + _RUN
 # The same, started ahead of its turn (Runner.start_waiting): it imports the tool's modules named
 # in argv[1] (a broken one fails later, at its turn, as it would have), then waits for GO. The
 # user site (PYTHONUSERBASE's site-packages, the dependencies layer) may only exist by then:
-# it goes where start-up would have put it, before the runtime's site-packages, .pth files read.
+# it goes where start-up would have put it, before the runtime's site-packages, and the paths
+# its .pth files add right after it, as start-up orders them (addsitedir appends them).
 _WAITING = ("import os, runpy, site, sys\n" + _DROP_CWD +
             "try:\n"
             "    for m in sys.argv[1].split(','): __import__(m)\n"
@@ -23,9 +24,13 @@ _WAITING = ("import os, runpy, site, sys\n" + _DROP_CWD +
             "if sys.stdin.readline() != {go!r}: sys.exit(0)\n"
             "user = site.getusersitepackages()\n"
             "if site.ENABLE_USER_SITE and os.path.isdir(user) and user not in sys.path:\n"
-            "    at = [i for i, p in enumerate(sys.path) if p in site.getsitepackages()] + [len(sys.path)]\n"
-            "    sys.path.insert(at[0], user)\n"
+            "    at = ([i for i, p in enumerate(sys.path) if p in site.getsitepackages()] + [len(sys.path)])[0]\n"
+            "    sys.path.insert(at, user)\n"
+            "    end = len(sys.path)\n"
             "    site.addsitedir(user)\n"
+            "    added = sys.path[end:]\n"
+            "    del sys.path[end:]\n"
+            "    sys.path[at + 1:at + 1] = added\n"
             "del sys.argv[1]\n").format(go=GO) + _RUN
 
 

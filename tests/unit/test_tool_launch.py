@@ -44,10 +44,12 @@ def test_a_package_main_runs(tmp_path):
 # -- started ahead (Runner.start_waiting, then go) ------------------------------------------------
 
 PYTHON = os.path.join(sys.base_prefix, "bin", "python3")  # not a venv's: a venv has no user site
-TOOL = ("import json, sys, site, dep, extra\n"
+TOOL = ("import json, os, sys, site, dep, extra\n"
         "user = site.getusersitepackages()\n"
         "later = [i for i, p in enumerate(sys.path) if p in site.getsitepackages()]\n"
-        "print(json.dumps([sys.argv[1:], dep.__file__.startswith(user), sys.path.index(user) < min(later + [99])]))\n")
+        "by_pth = sys.path.index(os.path.dirname(extra.__file__))\n"
+        "print(json.dumps([sys.argv[1:], dep.__file__.startswith(user), sys.path.index(user) + 1 == by_pth,\n"
+        "                  by_pth < min(later + [99])]))\n")
 
 
 def waiting_tool(tmp_path):
@@ -82,7 +84,7 @@ def test_a_tool_started_ahead_runs_at_go_with_the_user_site_made_meanwhile_first
         f.write(str(tmp_path / "extra") + "\n")
     keep = []
     assert runner.go(proc, keep=keep) == 0
-    assert keep == ['[["a", "--b"], true, true]']
+    assert keep == ['[["a", "--b"], true, true, true]']  # the .pth's path right after the user site
 
 
 def test_a_tool_started_ahead_and_not_needed_ends_without_running(tmp_path):

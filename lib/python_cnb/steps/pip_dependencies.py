@@ -125,8 +125,8 @@ def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
     of, sha256 = _split(found)
     if of != previous._asdict() or not sha256:
         if found.found:
-            step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(
-                "it is of other dependencies" if of != previous._asdict() else "its TOML has no sha256"))
+            why = "it is of other dependencies" if of != previous._asdict() else "its TOML has no sha256"
+            step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(found.problem or why))
         return False
     timer = step.log.timer()
     layer.reset()

@@ -23,6 +23,9 @@ GROUPS_SINCE = (25, 1)  # the first pip with --group (PEP 735)
 # What `pip install` imports before any work: 0.4 s of a 0.7 s install of one added requirement.
 # Started ahead, pip imports them while the last build's dependencies are unpacked for it.
 AHEAD = ("pip._internal.cli.main", "pip._internal.commands.install")
+# pips before 23 (Python 3.7 and older here) load pkg_resources with those modules, and its working
+# set is fixed at import: started ahead, they would not see the dependencies unpacked meanwhile.
+AHEAD_SINCE = (23, 0)
 
 
 def src_dir(layer_path: str) -> str:
@@ -39,7 +42,7 @@ def pip_install(python: str, env: Mapping[str, str], ahead: bool = False) -> Lis
 def start_ahead(step: StepContext, job: Job) -> Optional["subprocess.Popen[str]"]:
     """pip for a requirements.txt, started before the build unpacks the last build's dependencies
     to install over (steps/pip_dependencies.py); install() lets it run. None for other installs."""
-    if job.installer is not Installer.PIP:
+    if job.installer is not Installer.PIP or _release(step.choice.toolset.versions().get("pip", "0")) < AHEAD_SINCE:
         return None
     assert step.python is not None
     return step.runner.start_waiting(pip_install(step.python.path, step.env, ahead=True) + _requirements(step, job),
