@@ -29,7 +29,6 @@ class Background:
             if piece.said:
                 log.info(piece.said)
 
-
     def wait(self) -> None:
         """Wait for every piece, quietly: the build failed, and said why already."""
         for piece in self._running:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from typing import Mapping
 
-from .archive import UnpackLimits, extract
+from .archive import extract
 from .cnb import exitcodes
 from .errors import BuildpackError, BuildStopped, utf8_stdout
 from .log import Log
@@ -47,7 +47,7 @@ def main() -> None:
 
 def install(archive: str, layer: str, url: str, env: Mapping[str, str]) -> None:
     os.makedirs(layer, exist_ok=True)
-    extract(archive, layer, "gz", UnpackLimits(Settings.from_env(env).unpack_limit_mb << 20))
+    extract(archive, layer, "gz", Settings.from_env(env).unpack_limits())
     prune(layer)
     python = os.path.join(layer, "bin", "python3")
     try:

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Mapping, NamedTuple, Tuple
 
 from . import mirror
-from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT
+from .archive import DEFAULT_LIMIT_MB, LIMIT_VARIABLE as UNPACK_LIMIT, UnpackLimits
 from .download import DEADLINE_SECONDS, TIMEOUT_VARIABLE as DOWNLOAD_TIMEOUT
 from .errors import BuildpackError, as_written
 from .installers import LOCK_FILES, Installer
@@ -65,6 +65,10 @@ class Settings(NamedTuple):
     install_groups: Tuple[str, ...] = ()  # dependency groups installed beside the main ones
     launch_check: str = "server"    # one of LAUNCH_CHECK_LEVELS
     launch_check_timeout: float = LAUNCH_CHECK_SECONDS
+
+    def unpack_limits(self) -> UnpackLimits:
+        """What an archive may expand to (BP_UNPACK_LIMIT_MB), as archive.extract takes it."""
+        return UnpackLimits(self.unpack_limit_mb << 20)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":

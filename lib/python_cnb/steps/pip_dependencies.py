@@ -59,7 +59,7 @@ def pack(step: StepContext, layer_path: str, metadata: Dict[str, Any]) -> None:
     if not wanted_here(step, metadata["installer"]):
         drop(step)
         return
-    copy, limits = step.layer(NAME), UnpackLimits(step.settings.unpack_limit_mb << 20)
+    copy, limits = step.layer(NAME), step.settings.unpack_limits()
     copy.reset()
     if step.background is None:
         said = _write(copy, layer_path, metadata, limits)
@@ -123,9 +123,10 @@ def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
     copy = step.layer(NAME)
     found = copy.previous_metadata()
     of, sha256 = _split(found)
-    if of != previous._asdict() or not sha256:
+    same = of == previous._asdict()
+    if not same or not sha256:
         if found.found:
-            why = "it is of other dependencies" if of != previous._asdict() else "its TOML has no sha256"
+            why = "its TOML has no sha256" if same else "it is of other dependencies"
             step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(found.problem or why))
         return False
     timer = step.log.timer()
@@ -136,7 +137,7 @@ def unpack(step: StepContext, layer: Layer, previous: Metadata) -> bool:
             step.log.info("Not using the cache's copy of the last build's dependencies: "
                           "{} is not the file the last build wrote (its sha256 differs)".format(FILE))
             return False
-        extract(file, layer.path, "tar", UnpackLimits(step.settings.unpack_limit_mb << 20))
+        extract(file, layer.path, "tar", step.settings.unpack_limits())
     except BuildpackError as e:
         step.log.info("Not using the cache's copy of the last build's dependencies: {}".format(e.message))
         return False

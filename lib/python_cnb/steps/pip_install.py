@@ -50,8 +50,12 @@ def start_ahead(step: StepContext, job: Job) -> Optional["subprocess.Popen[str]"
 
 
 def _requirements(step: StepContext, job: Job) -> List[str]:
-    offline = ["--no-index", "--find-links", job.vendor] if job.vendor else []
-    return offline + ["--requirement", step.project.dependency_inputs[0]]
+    return _offline(job) + ["--requirement", step.project.dependency_inputs[0]]
+
+
+def _offline(job: Job) -> List[str]:
+    """From the app's vendor/ (or wheels/) alone, when it has one."""
+    return ["--no-index", "--find-links", job.vendor] if job.vendor else []
 
 
 def added_lines_only(old: Metadata, new: Metadata) -> bool:
@@ -80,7 +84,6 @@ def grown_from(layer: Layer, wanted: Metadata) -> Optional[Metadata]:
 
 def install(step: StepContext, job: Job) -> None:
     project = step.project
-    offline = ["--no-index", "--find-links", job.vendor] if job.vendor else []
     offline_note = ", offline from {}/".format(job.vendor) if job.vendor else ""
     if job.installer is Installer.PIP:
         if job.groups:
@@ -104,7 +107,7 @@ def install(step: StepContext, job: Job) -> None:
     else:
         step.log.info("Installing the app and its dependencies with pip (pip install --editable .){}".format(
             offline_note))
-    _pip(step, offline + ["--editable", "."] + groups, "the app's project files")
+    _pip(step, _offline(job) + ["--editable", "."] + groups, "the app's project files")
 
 
 def _check_groups(pip_version: str) -> None:

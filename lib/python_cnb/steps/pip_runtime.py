@@ -16,7 +16,7 @@ build that fails on the way leaves the copy where nothing trusts it."""
 import os
 from typing import Any, Dict, Mapping, Tuple
 
-from ..archive import UnpackLimits, extract
+from ..archive import extract
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..installers import Installer
@@ -148,7 +148,7 @@ def unpack(step: StepContext, runtime_layer: Layer, version: str) -> str:
     if not os.path.isfile(copy):
         return "its file {} is missing".format(FILE)
     try:
-        extract(copy, runtime_layer.path, "tar", UnpackLimits(step.settings.unpack_limit_mb << 20))
+        extract(copy, runtime_layer.path, "tar", step.settings.unpack_limits())
     except BuildpackError as e:
         return e.message
     problem = _damage(step, os.path.join(runtime_layer.path, "bin", "python3"), version,

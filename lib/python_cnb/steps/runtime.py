@@ -15,7 +15,6 @@ from ..catalog import Runtime
 from ..cnb.env import LayerEnv, Scope
 from ..cnb.layers import Layer, LayerTypes
 from ..url_secrets import stored
-from ..archive import UnpackLimits
 from ..download import extract, mirrored_url
 from ..errors import BuildpackError
 from ..runner import Runner, start, stop_and_close
@@ -243,7 +242,7 @@ def install(step: StepContext, runtime: Runtime, toolset: Toolset, wanted: Metad
             step.log.info("Verified sha256 {}".format(runtime.sha256))
         else:
             step.log.info("No published checksum for this archive (classic heroku-buildpack-python runtimes)")
-        extract(archive, layer.path, compression, UnpackLimits(step.settings.unpack_limit_mb << 20))
+        extract(archive, layer.path, compression, step.settings.unpack_limits())
     relocation.relocate(layer.path)  # sysconfig, python3-config and pkg-config name the layer, not the build's prefix
     relocation.launch_env(layer.path).write(layer)
     run_env = env(step.layers_dir).apply(step.env)
