@@ -23,6 +23,15 @@ class RecordingRunner:
         self.commands: List[List[str]] = []
         self.envs: List[Dict[str, str]] = []
         self.stdins: Dict[int, bytes] = {}  # by index in commands, for run_together's jobs
+        self.held: List[Callable[[], object]] = []
+
+    def hold(self, until: Callable[[], object]) -> None:
+        self.held.append(until)
+
+    def settle(self) -> None:
+        held, self.held = self.held, []
+        for until in held:
+            until()
 
     def run_together(self, jobs, env: Mapping[str, str]) -> List[int]:
         codes = []
@@ -33,6 +42,7 @@ class RecordingRunner:
 
     def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None, quiet: bool = False,
             keep: Optional[List[str]] = None) -> int:
+        self.settle()
         self.commands.append(list(cmd))
         self.envs.append(dict(env))
         code, out = self.answer(list(cmd))
@@ -49,6 +59,7 @@ class RecordingRunner:
         return self.run(waiting.cmd, waiting.env, keep=keep)
 
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> subprocess.CompletedProcess:
+        self.settle()
         self.commands.append(list(cmd))
         self.envs.append(dict(env))
         code, out = self.answer(list(cmd))

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import tempfile
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import BuildStopped
 from .log import Log
@@ -41,12 +41,25 @@ def stop_on_signals(signals=(signal.SIGTERM, signal.SIGINT)) -> None:
 class Runner:
     def __init__(self, log: Log) -> None:
         self.log = log
+        self._held: List[Callable[[], Any]] = []
+
+    def hold(self, until: Callable[[], Any]) -> None:
+        """Start no process before until() has returned (it raises what went wrong), but one that
+        starts waiting: for work beside the build that a tool may read (the rest of the runtime)."""
+        self._held.append(until)
+
+    def settle(self) -> None:
+        """Wait for what hold() was given; raise what it raised."""
+        held, self._held = self._held, []
+        for until in held:
+            until()
 
     def run(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None,
             quiet: bool = False, keep: Optional[List[str]] = None) -> int:
         """Run cmd; stream its output under the current step. Returns its exit code.
         quiet keeps the output to show only if the command fails; keep gets every line, for
         reading why it failed (install_failures.py)."""
+        self.settle()
         return self._follow(self._start(cmd, env, cwd, subprocess.STDOUT), quiet, keep)
 
     def start_waiting(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None) -> subprocess.Popen:
@@ -58,6 +71,7 @@ class Runner:
         """Let a start_waiting command run; from there as run(). Never started twice: a build that
         does not need it after all ends it with stop_and_close."""
         assert proc.stdin is not None
+        self.settle()
         try:
             os.write(proc.stdin.fileno(), GO.encode())  # unbuffered: nothing left to flush at close
         except OSError:  # it ended already (a runtime that cannot start): its output says why
@@ -88,6 +102,7 @@ class Runner:
     def run_together(self, jobs: Sequence[Tuple[List[str], bytes]], env: Mapping[str, str]) -> List[int]:
         """Run (command, stdin) jobs at once, quietly; their exit codes in order. The output of a
         job that fails is shown, then. Stopping the build stops them all."""
+        self.settle()
         procs = []  # type: List[Tuple[subprocess.Popen, Any]]
         try:
             for cmd, stdin in jobs:
@@ -116,6 +131,7 @@ class Runner:
     def capture(self, cmd: List[str], env: Mapping[str, str], cwd: Optional[str] = None
                 ) -> "subprocess.CompletedProcess[str]":
         """Run cmd for its output (not shown in the log)."""
+        self.settle()
         proc = self._start(cmd, env, cwd, subprocess.PIPE)
         try:
             out, err = proc.communicate()

@@ -12,13 +12,17 @@ _RUN = "del sys.argv[0]; runpy.run_module(sys.argv[0], run_name='__main__', alte
 _LAUNCHER = "import runpy, sys\n" + _DROP_CWD + _RUN
 
 # The same, started ahead of its turn (Runner.start_waiting): it imports the tool's modules named
-# in argv[1] (a broken one fails later, at its turn, as it would have), then waits for GO. The
+# in argv[1], and calls those named module:function (to fill the caches the tool's run reads; a
+# broken one fails later, at its turn, as it would have), then waits for GO. The
 # user site (PYTHONUSERBASE's site-packages, the dependencies layer) may only exist by then:
 # it goes where start-up would have put it, before the runtime's site-packages, and the paths
 # its .pth files add right after it, as start-up orders them (addsitedir appends them).
 _WAITING = ("import os, runpy, site, sys\n" + _DROP_CWD +
             "try:\n"
-            "    for m in sys.argv[1].split(','): __import__(m)\n"
+            "    for m in sys.argv[1].split(','):\n"
+            "        name, _, call = m.partition(':')\n"
+            "        __import__(name)\n"
+            "        if call: getattr(sys.modules[name], call)()\n"
             "except Exception:\n"
             "    pass\n"
             "if sys.stdin.readline() != {go!r}: sys.exit(0)\n"
@@ -40,5 +44,6 @@ def module(python: str, name: str) -> List[str]:
 
 
 def module_waiting(python: str, name: str, ahead: Sequence[str]) -> List[str]:
-    """module(), started ahead: the modules `ahead` imported at once, the rest after GO."""
+    """module(), started ahead: the modules `ahead` imported (module:function also called) at
+    once, the rest after GO."""
     return [python, "-c", _WAITING, ",".join(ahead), name]

@@ -104,17 +104,23 @@ def test_a_build_that_fails_with_the_copy_unpacked_leaves_no_runtime_toml(phase)
     # and caches nothing of a failed build, and no later build could take it for the runtime
     assert not os.path.exists(os.path.join(p.layers, "python.toml"))
     assert not os.path.exists(os.path.join(p.layers, "dependencies.toml"))
+    # the copy's rest (headers and all) was whole before pip ran
+    assert os.path.isfile(os.path.join(p.layers, "python", "include", "python3.12", "Python.h"))
 
 
-def test_a_damaged_copy_is_not_used_and_the_runtime_is_installed_and_copied_again(phase):
+@pytest.mark.parametrize("part, said", [
+    ("python.tar", ""),  # what tarfile or the probe finds wrong
+    ("rest.tar", "its file rest.tar is not the one it was made with (sha256 "),
+])
+def test_a_damaged_copy_is_not_used_and_the_runtime_is_installed_and_copied_again(phase, part, said):
     p, _ = built(phase, "flask_default_process")
     p.restore_as_the_lifecycle_would()
-    with open(os.path.join(p.layers, "pip-runtime", "python.tar"), "r+b") as f:
+    with open(os.path.join(p.layers, "pip-runtime", part), "r+b") as f:
         f.truncate(4096)
     _add_requirement(p)
     changed = p.build()
     assert changed.returncode == 0, changed.stdout
-    assert "  Not using the cache's copy of Python 3.12.1 for pip: " in changed.stdout
+    assert "  Not using the cache's copy of Python 3.12.1 for pip: " + said in changed.stdout
     assert ("  Replacing the cached runtime: the last build kept it in the image only, and this build needs it "
             "(the dependencies are installed)\n") in changed.stdout
     assert "  Kept the runtime as pip needs it in the cache (" in changed.stdout

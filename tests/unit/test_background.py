@@ -29,3 +29,13 @@ def test_an_error_in_a_piece_is_raised_by_finish_and_wait_is_quiet():
         background.finish(Log(io.StringIO()))
     background.start(fails)
     background.wait()  # the build failed already: nothing more is said
+
+
+def test_start_gives_a_wait_for_that_piece_alone_which_raises_its_error():
+    background, release = Background(), threading.Event()
+    slow = background.start(lambda: release.wait(5) and "slow")
+    fails = background.start(lambda: (_ for _ in ()).throw(BuildpackError("no space left")))
+    with pytest.raises(BuildpackError, match="no space left"):
+        fails()
+    release.set()
+    assert slow() == "slow"

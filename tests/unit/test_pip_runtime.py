@@ -1,10 +1,15 @@
 """When the cache keeps the runtime as pip needs it (steps/pip_runtime.py): the image keeps the
 runtime, BP_PYTHON_RUNTIME_CACHE is unset, and the runtime is one that runs from a zip."""
 import os
+import subprocess
+import sys
+import tarfile
 
 import pytest
 
-from fakes import step_context
+from fakes import RecordingRunner, step_context
+from python_cnb.background import Background
+from python_cnb.errors import BuildpackError
 from python_cnb.dependency_plan import Metadata, Plan
 from python_cnb.reuse import Decision
 from python_cnb.steps import pip_runtime, runtime
@@ -74,3 +79,86 @@ def test_a_copy_that_does_not_unpack_leaves_the_runtime_layer_empty_and_says_why
         f.write(b"not a tar" * 100)
     assert pip_runtime.unpack(step, layer, "3.12.1") == "python.tar is not a readable tar archive (invalid header)."
     assert os.listdir(layer.path) == [] and not os.path.exists(layer.toml_path)
+
+
+# -- the copy in two parts: what pip starts with, and the rest beside the next steps ---------------
+
+def _runtime_tree(root) -> str:
+    """A runtime layer's shape, made of small files: packed by the real _PACK script."""
+    lib = "lib/python{}.{}".format(*sys.version_info[:2])
+    for rel in ("bin/python3", "lib/libpython3.so", lib + "/os.py", lib + "/lib-dynload/_ssl.so",
+                lib + "/site-packages/pip-23.3.2.dist-info/METADATA", "include/python3/Python.h",
+                lib + "/idlelib/config.def", lib + "/config/Makefile", "share/man/man1/python3.1"):
+        path = os.path.join(str(root), rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("# " + rel + "\n")
+    return str(root)
+
+
+def _packed(tmp_path):
+    step, _ = step_context(str(tmp_path), background=Background(),
+                           runner=RecordingRunner(lambda cmd: (0, "3.12.1")))
+    layer = step.layer(pip_runtime.NAME)
+    os.makedirs(layer.path)
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", pip_runtime._PACK, _runtime_tree(tmp_path / "built"),
+                           os.path.join(layer.path, pip_runtime.FILE), os.path.join(layer.path, pip_runtime.REST),
+                           pip_runtime.MARKER], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert done.returncode == 0, done.stdout
+    layer.commit(pip_runtime.TYPES, {"version": "3.12.1"})
+    return step, layer
+
+
+def _names(path):
+    with tarfile.open(path) as tar:
+        return {m.name for m in tar.getmembers() if not m.isdir()}
+
+
+def test_the_copy_holds_what_pip_starts_with_apart_from_the_rest(tmp_path):
+    _, copy = _packed(tmp_path)
+    lib = "lib/python{}.{}".format(*sys.version_info[:2])
+    assert _names(os.path.join(copy.path, pip_runtime.FILE)) == {
+        "bin/python3", "lib/libpython3.so", lib + "/os.py", lib + "/lib-dynload/_ssl.so",
+        lib + "/site-packages/pip-23.3.2.dist-info/METADATA", "lib/python{}{}.zip".format(*sys.version_info[:2]),
+        pip_runtime.MARKER}
+    assert _names(os.path.join(copy.path, pip_runtime.REST)) == {
+        "include/python3/Python.h", lib + "/idlelib/config.def", lib + "/config/Makefile", "share/man/man1/python3.1"}
+
+
+def test_the_rest_unpacks_beside_and_no_process_starts_before_it_is_whole(tmp_path):
+    step, _ = _packed(tmp_path)
+    layer = step.layer(runtime.NAME)
+    assert pip_runtime.unpack(step, layer, "3.12.1") == ""
+    assert step.runner.commands[0][-1] == pip_runtime.PROBE  # the probe ran on the first part alone
+    assert os.path.isfile(os.path.join(layer.path, "bin", "python3")) and len(step.runner.held) == 1
+    step.runner.run(["pip", "install"], {})  # any process: it waits for the rest
+    assert os.path.isfile(os.path.join(layer.path, "include", "python3", "Python.h"))
+    assert os.path.isfile(os.path.join(layer.path, "share", "man", "man1", "python3.1"))
+    assert step.runner.held == [] and not os.path.exists(layer.toml_path)
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda path: os.remove(path), "rest.tar does not exist."),
+    (lambda path: os.replace(path, path + ".d") or os.mkdir(path), "rest.tar is not a regular file."),
+    (lambda path: open(path, "ab").write(b"\0" * 512), "its file rest.tar is not the one it was made with (sha256 "),
+])
+def test_a_copy_whose_rest_is_not_the_one_it_was_made_with_is_not_used(tmp_path, damage, said):
+    step, copy = _packed(tmp_path)
+    damage(os.path.join(copy.path, pip_runtime.REST))
+    layer = step.layer(runtime.NAME)
+    assert pip_runtime.unpack(step, layer, "3.12.1").startswith(said)
+    assert os.listdir(layer.path) == [] and step.runner.held == [] and step.runner.commands == []
+
+
+def test_a_rest_that_does_not_unpack_fails_the_next_process_with_what_went_wrong(tmp_path):
+    step, _ = _packed(tmp_path)
+    step = step._replace(background=None)  # the rest then unpacks when a process is about to start
+    layer = step.layer(runtime.NAME)
+    assert pip_runtime.unpack(step, layer, "3.12.1") == ""
+    with open(os.path.join(layer.path, "include"), "w"):
+        pass  # a file where the rest has a directory
+    with pytest.raises(BuildpackError) as e:
+        step.runner.run(["pip", "install"], {})
+    assert e.value.message.startswith("Could not unpack the rest of the cache's copy of Python 3.12.1: ")
+    assert "nothing trusts it" in e.value.hint and not os.path.exists(layer.toml_path)
+    assert step.runner.commands == [step.runner.commands[0]]  # the probe; pip never started

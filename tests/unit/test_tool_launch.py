@@ -5,7 +5,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from python_cnb import runner as runner_module, tool_launch
+from python_cnb.errors import BuildpackError
 from python_cnb.log import Log
 from python_cnb.runner import Runner
 
@@ -53,16 +56,16 @@ TOOL = ("import json, os, sys, site, dep, extra\n"
 
 
 def waiting_tool(tmp_path):
-    """A tool started ahead whose 'ahead' module says when start-up is done; the user base (the
+    """A tool started ahead whose 'ahead' function says when start-up is done; the user base (the
     dependencies layer) empty until then."""
     tools = tmp_path / "tools"
     tools.mkdir(parents=True)
     (tools / "tool.py").write_text(TOOL)
-    (tools / "warm.py").write_text("open({!r}, 'w').close()\n".format(str(tmp_path / "warm")))
+    (tools / "warm.py").write_text("def fill():\n    open({!r}, 'w').close()\n".format(str(tmp_path / "warm")))
     env = dict(os.environ, PYTHONPATH=str(tools), PYTHONUSERBASE=str(tmp_path / "base"))
     env.pop("PYTHONNOUSERSITE", None)
     runner = Runner(Log(io.StringIO()))
-    proc = runner.start_waiting(tool_launch.module_waiting(PYTHON, "tool", ["warm"]) + ["a", "--b"], env, cwd=str(tmp_path))
+    proc = runner.start_waiting(tool_launch.module_waiting(PYTHON, "tool", ["warm:fill"]) + ["a", "--b"], env, cwd=str(tmp_path))
     for _ in range(500):
         if (tmp_path / "warm").exists():
             break
@@ -98,3 +101,17 @@ def test_a_tool_started_ahead_and_not_needed_ends_without_running(tmp_path):
     closed = other.start_waiting([PYTHON, "-c", "import sys; sys.stdin.close(); sys.exit(4)"], os.environ)
     closed.wait()
     assert other.go(closed) == 4  # it ended before go: its exit code, no broken pipe
+
+
+def test_a_held_runner_starts_nothing_but_a_waiting_tool_until_what_it_holds_for_is_done(tmp_path):
+    runner, done = Runner(Log(io.StringIO())), []
+    runner.hold(lambda: done.append("rest"))
+    waiting = runner.start_waiting([PYTHON, "-c", "import sys; print(sys.stdin.readline().strip())"], os.environ)
+    assert done == []  # started ahead: it may run before the rest is there, it only waits
+    keep = []
+    assert runner.go(waiting, keep=keep) == 0 and done == ["rest"] and keep == ["go"]
+    runner.hold(lambda: (_ for _ in ()).throw(BuildpackError("the rest did not unpack")))
+    with pytest.raises(BuildpackError, match="did not unpack"):
+        runner.capture([PYTHON, "-c", "open('started', 'w')"], os.environ, cwd=str(tmp_path))
+    assert not (tmp_path / "started").exists()
+    assert runner.run([PYTHON, "-c", "pass"], os.environ, quiet=True) == 0  # said once: nothing held now

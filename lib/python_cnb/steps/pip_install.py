@@ -21,8 +21,10 @@ PIP_INSTALL = ["install", "--user", "--no-warn-script-location", "--no-compile",
                "--progress-bar", "off", "--disable-pip-version-check"]
 GROUPS_SINCE = (25, 1)  # the first pip with --group (PEP 735)
 # What `pip install` imports before any work: 0.4 s of a 0.7 s install of one added requirement.
-# Started ahead, pip imports them while the last build's dependencies are unpacked for it.
-AHEAD = ("pip._internal.cli.main", "pip._internal.commands.install")
+# Started ahead, pip imports them while the last build's dependencies are unpacked for it, and
+# builds its user agent once (0.1 s at its first request: distro, libc, setuptools' metadata in
+# the runtime's zip), which leaves those caches filled; nothing in it reads the user site.
+AHEAD = ("pip._internal.cli.main", "pip._internal.commands.install", "pip._internal.network.session:user_agent")
 # pips before 23 (Python 3.7 and older here) load pkg_resources with those modules, and its working
 # set is fixed at import: started ahead, they would not see the dependencies unpacked meanwhile.
 AHEAD_SINCE = (23, 0)
