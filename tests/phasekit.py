@@ -182,6 +182,23 @@ class Phase:
                             env[var] = value + (":" + env[var] if env.get(var) else "")
         return env
 
+    def launched(self, command: list, cwd: str = "") -> subprocess.CompletedProcess:
+        """command, run as the launcher runs a process of the image (in the app dir unless cwd):
+        its output and errors together in stdout."""
+        return subprocess.run(command, cwd=cwd or self.app, env=self.launch_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True)
+
+    def served(self, command: list) -> str:
+        """The page a web process started as the launcher would start it answers at /."""
+        env = dict(self.launch_env(), PORT=str(free_port()))
+        server = subprocess.Popen(command, cwd=self.app, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
 
 LIFECYCLE_FILE_TIME = 315532801  # 1980-01-01 00:00:01 UTC
 

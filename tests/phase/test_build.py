@@ -3,21 +3,9 @@ import os
 import signal
 import subprocess
 
-from phasekit import ROOT, free_port, http_get
+from phasekit import ROOT
 
 from python_cnb.steps.dependencies import installed_distributions
-
-
-def serve_and_get(p, command):
-    """Start a process as the launcher would (layer env applied) and return its page's body."""
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def runtime_toml(index, version, base_url):
@@ -60,7 +48,7 @@ def test_flask_cold_build_then_reuse_then_changed_requirements(phase, mirror):
             assert f.read(8)[4:8] == b"\x01\x00\x00\x00", pyc
 
     # The image's web process, started as the launcher would: an HTTP 200 with the app's body.
-    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
+    assert p.served(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
 
     warm = p.build()
     assert warm.returncode == 0, warm.stdout
@@ -84,8 +72,7 @@ def test_runtime_txt_pins_an_older_python(phase, mirror):
     assert result.returncode == 0, result.stdout
     assert "  Using Python 3.11.7 (from runtime.txt)\n" in result.stdout
     python = os.path.join(p.layers, "python", "bin", "python")
-    out = subprocess.run([python, "-c", "import sys, six; print(sys.version.split()[0], six.__version__)"],
-                         env=p.launch_env(), stdout=subprocess.PIPE, universal_newlines=True)
+    out = p.launched([python, "-c", "import sys, six; print(sys.version.split()[0], six.__version__)"])
     assert out.stdout == "3.11.7 1.16.0\n"
     # no Procfile, nothing to infer: the build passes and says a run command must be set
     assert ("  WARNING: No run command: there is no Procfile, and no Django project or WSGI app "
@@ -181,7 +168,7 @@ def test_django_project_gets_the_gunicorn_wsgi_default_process(phase):
     assert "  Running python manage.py collectstatic --noinput\n" in result.stdout
     assert os.path.isfile(os.path.join(p.app, "staticfiles", "site.css"))
     assert "    web (default): gunicorn --worker-tmp-dir /dev/shm mysite.wsgi\n" in result.stdout
-    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "mysite.wsgi"]) == "hello from the django fixture\n"
+    assert p.served(["gunicorn", "--worker-tmp-dir", "/dev/shm", "mysite.wsgi"]) == "hello from the django fixture\n"
 
 
 def test_hooks_run_around_the_install_and_a_failing_hook_fails_the_build(phase):
@@ -268,7 +255,7 @@ def test_poetry_lock_installs_main_group_only(phase):
     assert "pytest" not in installed_distributions(os.path.join(p.layers, "dependencies"))  # the dev group
     assert p.read("poetry.toml") == ('[types]\nbuild = false\nlaunch = false\ncache = true\n\n[metadata]\n'
                                      'tool = "poetry"\nversion = "2.2.1"\npython_version = "3.12.1"\n')
-    assert serve_and_get(p, ["gunicorn", "app:app"]) == "hello from the poetry fixture\n"
+    assert p.served(["gunicorn", "app:app"]) == "hello from the poetry fixture\n"
     again = p.build()
     assert "  Reusing dependencies (pyproject.toml, poetry.lock and Python 3.12.1 unchanged)\n" in again.stdout
     assert "poetry" not in again.stdout.replace("poetry.lock", "")
@@ -292,7 +279,7 @@ def test_uv_lock_asgi_app_runs_under_gunicorn_with_uvicorn_workers(phase):
     assert "pytest" not in installed_distributions(os.path.join(p.layers, "dependencies"))  # the dev group
     assert "  No Procfile; inferred the web process: main.py defines the ASGI app `app`\n" in result.stdout
     assert "    web (default): gunicorn --worker-tmp-dir /dev/shm --worker-class uvicorn.workers.UvicornWorker main:app\n" in result.stdout
-    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "--worker-class",
+    assert p.served(["gunicorn", "--worker-tmp-dir", "/dev/shm", "--worker-class",
                              "uvicorn.workers.UvicornWorker", "main:app"]) == "hello from the uv fastapi fixture\n"
 
     with open(os.path.join(p.app, "pyproject.toml")) as f:
@@ -315,7 +302,7 @@ def test_pep621_project_without_a_lock_installs_itself_and_follows_requires_pyth
             "pyproject.toml)\n") in result.stdout
     assert "  Installing the app and its dependencies with pip (pip install --editable .)\n" in result.stdout
     assert {"flask", "gunicorn", "pep621-fixture"} <= set(installed_distributions(os.path.join(p.layers, "dependencies")))
-    assert serve_and_get(p, ["gunicorn", "app:app"]) == "hello from the pep 621 fixture\n"
+    assert p.served(["gunicorn", "app:app"]) == "hello from the pep 621 fixture\n"
     with open(os.path.join(p.app, "app.py"), "a") as f:
         f.write("\n# an edit to the code, not to the project's metadata\n")
     again = p.build()

@@ -1,6 +1,5 @@
 """What every process of the image gets at launch, beyond its own command."""
 import os
-import subprocess
 
 
 def test_a_script_in_a_subdirectory_imports_the_apps_own_modules(phase):
@@ -13,6 +12,5 @@ def test_a_script_in_a_subdirectory_imports_the_apps_own_modules(phase):
     result = p.build()
     assert result.returncode == 0, result.stdout
     assert p.read("launch-config", "env.launch", "PYTHONPATH.default") == p.app
-    ran = subprocess.run(["python", "scripts/task.py"], cwd=p.app, env=p.launch_env(), stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, universal_newlines=True)
+    ran = p.launched(["python", "scripts/task.py"])
     assert ran.stdout.strip().splitlines()[-1] == "from the app root", ran.stdout

@@ -37,8 +37,7 @@ def at_launch(p, *modules):
     """module -> (GREETING, __file__), imported as a launched process would."""
     code = "import importlib\nfor m in {!r}:\n    mod = importlib.import_module(m)\n" \
            "    print(m, mod.GREETING, mod.__file__, sep='\\t')\n".format(modules)
-    out = subprocess.run([os.path.join(p.layers, "python", "bin", "python"), "-c", code], cwd=p.app,
-                         env=p.launch_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    out = p.launched([os.path.join(p.layers, "python", "bin", "python"), "-c", code])
     assert out.returncode == 0, out.stdout
     return {m: (g, f) for m, g, f in (line.split("\t") for line in out.stdout.splitlines())}
 

@@ -2,30 +2,10 @@
 that is the dependencies layer, the groups asked for and no others, launch seeing the venv."""
 import json
 import os
-import subprocess
-
-from phasekit import free_port, http_get
 
 from python_cnb.steps.dependencies import distributions, installed_distributions
 
 POETRY_LOCK = '# a second lock, as an app moving from Poetry to uv might leave behind\n'
-
-
-def launch_run(p, command):
-    """command, run as the launcher runs a process of the image."""
-    return subprocess.run(command, cwd=p.app, env=p.launch_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True)
-
-
-def serve(p, command):
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_a_packaged_uv_project_installs_itself_and_no_default_group(phase):
@@ -60,10 +40,10 @@ def test_a_packaged_uv_project_installs_itself_and_no_default_group(phase):
     assert p.read("dependencies", "env", "VIRTUAL_ENV.override") == layer
 
     # At launch the venv's python comes first; the console script serves the page.
-    ran = launch_run(p, ["python", "-c", "import sys, idna, uv_packaged_app; print(sys.prefix)"])
+    ran = p.launched(["python", "-c", "import sys, idna, uv_packaged_app; print(sys.prefix)"])
     assert ran.stdout.strip() == layer, ran.stdout
-    assert serve(p, ["uv-packaged-app"]) == "hello from the packaged uv fixture (xn--bcher-kva.example)\n"
-    listed = json.loads(launch_run(p, ["pip", "list", "--format=json"]).stdout)
+    assert p.served(["uv-packaged-app"]) == "hello from the packaged uv fixture (xn--bcher-kva.example)\n"
+    listed = json.loads(p.launched(["pip", "list", "--format=json"]).stdout)
     assert {"idna", "uv-packaged-app"} <= {d["name"] for d in listed}
     assert "iniconfig" not in {d["name"] for d in listed}
 
@@ -104,7 +84,7 @@ def test_a_pylock_app_installs_with_hashes_required_and_checks_its_environments(
     assert ("  Installing dependencies with uv 0.13.9 from pylock.toml (uv pip sync --require-hashes, main packages "
             "only)\n" in cold.stdout)
     assert installed_distributions(os.path.join(p.layers, "dependencies")) == ["idna"]
-    assert serve(p, ["python", "app.py"]) == "hello from the pylock fixture (xn--bcher-kva.example)\n"
+    assert p.served(["python", "app.py"]) == "hello from the pylock fixture (xn--bcher-kva.example)\n"
     warm = p.build()
     assert "  Reusing dependencies (pylock.toml and Python 3.12.1 unchanged)\n" in warm.stdout
 

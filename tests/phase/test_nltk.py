@@ -4,7 +4,6 @@ import hashlib
 import http.server
 import io
 import os
-import subprocess
 import threading
 import zipfile
 
@@ -68,8 +67,7 @@ def nltk_index():
 
 def read_at_launch(p, resource):
     code = "import nltk\nprint(nltk.data.find({!r}).open().read().decode(), end='')".format(resource)
-    out = subprocess.run([os.path.join(p.layers, "python", "bin", "python"), "-c", code], cwd=p.app,
-                         env=p.launch_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    out = p.launched([os.path.join(p.layers, "python", "bin", "python"), "-c", code])
     assert out.returncode == 0, out.stdout
     return out.stdout
 

@@ -3,17 +3,11 @@ of the runtime's line, installed once, keyed in the runtime layer and listed in 
 import json
 import os
 import re
-import subprocess
 
 import pytest
 
 import runtime_mirror
-from phasekit import Phase, free_port, http_get
-
-
-def run_in_launch_env(p, command):
-    return subprocess.run(command, cwd=p.app, env=p.launch_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True)
+from phasekit import Phase
 
 
 def test_the_runtime_gets_v242s_toolset_once_with_pkg_resources_and_an_sbom(phase):
@@ -24,10 +18,10 @@ def test_the_runtime_gets_v242s_toolset_once_with_pkg_resources_and_an_sbom(phas
     # the time the wheels took to download apart (make bench leaves it out of the unpacking and compiling)
     assert re.search(r"\n  Installed pip 23.3.2, setuptools 68.2.2 and wheel 0.42.0 in [\d.]+s "
                      r"\(download [\d.]+s, bytecode [\d.]+s\)\n", cold.stdout), cold.stdout
-    probe = run_in_launch_env(p, ["python", "-c", "import pkg_resources, setuptools, wheel, pip; "
+    probe = p.launched(["python", "-c", "import pkg_resources, setuptools, wheel, pip; "
                                                   "print(setuptools.__version__, wheel.__version__, pip.__version__)"])
     assert probe.stdout.splitlines()[-1] == "68.2.2 0.42.0 23.3.2", probe.stdout
-    assert run_in_launch_env(p, ["pip", "--version"]).stdout.startswith("pip 23.3.2 from {}/python/lib/python3.12/".format(p.layers))
+    assert p.launched(["pip", "--version"]).stdout.startswith("pip 23.3.2 from {}/python/lib/python3.12/".format(p.layers))
     assert os.path.exists(os.path.join(p.layers, "python", "bin", "pip3.12"))
     doc = json.loads(p.read("python.sbom.cdx.json"))
     tools = {c["name"]: (c["version"], c["purl"], len(c["hashes"][0]["content"])) for c in doc["components"][1:]}
@@ -64,15 +58,7 @@ def test_an_app_importing_pkg_resources_under_gunicorn_20_serves(phase):
     assert "Requirement already satisfied: setuptools>=3.0 in {}/python/lib/python3.12/site-packages".format(
         p.layers) in result.stdout
     assert "Collecting setuptools" not in result.stdout
-    env = p.launch_env()
-    env["PORT"] = str(free_port())
-    server = subprocess.Popen(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"], cwd=p.app, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert http_get("http://127.0.0.1:{}/".format(env["PORT"])) == "pkg_resources sees flask 3.0.3\n"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    assert p.served(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "pkg_resources sees flask 3.0.3\n"
 
 
 # Every line this machine has an interpreter for, oldest to newest: the pins must install and
@@ -106,7 +92,7 @@ def test_each_python_line_gets_its_pins_and_they_import(tmp_path, lines_mirror, 
     assert "  Installing {}\n".format(LINES[version]) in result.stdout
     line = ".".join(version.split(".")[:2])
     python = "python" if version.startswith("2.") else "python3"
-    probe = run_in_launch_env(p, [python, "-c", "import sys, pkg_resources, setuptools, wheel, pip; "
+    probe = p.launched([python, "-c", "import sys, pkg_resources, setuptools, wheel, pip; "
                                                 "sys.stdout.write(pip.__version__ + ' ' + sys.version[:6])"])
     assert probe.stdout.split()[-2:] == [LINES[version].split(",")[0].split()[1], version], probe.stdout
     assert os.path.exists(os.path.join(p.layers, "python", "bin", "pip" + line))

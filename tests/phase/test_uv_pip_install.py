@@ -6,28 +6,15 @@ import hashlib
 import http.server
 import os
 import re
-import signal
 import socketserver
-import subprocess
 import threading
 
 import pytest
 
-from phasekit import download_wheels, free_port, http_get
+from phasekit import download_wheels
 from python_cnb.steps.dependencies import installed_distributions
 
 AUTHORIZATION = "Basic YnVpbGRlcjpzM2NyM3QtdDBrZW4="  # builder:s3cr3t-t0ken
-
-
-def serve_and_get(p, command):
-    """The page of a process started as the launcher would (layer env applied)."""
-    env = dict(p.launch_env(), PORT=str(free_port()))
-    server = subprocess.Popen(command, cwd=p.app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        return http_get("http://127.0.0.1:{}/".format(env["PORT"]))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def normalized(name):
@@ -141,7 +128,7 @@ def test_uv_installs_from_an_index_with_credentials_into_the_pip_layout_and_swit
         with open(pyc, "rb") as f:
             assert f.read(8)[4:8] == b"\x01\x00\x00\x00", pyc  # unchecked-hash, as the pip path compiles
     assert os.path.isdir(os.path.join(p.layers, "pip-cache", "uv"))
-    assert serve_and_get(p, ["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
+    assert p.served(["gunicorn", "--worker-tmp-dir", "/dev/shm", "app:app"]) == "hello from the flask fixture\n"
 
     again = p.build()
     assert "  Reusing dependencies (requirements.txt and Python 3.12.1 unchanged)\n" in again.stdout
@@ -205,8 +192,7 @@ def test_uv_keeps_the_runtimes_setuptools_for_gunicorn_20(phase):
     assert result.returncode == 0, result.stdout
     assert " + setuptools==68.2.2\n" in result.stdout
     python = os.path.join(p.layers, "python", "bin", "python")
-    out = subprocess.run([python, "-W", "ignore::DeprecationWarning", "-c",
-                          "import pkg_resources, gunicorn; print(gunicorn.__version__)"],
-                         env=p.launch_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    out = p.launched([python, "-W", "ignore::DeprecationWarning", "-c",
+                      "import pkg_resources, gunicorn; print(gunicorn.__version__)"])
     assert out.stdout == "20.1.0\n", out.stdout
     assert "setuptools" in installed_distributions(os.path.join(p.layers, "dependencies"))

@@ -390,18 +390,6 @@ def launch_check_table(runs: Dict[str, List[dict]]) -> List[Row]:
     return rows
 
 
-def launch_check_only() -> None:
-    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
-    work = tempfile.mkdtemp()
-    os.chmod(work, 0o755)
-    try:
-        with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
-            results["launch_check"] = launch_check_rounds(mirror, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    write(results, launch_check_table(results["launch_check"]), "launch-check.json")
-
-
 def rebuild_table(runs: Dict[str, List[dict]]) -> List[Row]:
     rows = []  # type: List[Row]
     for app, mode, option in REBUILD_CASES:
@@ -541,37 +529,33 @@ def write(results: dict, rows: List[Row], name: str) -> None:
         print("v242 not measured: {}".format(results["rebuilds"]["v242_not_measured"][0]["why"]))
 
 
-def rebuilds_only() -> None:
+# BENCH_ONLY=<name>: one family of rounds, its results key, its rounds (given the mirror and a work
+# dir), its table and its file under build/bench.
+ONLY = {
+    "rebuilds": ("rebuilds", rebuild_rounds, rebuild_table),
+    "locks": ("locks", lambda mirror, work: lock_rounds(mirror.mount_dir, work), lock_table),
+    "launch-check": ("launch_check", launch_check_rounds, launch_check_table),
+}
+
+
+def only(name: str) -> None:
+    key, run_rounds, make_table = ONLY[name]
     results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     work = tempfile.mkdtemp()
     os.chmod(work, 0o755)
     try:
         with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
-            results["rebuilds"] = rebuild_rounds(mirror, work)
+            results[key] = run_rounds(mirror, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    write(results, rebuild_table(results["rebuilds"]), "rebuilds.json")
-
-
-def locks_only() -> None:
-    results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
-    work = tempfile.mkdtemp()
-    os.chmod(work, 0o755)
-    try:
-        with Mirror(["3.12.1"], os.path.join(work, "mount")) as mirror:
-            results["locks"] = lock_rounds(mirror.mount_dir, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    write(results, lock_table(results["locks"]), "locks.json")
+    write(results, make_table(results[key]), name + ".json")
 
 
 def main() -> None:
-    if os.environ.get("BENCH_ONLY") == "rebuilds":
-        return rebuilds_only()
-    if os.environ.get("BENCH_ONLY") == "locks":
-        return locks_only()
-    if os.environ.get("BENCH_ONLY") == "launch-check":
-        return launch_check_only()
+    if os.environ.get("BENCH_ONLY"):
+        if os.environ["BENCH_ONLY"] not in ONLY:
+            sys.exit("BENCH_ONLY={} is not one of: {}".format(os.environ["BENCH_ONLY"], ", ".join(ONLY)))
+        return only(os.environ["BENCH_ONLY"])
     results = {"rounds": ROUNDS, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # type: dict
     python, bare, detect = detect_times()
     results["detect"] = {"python": python, "bare_python_ms": bare * 1000, "bin_detect_ms": detect * 1000,
