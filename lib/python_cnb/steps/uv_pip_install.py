@@ -130,10 +130,8 @@ def environment(env: Mapping[str, str], cache_dir: str, uv_settings: UvSettings)
     """The build's environment, for uv: its cache, no interpreter of its own, no progress bars,
     copies (not links into the cache) in the layer, pip's index strategy (every index, best
     version) unless the user chose uv's own."""
-    out = dict(env)
-    out.update(uv_settings.env)
-    out.update({"UV_CACHE_DIR": cache_dir, "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1",
-                "UV_PYTHON_DOWNLOADS": "never", "UV_NO_MANAGED_PYTHON": "1"})
+    out = {**env, **uv_settings.env, "UV_CACHE_DIR": cache_dir, "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1",
+           "UV_PYTHON_DOWNLOADS": "never", "UV_NO_MANAGED_PYTHON": "1"}
     out.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
     # The buildpack compiles bytecode itself, reproducibly (bytecode.py); uv's would be kept as is.
     for name in ("UV_COMPILE_BYTECODE", "UV_SYSTEM_PYTHON", "VIRTUAL_ENV", "PYTHONPATH"):
@@ -194,12 +192,10 @@ def drop_bookkeeping(layer_path: str) -> None:
         os.remove(lock)
     for dist_info in glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages", "*.dist-info")):
         found = [name for name in _UV_FILES if os.path.isfile(os.path.join(dist_info, name))]
-        if not found:
-            continue
         for name in found:
             os.remove(os.path.join(dist_info, name))
         record = os.path.join(dist_info, "RECORD")
-        if os.path.isfile(record):
+        if found and os.path.isfile(record):
             dropped = tuple("{}/{},".format(os.path.basename(dist_info), name) for name in found)
             with open(record, encoding="utf-8", newline="") as f:
                 lines = f.readlines()
