@@ -42,9 +42,7 @@ def inside(app_dir: str, real_path: str) -> bool:
 def local_path_of_url(url: str) -> str:
     """The path of a file: URL on this machine (as pip's url_to_path), or the URL if it names another host."""
     parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        return url
-    return unquote(parts.path)
+    return unquote(parts.path) if parts.netloc in ("", "localhost") else url
 
 
 def local_source(app_dir: str, text: str, editable: bool, where: str) -> Optional[LocalSource]:
@@ -156,11 +154,8 @@ def tree_digest(root: str) -> str:
             continue
         length = os.path.getsize(path)
         size += length
-        if count > TREE_MAX_FILES or size > TREE_MAX_BYTES:
-            h.update(str(length).encode())
-        else:
-            h.update(_file_digest(path).encode())
-        h.update(b"\0")
+        bounded = count > TREE_MAX_FILES or size > TREE_MAX_BYTES
+        h.update((str(length) if bounded else _file_digest(path)).encode() + b"\0")
     return h.hexdigest()
 
 
@@ -236,29 +231,25 @@ def _refs_digest(git_dir: str) -> str:
 
 # -- path and git sources of a package manager's manifest --------------------------------------
 
+# Where each manager's manifest declares its packages, and the key that makes one editable.
+_MANIFESTS = {"pipenv": ("Pipfile", ("packages",), "editable"),
+              "poetry": ("pyproject.toml", ("tool", "poetry", "dependencies"), "develop"),
+              "uv": ("pyproject.toml", ("tool", "uv", "sources"), "editable")}
+
+
 def from_manifest(app_dir: str, manager: str) -> List[LocalSource]:
     """The local sources a manifest declares: manager is "pipenv" (Pipfile [packages]), "poetry"
     ([tool.poetry.dependencies] and [project] dependencies) or "uv" ([tool.uv.sources])."""
-    name = "Pipfile" if manager == "pipenv" else "pyproject.toml"
+    name, table, flag = _MANIFESTS[manager]
     data = _toml(app_dir, name)
-    if manager == "pipenv":
-        entries = _table(data, "packages")
-        flag = "editable"
-    elif manager == "poetry":
-        entries = _table(_table(_table(data, "tool"), "poetry"), "dependencies")
-        flag = "develop"
-    else:
-        entries = _table(_table(_table(data, "tool"), "uv"), "sources")
-        flag = "editable"
-    found = []  # type: List[LocalSource]
-    for spec in entries.values():
-        for one in spec if isinstance(spec, list) else [spec]:
-            source = _declared(app_dir, one, flag, name) if isinstance(one, dict) else None
-            if source is not None and source not in found:
-                found.append(source)
+    specs = [one for spec in _table(data, *table).values()
+             for one in (spec if isinstance(spec, list) else [spec]) if isinstance(one, dict)]
+    sources = [_declared(app_dir, spec, flag, name) for spec in specs]
     project = _table(data, "project").get("dependencies")
-    for requirement in project if isinstance(project, list) else []:
-        source = local_source(app_dir, str(requirement), False, name) if "@" in str(requirement) else None
+    sources += [local_source(app_dir, str(requirement), False, name)
+                for requirement in (project if isinstance(project, list) else []) if "@" in str(requirement)]
+    found = []  # type: List[LocalSource]
+    for source in sources:
         if source is not None and source not in found:
             found.append(source)
     return found
@@ -277,9 +268,11 @@ def _declared(app_dir: str, spec: dict, flag: str, where: str) -> Optional[Local
     return None
 
 
-def _table(data: object, key: str) -> dict:
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, dict) else {}
+def _table(data: dict, *keys: str) -> dict:
+    for key in keys:
+        value = data.get(key)
+        data = value if isinstance(value, dict) else {}
+    return data
 
 
 def _toml(app_dir: str, name: str) -> dict:

@@ -200,14 +200,14 @@ def declared_license(expression: str, text: str, classifiers: Iterable[str]) -> 
         return expression, ""
     if text.lower() in _SPDX_IDS:
         return _SPDX_IDS[text.lower()], ""
-    named = sorted({_CLASSIFIERS[c.split("::")[-1].strip()] for c in classifiers
-                    if c.startswith("License ::") and c.split("::")[-1].strip() in _CLASSIFIERS})
+    licenses = {c.split("::")[-1].strip() for c in classifiers if c.startswith("License ::")}
+    named = sorted({_CLASSIFIERS[c] for c in licenses if c in _CLASSIFIERS})
     if named:
         return " OR ".join(named), ""
     if text and text.upper() != "UNKNOWN":
         return "", text.splitlines()[0].strip()[:200]
     # a classifier naming no single SPDX license ("BSD License"): kept as the text it is
-    return "", " OR ".join(sorted({c.split("::")[-1].strip() for c in classifiers if c.startswith("License ::")}))
+    return "", " OR ".join(sorted(licenses))
 
 
 def _installed(layer_path: str) -> Dict[str, Package]:
@@ -225,9 +225,8 @@ def _installed(layer_path: str) -> Dict[str, Package]:
             continue
         expression, text = declared_license(headers.get("License-Expression") or "", headers.get("License") or "",
                                             headers.get_all("Classifier") or [])
-        sha256, download = _direct_url(info)
         found[normalized(name)] = Package(name, version, pypi_purl(name, version), "library", expression,
-                                                     text, sha256, download)
+                                          text, *_direct_url(info))
     return found
 
 
@@ -265,9 +264,7 @@ def read_packages(layers_dir: str, layer_name: str) -> Optional[List[Package]]:
         found = [_package(c) for c in document["components"] if c.get("type") == "library"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not all(isinstance(p.name, str) and isinstance(p.version, str) for p in found):
-        return None
-    return found
+    return found if all(isinstance(p.name, str) and isinstance(p.version, str) for p in found) else None
 
 
 def _package(component: Mapping[str, Any]) -> Package:

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 from .. import appfiles
 from ..cnb.layers import Layer, LayerTypes
@@ -203,28 +203,25 @@ def _file_digest(path: str) -> str:
     return appfiles.digest(path, os.path.basename(path))
 
 
-def _tree_files(root: str, apart: Sequence[str]) -> Iterator[Tuple[str, str]]:
-    for here, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _NOT_READ and os.path.join(here, d) not in apart)
-        for name in sorted(names):
-            path = os.path.join(here, name)
-            if not name.endswith((".pyc", ".pyo")) and path not in apart:
-                yield os.path.relpath(path, root), path
-
-
 def _tree_digest(root: str, apart: Sequence[str]) -> str:
     """sha256 over the tree's names and contents (links by their text; other special files by
     name), leaving out the paths apart (keyed on their own)."""
     if not os.path.isdir(root):
         return "missing"
     h = hashlib.sha256()
-    for rel, path in _tree_files(root, apart):
-        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        if os.path.islink(path):
-            h.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
-        elif os.path.isfile(path):
-            h.update(appfiles.digest(path, rel).encode())
-        h.update(b"\0")
+    for here, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_READ and os.path.join(here, d) not in apart)
+        for name in sorted(names):
+            path = os.path.join(here, name)
+            if name.endswith((".pyc", ".pyo")) or path in apart:
+                continue
+            rel = os.path.relpath(path, root)
+            h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            if os.path.islink(path):
+                h.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
+            elif os.path.isfile(path):
+                h.update(appfiles.digest(path, rel).encode())
+            h.update(b"\0")
     return h.hexdigest()
 
 

@@ -94,16 +94,11 @@ def _what_it_read():
     from django.apps import apps
     from django.conf import settings
     from django.contrib.staticfiles import finders
-    dirs = set()
-    for config in apps.get_app_configs():
-        dirs.add(os.path.join(config.path, "static"))
+    dirs = set(os.path.join(config.path, "static") for config in apps.get_app_configs())
     for finder in finders.get_finders():
-        for _prefix, root in getattr(finder, "locations", []):
-            dirs.add(root)
-        for storage in getattr(finder, "storages", {}).values():
-            location = getattr(storage, "location", None)
-            if location:
-                dirs.add(location)
+        dirs.update(root for _prefix, root in getattr(finder, "locations", []))
+        storages = getattr(finder, "storages", {}).values()
+        dirs.update(filter(None, (getattr(storage, "location", None) for storage in storages)))
     module = sys.modules.get(os.environ.get("DJANGO_SETTINGS_MODULE", ""))
     return {"static_root": str(settings.STATIC_ROOT or ""),
             "settings_file": getattr(module, "__file__", "") or "",

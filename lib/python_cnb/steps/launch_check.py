@@ -29,6 +29,7 @@ from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from .. import launch_plan
 from ..launch_plan import NAME, Plan, reasons
+from ..log import Log
 from ..reuse import against_previous
 from ..settings import LAUNCH_CHECK
 from . import Result, StepContext, launch_run, pip_runtime
@@ -50,16 +51,13 @@ def run(step: StepContext) -> Result:
     log, layer, checking = step.log, step.layer(NAME), step.launch
     log.header("Launch check")
     if checking is None or checking.level == "off":
-        _forget(layer)
-        log.info("Off ({}=off): the processes are not started before the image is exported".format(LAUNCH_CHECK))
-        return Result()
+        return _forget(layer, log, "Off ({}=off): the processes are not started before the image is "
+                       "exported".format(LAUNCH_CHECK))
     procs = processes(step.project.procfile, step.project.web_entry, [name for name, _ in step.dists])
     default = next((p for p in procs if p.default), None)
     if default is None:
-        _forget(layer)
-        log.info("Nothing to check: the image has no default process{}".format(
+        return _forget(layer, log, "Nothing to check: the image has no default process{}".format(
             " (the others are not started)" if procs else ""))
-        return Result()
     wanted = checking.known._replace(runtime=_layer_key(step, "python"), dependencies=_layer_key(step, "dependencies"))
     decision = against_previous(layer, wanted, reasons)
     if decision.reuse:
@@ -71,10 +69,8 @@ def run(step: StepContext) -> Result:
     if away:
         # Kept in the previous image only: not here to start the process with. The next build
         # finds no result, so it brings them back to check (launch_plan.Plan.retention).
-        _forget(layer)
-        log.info("Not checked this time: {} {} in the previous image only ({})".format(
+        return _forget(layer, log, "Not checked this time: {} {} in the previous image only ({})".format(
             " and ".join(away), "is" if len(away) == 1 else "are", decision.reason))
-        return Result()
     if decision.reason:
         log.info("Checking again: {}".format(decision.reason))
     layer.reset()
@@ -96,7 +92,6 @@ def run(step: StepContext) -> Result:
 # -- server -------------------------------------------------------------------------------------
 
 class Check(NamedTuple):
-    process: Process
     op: str       # launch_probe.py's: script, import or find
     target: str
     says: str     # for the log: "gunicorn imports"
@@ -113,7 +108,7 @@ def _server(step: StepContext, web: Process, env: Mapping[str, str]) -> None:
     project = step.project
     if project.web_entry and not project.procfile:
         module = project.web_entry.target.split(":")[0]
-        checks.append(Check(web, "find", module, "the module {} is there".format(module),
+        checks.append(Check("find", module, "the module {} is there".format(module),
                             "the module {} is not there".format(module)))
     if not checks:
         step.log.info("server: {}: {} is on the launch PATH".format(web.type, words[0]))
@@ -124,9 +119,9 @@ def _server(step: StepContext, web: Process, env: Mapping[str, str]) -> None:
                                        step.settings.launch_check_timeout)
     for check, result in zip(checks, report):
         if not result.get("ok"):
-            raise failure(check.process, "server", Outcome(False, str(result.get("error", "")), what=check.fails))
+            raise failure(web, "server", Outcome(False, str(result.get("error", "")), what=check.fails))
     if outcome is not None:
-        raise failure(checks[0].process, "server", outcome)
+        raise failure(web, "server", outcome)
     step.log.info("server: {}: {}".format(web.type, ", ".join(c.says for c in checks)))
 
 
@@ -161,14 +156,14 @@ def _program_checks(proc: Process, words: List[str], app_dir: str, env: Mapping[
     name = os.path.basename(program)
     if re.match(r"^python[0-9.]*$", name):
         module = words[words.index("-m") + 1] if "-m" in words[:-1] else ""
-        return [Check(proc, "find", module, "{} -m {} is there".format(name, module),
+        return [Check("find", module, "{} -m {} is there".format(name, module),
                       "{} -m {}: the module is not there".format(name, module))] if module else []
     if not _python_script(found):
         return []
-    checks = [Check(proc, "script", found, "{} imports".format(name), "{} does not import".format(name))]
+    checks = [Check("script", found, "{} imports".format(name), "{} does not import".format(name))]
     worker = _gunicorn_worker(words) if name == "gunicorn" else ""
     if worker:
-        checks.append(Check(proc, "import", worker, "its worker class {} imports".format(worker),
+        checks.append(Check("import", worker, "its worker class {} imports".format(worker),
                             "{}'s worker class {} does not import".format(name, worker)))
     return checks
 
@@ -256,9 +251,12 @@ def _launch_environment(step: StepContext, checking: Plan) -> Mapping[str, str]:
     return env
 
 
-def _forget(layer: Layer) -> None:
+def _forget(layer: Layer, log: Log, why: str) -> Result:
+    """No result: the last one removed, and why none is kept this time."""
     layer.reset()
     try:
         os.rmdir(layer.path)
     except OSError:
         pass
+    log.info(why)
+    return Result()

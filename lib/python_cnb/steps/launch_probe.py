@@ -70,10 +70,7 @@ def _script(path):
 
 def _import(target):
     # type: (str) -> str
-    if ":" in target:
-        module_name, attribute = target.split(":", 1)
-    else:
-        module_name, _, attribute = target.rpartition(".")
+    module_name, _, attribute = target.partition(":") if ":" in target else target.rpartition(".")
     value = importlib.import_module(module_name)
     for part in attribute.split("."):
         value = getattr(value, part)

@@ -29,8 +29,8 @@ class Outcome(NamedTuple):
 
 def python_of(env: Mapping[str, str]) -> str:
     """The interpreter a process of the image gets for `python3` (`python` on a 2.7 line)."""
-    return shutil.which("python3", path=env.get("PATH", "")) or shutil.which("python", path=env.get("PATH", "")) \
-        or "python3"
+    path = env.get("PATH", "")
+    return shutil.which("python3", path=path) or shutil.which("python", path=path) or "python3"
 
 
 def bounded(command: Sequence[str], env: Mapping[str, str], cwd: str, timeout: float) -> Outcome:
@@ -63,7 +63,7 @@ def probe(command: List[str], env: Mapping[str, str], cwd: str,
             with open(report_path, encoding="utf-8") as f:
                 report = json.load(f)
         except (OSError, ValueError):
-            return (outcome if not outcome.ok else outcome._replace(ok=False)), []
+            return outcome._replace(ok=False), []
     return (None if outcome.ok else outcome), report if isinstance(report, list) else []
 
 

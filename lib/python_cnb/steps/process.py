@@ -2,7 +2,7 @@
 (procfile.py) as `gunicorn --worker-tmp-dir /dev/shm <entry>`; /dev/shm because gunicorn's
 heartbeat files on a container's overlay filesystem stall workers (the seed's fix). run() is the
 build step that logs them and writes launch.toml."""
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 from ..cnb.launch import Process, write_launch
 from ..procfile import ProcfileEntry, WebEntry
@@ -32,37 +32,28 @@ def processes(procfile: Sequence[ProcfileEntry], web_entry: Optional[WebEntry],
     return [Process("web", GUNICORN + [web_entry.target], [], True)]
 
 
-def no_default_warning(procfile: Sequence[ProcfileEntry]) -> Optional[Tuple[str, str]]:
-    """(warning, hint) when a Procfile of several entries has none named `web`: the image then
-    has no default process."""
-    if len(procfile) < 2 or any(e.type == "web" for e in procfile):
-        return None
-    return ("The Procfile has no `web` process, so the image has no default process (it defines {}).".format(
-                ", ".join(e.type for e in procfile[:10]) + (", ..." if len(procfile) > 10 else "")),
-            "Name the web server's line `web:` in the Procfile, or choose the default when building "
-            "(e.g. `pack build --default-process {}`).".format(procfile[0].type))
-
-
 def missing_servers(web_entry: WebEntry, installed: Sequence[str]) -> List[str]:
     """What the inferred web process needs that the app's dependencies lack."""
-    if web_entry.kind == "asgi":
-        if "uvicorn" not in installed:
-            return ["uvicorn"] if "gunicorn" in installed else ["uvicorn", "gunicorn"]
-        return []
-    return [] if "gunicorn" in installed else ["gunicorn"]
+    if web_entry.kind == "asgi" and "uvicorn" in installed:
+        return []  # plain uvicorn serves it
+    needed = ["uvicorn", "gunicorn"] if web_entry.kind == "asgi" else ["gunicorn"]
+    return [name for name in needed if name not in installed]
 
 
 def run(step: StepContext) -> Result:
     """Log the processes and where they come from, and write launch.toml; warn when there are none."""
     log, project = step.log, step.project
     log.header("Processes")
-    installed = [name for name, _ in step.dists]
-    procs = processes(project.procfile, project.web_entry, installed)
-    if project.procfile:
+    installed, procfile = [name for name, _ in step.dists], project.procfile
+    procs = processes(procfile, project.web_entry, installed)
+    if procfile:
         log.info("From Procfile:")
-        no_default = no_default_warning(project.procfile)
-        if no_default:
-            log.warning(no_default[0], hint=no_default[1])
+        if not any(p.default for p in procs):  # several entries, none named `web`
+            defined = ", ".join(e.type for e in procfile[:10]) + (", ..." if len(procfile) > 10 else "")
+            log.warning("The Procfile has no `web` process, so the image has no default process (it defines "
+                        "{}).".format(defined),
+                        hint="Name the web server's line `web:` in the Procfile, or choose the default when "
+                             "building (e.g. `pack build --default-process {}`).".format(procfile[0].type))
     elif project.web_entry:
         log.info("No Procfile; inferred the web process: {}".format(project.web_entry.reason))
         missing = missing_servers(project.web_entry, installed)

@@ -82,8 +82,8 @@ def run(step: StepContext, tool: Tool) -> Dict[str, str]:
     if decision.reuse and os.path.isdir(site):
         log.info("Reusing {} {}".format(tool.name, tool.version))
     else:
-        log.info("Installing {} {}{}".format(tool.name, tool.version, " ({})".format(decision.reason) if decision.reason
-                                             else ""))
+        why = " ({})".format(decision.reason) if decision.reason else ""
+        log.info("Installing {} {}{}".format(tool.name, tool.version, why))
         timer = log.timer()
         layer.reset()
         code = step.runner.run(tool_launch.module(step.python.path, "pip") + [

@@ -54,14 +54,18 @@ _NOT_APPLICABLE = frozenset((
 ))
 
 
+# pip settings uv reads from variables, and those it takes as one flag per word.
+_AS_VARIABLES = {"index-url": ("UV_INDEX_URL",), "timeout": ("UV_HTTP_TIMEOUT",),
+                 "default-timeout": ("UV_HTTP_TIMEOUT",), "client-cert": ("SSL_CLIENT_CERT",),
+                 "proxy": ("HTTPS_PROXY", "HTTP_PROXY")}
+_PER_WORD = {"find-links": "--find-links", "trusted-host": "--allow-insecure-host",
+             "constraint": "--constraints", "only-binary": "--only-binary", "no-binary": "--no-binary"}
+
+
 class UvSettings(NamedTuple):
     env: Dict[str, str]    # UV_* and TLS variables to add
     flags: List[str]       # command-line flags (no credentials can be in them)
     ignored: List[str]     # pip settings uv has no equivalent for, with their source
-
-
-def _each(value: str) -> List[str]:
-    return value.split()
 
 
 def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default: str) -> UvSettings:
@@ -72,31 +76,16 @@ def from_pip(settings: Mapping[str, Setting], env: Mapping[str, str], ca_default
     ignored = []  # type: List[str]
     for key in sorted(settings):
         value, source = settings[key]
-        if key == "index-url":
-            out["UV_INDEX_URL"] = value.strip()
+        if key in _AS_VARIABLES:
+            out.update(dict.fromkeys(_AS_VARIABLES[key], value.strip()))
         elif key == "extra-index-url":
-            out["UV_EXTRA_INDEX_URL"] = " ".join(_each(value))
-        elif key == "find-links":
-            for link in _each(value):
-                flags += ["--find-links", link]
-        elif key == "trusted-host":
-            for host in _each(value):
-                flags += ["--allow-insecure-host", host]
-        elif key in ("only-binary", "no-binary"):
-            for name in value.replace(",", " ").split():
-                flags += ["--" + key, name]
-        elif key == "constraint":
-            for path in _each(value):
-                flags += ["--constraints", path]
+            out["UV_EXTRA_INDEX_URL"] = " ".join(value.split())
+        elif key in _PER_WORD:
+            words = value.replace(",", " ").split() if key.endswith("-binary") else value.split()
+            flags += [part for word in words for part in (_PER_WORD[key], word)]
         elif key in ("no-index", "require-hashes", "pre"):
             if is_true(value):
                 flags += ["--prerelease", "allow"] if key == "pre" else ["--" + key]
-        elif key in ("timeout", "default-timeout"):
-            out["UV_HTTP_TIMEOUT"] = value.strip()
-        elif key == "client-cert":
-            out["SSL_CLIENT_CERT"] = value.strip()
-        elif key == "proxy":
-            out["HTTPS_PROXY"] = out["HTTP_PROXY"] = value.strip()
         elif key == "cert":
             # PIP_CERT is the build image's bundle unless the user chose one; uv reads SSL_CERT_FILE.
             if value.strip() != ca_default or not env.get("SSL_CERT_FILE"):
@@ -125,32 +114,24 @@ def refuse_editable_vcs(app_dir: str, files: Sequence[str], env: Mapping[str, st
 def uses_hashes(app_dir: str, files: Sequence[str]) -> bool:
     """Whether pip would install in hash-checking mode: a requirement with --hash, or a
     --require-hashes line, in the requirements file or one it includes."""
-    for name in files:
-        for number, line in requirements.logical_lines(requirements.read_text(app_dir, name, "")):
-            words = line.split()
-            if "--require-hashes" in words or any(w.startswith("--hash") for w in words):
-                return True
-    return False
+    lines = (line for name in files
+             for _, line in requirements.logical_lines(requirements.read_text(app_dir, name, "")))
+    return any(w == "--require-hashes" or w.startswith("--hash") for line in lines for w in line.split())
 
 
 def runtime_constraints(runtime_prefix: str) -> str:
     """`name==version` of each distribution the runtime carries (pip, setuptools, wheel)."""
-    lines = []
-    for path in sorted(glob.glob(os.path.join(runtime_prefix, "lib", "python*", "site-packages", "*.dist-info"))):
-        name, _, version = os.path.basename(path)[:-len(".dist-info")].partition("-")
-        if name and version:
-            lines.append("{}=={}\n".format(name, version))
-    return "".join(lines)
+    paths = glob.glob(os.path.join(runtime_prefix, "lib", "python*", "site-packages", "*.dist-info"))
+    dists = (os.path.basename(path)[:-len(".dist-info")].partition("-") for path in sorted(paths))
+    return "".join("{}=={}\n".format(name, version) for name, _, version in dists if name and version)
 
 
 def environment(env: Mapping[str, str], cache_dir: str, uv_settings: UvSettings) -> Dict[str, str]:
     """The build's environment, for uv: its cache, no interpreter of its own, no progress bars,
     copies (not links into the cache) in the layer, pip's index strategy (every index, best
     version) unless the user chose uv's own."""
-    out = dict(env)
-    out.update(uv_settings.env)
-    out.update({"UV_CACHE_DIR": cache_dir, "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1",
-                "UV_PYTHON_DOWNLOADS": "never", "UV_NO_MANAGED_PYTHON": "1"})
+    out = {**env, **uv_settings.env, "UV_CACHE_DIR": cache_dir, "UV_LINK_MODE": "copy", "UV_NO_PROGRESS": "1",
+           "UV_PYTHON_DOWNLOADS": "never", "UV_NO_MANAGED_PYTHON": "1"}
     out.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
     # The buildpack compiles bytecode itself, reproducibly (bytecode.py); uv's would be kept as is.
     for name in ("UV_COMPILE_BYTECODE", "UV_SYSTEM_PYTHON", "VIRTUAL_ENV", "PYTHONPATH"):
@@ -158,65 +139,45 @@ def environment(env: Mapping[str, str], cache_dir: str, uv_settings: UvSettings)
     return out
 
 
-class Install(NamedTuple):
-    """One `uv pip install` into the dependencies layer."""
-    uv: str                    # the uv executable
-    python: str                # the runtime's interpreter: what the layer is for
-    layer_path: str
-    requirement_file: str      # app-relative
-    vendor: Optional[str] = None  # vendor/ or wheels/: install from it alone
-
-
-def command(install: Install, constraints: str, hashes: bool, uv_settings: UvSettings) -> List[str]:
-    cmd = [install.uv, "pip", "install", "--python", install.python, "--prefix", install.layer_path,
-           "--constraints", constraints]
-    if hashes and "--require-hashes" not in uv_settings.flags:
-        cmd.append("--require-hashes")
-    cmd += uv_settings.flags
-    if install.vendor:
-        cmd += ([] if "--no-index" in uv_settings.flags else ["--no-index"]) + ["--find-links", install.vendor]
-    return cmd + ["--requirements", install.requirement_file]
-
-
 def install(step: StepContext, job: Job) -> None:
-    """Install requirements.txt with `uv pip install`, as pip_install.py does with pip."""
+    """Install requirements.txt with `uv pip install`, as pip_install.py does with pip; raises
+    BuildpackError if uv fails."""
     assert step.python is not None
+    app_dir, env, log = step.app_dir, step.env, step.log
     requirement_file = step.project.dependency_inputs[0]
     if job.groups:
-        step.log.warning("{} names groups, but requirements.txt has none: installing requirements.txt "
-                         "alone.".format(INSTALL_GROUPS), hint="Unset it, or list the packages in requirements.txt.")
-    step.log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
+        log.warning("{} names groups, but requirements.txt has none: installing requirements.txt "
+                    "alone.".format(INSTALL_GROUPS),
+                    hint="Unset it, or list the packages in requirements.txt.")
+    log.info("Installing dependencies with uv {} from {} (from {}=uv){}".format(
         UV_TOOL.version, requirement_file, SETTING, ", offline from {}/".format(job.vendor) if job.vendor else ""))
-    run(step, Install(tools.executable(step, UV_TOOL), step.python.path, job.layer_path, requirement_file, job.vendor),
-        SYSTEM_CA_BUNDLE)
-
-
-def run(step: StepContext, install: Install, ca_default: str) -> None:
-    """Install with uv, as pip_install.py does with pip; raises BuildpackError if uv fails."""
-    env, log = step.env, step.log
-    runtime_prefix = os.path.dirname(os.path.dirname(install.python))
-    uv_settings = from_pip(pip_settings.effective(env, runtime_prefix), env, ca_default)
+    runtime_prefix = os.path.dirname(os.path.dirname(step.python.path))
+    uv_settings = from_pip(pip_settings.effective(env, runtime_prefix), env, SYSTEM_CA_BUNDLE)
     for setting in uv_settings.ignored:
         log.warning("pip's setting {} has no uv equivalent; uv ignores it.".format(setting),
                     hint="Unset it, or build with pip ({}=pip).".format(SETTING))
-    files = requirements.parse(step.app_dir, install.requirement_file, env).files
-    refuse_editable_vcs(step.app_dir, files, env)
-    hashes = uses_hashes(step.app_dir, files)
+    files = requirements.parse(app_dir, requirement_file, env).files
+    refuse_editable_vcs(app_dir, files, env)
+    flags = uv_settings.flags
+    hashes = ["--require-hashes"] if uses_hashes(app_dir, files) and "--require-hashes" not in flags else []
     with tempfile.TemporaryDirectory(prefix="python-cnb-") as tmp:
         constraints = os.path.join(tmp, "runtime-constraints.txt")
         with open(constraints, "w", encoding="utf-8") as f:
             f.write(runtime_constraints(runtime_prefix))
+        command = [tools.executable(step, UV_TOOL), "pip", "install", "--python", step.python.path,
+                   "--prefix", job.layer_path, "--constraints", constraints] + hashes + flags
+        if job.vendor:
+            command += ([] if "--no-index" in flags else ["--no-index"]) + ["--find-links", job.vendor]
         output = []  # type: List[str]
-        code = step.runner.run(command(install, constraints, hashes, uv_settings),
-                               environment(env, cache_dir(step, "uv"), uv_settings),
-                               cwd=step.app_dir, keep=output)
+        code = step.runner.run(command + ["--requirements", requirement_file],
+                               environment(env, cache_dir(step, "uv"), uv_settings), cwd=app_dir, keep=output)
     if code != 0:
         raise install_failures.explain("uv", output, BuildpackError(
             "uv could not install the dependencies (exit {}); its output is above.".format(code),
             hint="Fix {} (a missing package, a version that does not exist, a package needing "
                  "system libraries, or a pip, setuptools or wheel version other than the "
-                 "runtime's), or build with pip ({}=pip).".format(install.requirement_file, SETTING)))
-    drop_bookkeeping(install.layer_path)
+                 "runtime's), or build with pip ({}=pip).".format(requirement_file, SETTING)))
+    drop_bookkeeping(job.layer_path)
 
 
 # What uv leaves for its own later runs and pip does not: the prefix's lock, and in a local
@@ -231,12 +192,10 @@ def drop_bookkeeping(layer_path: str) -> None:
         os.remove(lock)
     for dist_info in glob.glob(os.path.join(layer_path, "lib", "python*", "site-packages", "*.dist-info")):
         found = [name for name in _UV_FILES if os.path.isfile(os.path.join(dist_info, name))]
-        if not found:
-            continue
         for name in found:
             os.remove(os.path.join(dist_info, name))
         record = os.path.join(dist_info, "RECORD")
-        if os.path.isfile(record):
+        if found and os.path.isfile(record):
             dropped = tuple("{}/{},".format(os.path.basename(dist_info), name) for name in found)
             with open(record, encoding="utf-8", newline="") as f:
                 lines = f.readlines()
