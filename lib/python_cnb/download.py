@@ -12,10 +12,10 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, Tuple
 
 from .archive import extract
-from .credentials import Credentials, authorization, split_credentials
+from .credentials import Credentials, split_credentials
 from .credentials import shown as shown_url
 from .errors import BuildpackError
 from .log import Log, mask
@@ -95,13 +95,8 @@ class Downloader:
 
     def __init__(self, patience: Patience = Patience(), log: Optional[Log] = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
-        self.sleep = sleep
-        self.read_timeout = patience.read_timeout
-        self.deadline = patience.deadline
-        self.log = log
-        self.clock = clock
-        self.progress_every = patience.progress_every
-        self.attempts = patience.attempts
+        self.read_timeout, self.deadline, self.progress_every, self.attempts = patience
+        self.log, self.sleep, self.clock = log, sleep, clock
 
     def _say(self, text: str) -> None:
         if self.log is not None:
@@ -119,16 +114,15 @@ class Downloader:
         end = self.clock() + self.deadline
         try:
             digest = self._fetch_with_retries(bare, credentials, dest, end, shown)
+            if sha256 and digest != sha256:
+                raise BuildpackError(
+                    "The download of {} does not match its sha256 checksum (expected {}, got {}).".format(
+                        shown, sha256, digest),
+                    hint="The archive or the mirror serving it is not the one the catalog describes; "
+                         "nothing was installed.")
         except BaseException:
             _remove(dest)
             raise
-        if sha256 and digest != sha256:
-            _remove(dest)
-            raise BuildpackError(
-                "The download of {} does not match its sha256 checksum (expected {}, got {}).".format(
-                    shown, sha256, digest),
-                hint="The archive or the mirror serving it is not the one the catalog describes; nothing was installed.",
-            )
         return digest
 
     def _fetch_with_retries(self, url: str, credentials: Optional[Credentials], dest: str, end: float,
@@ -180,23 +174,20 @@ class Downloader:
             raise _Failure(e.strerror or str(e), retry=False,
                            hint="Check the file:// mirror or catalog URL points at a readable file.")
         with source:
-            return self._write(source.read1 if hasattr(source, "read1") else source.read, dest, None, None, 0.0)
+            return self._write(source.read1, dest, None, None, 0.0)
 
     def _connection(self, url: str, end: float) -> http.client.HTTPConnection:
         parts = urllib.parse.urlsplit(url)
         timeout = max(min(self.read_timeout, end - self.clock()), 0.001)
         host, port = parts.hostname or "", parts.port
         proxy = _proxy_for(parts.scheme, host)
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            if proxy:
-                conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=timeout, context=context)
-                conn.set_tunnel(host, port)
-                return conn
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        if parts.scheme != "https":
+            return http.client.HTTPConnection(*(proxy or (host, port)), timeout=timeout)
+        conn = http.client.HTTPSConnection(*(proxy or (host, port)), timeout=timeout,
+                                           context=ssl.create_default_context())
         if proxy:
-            return http.client.HTTPConnection(proxy[0], proxy[1], timeout=timeout)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+            conn.set_tunnel(host, port)
+        return conn
 
     def _get(self, url: str, credentials: Optional[Credentials], dest: str, end: float):
         """One GET: (None, sha256) once the body is in dest, or (the Location of a redirect, "")."""
@@ -206,7 +197,8 @@ class Downloader:
         if _proxy_for(parts.scheme, parts.hostname or "") and parts.scheme == "http":
             target = url
         headers = {"User-Agent": "python-cnb", "Accept-Encoding": "identity"}
-        headers.update(authorization(credentials))
+        if credentials:
+            headers["Authorization"] = credentials.authorization()
         if self.clock() >= end:
             raise _DeadlinePassed()
         conn = self._connection(url, end)
@@ -231,9 +223,7 @@ class Downloader:
             total = _content_length(response)
             try:
                 digest = self._write(response.read1, dest, sock, total, end)
-            except (_Failure, _DeadlinePassed):
-                raise
-            except BuildpackError:
+            except (_Failure, _DeadlinePassed, BuildpackError):
                 raise
             except Exception as e:
                 if watchdog.fired or self.clock() >= end:
@@ -300,7 +290,7 @@ class Downloader:
         return h.hexdigest()
 
 
-def _proxy_for(scheme: str, host: str):
+def _proxy_for(scheme: str, host: str) -> Optional[Tuple[str, int]]:
     """(host, port) of the proxy the process env names for this scheme and host, or None."""
     proxy = urllib.request.getproxies().get(scheme)
     if not proxy or urllib.request.proxy_bypass(host):
@@ -368,11 +358,9 @@ def _during_body(e: Exception, host: str, dest: str, total: Optional[int], read_
         return _Failure("no data from {} for {} (after {})".format(host, _seconds(read_timeout), of), retry=True)
     if isinstance(e, (http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
         return _Failure("the transfer broke off after {}".format(of), retry=True)
-    if isinstance(e, http.client.HTTPException):
-        return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
     if isinstance(e, OSError):
         return _Failure("{} (after {})".format(e.strerror or type(e).__name__, of), retry=True)
-    if isinstance(e, ValueError):  # a broken chunk-size line
+    if isinstance(e, (http.client.HTTPException, ValueError)):  # ValueError: a broken chunk-size line
         return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
     raise e
 
