@@ -5,6 +5,7 @@ MAX_MEMBERS entries (a small archive can expand without bound), and a single top
 BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
 import errno
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -33,13 +34,8 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimi
     try:
         if compression == "zst":
             _extract_zst(archive, dest, name, limits)
-        else:
-            try:
-                tar = tarfile.open(archive, mode="r|*", bufsize=1 << 20)  # 10 kB reads cost a third of the time
-            except Exception as e:
-                raise _not_readable(name, e)
-            with tar:
-                _extract_stream(tar, dest, name, limits)
+        else:  # 10 kB reads cost a third of the time
+            _extract_stream(dict(name=archive, mode="r|*", bufsize=1 << 20), dest, name, limits)
         _strip_single_top_dir(dest)
         _check_links(dest, name)
     except BaseException:
@@ -56,12 +52,7 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         assert proc.stdout is not None
         failure = None  # type: Optional[BaseException]
         try:
-            try:
-                tar = tarfile.open(fileobj=proc.stdout, mode="r|")
-            except Exception as e:
-                raise _not_readable(name, e)
-            with tar:
-                _extract_stream(tar, dest, name, limits)
+            _extract_stream(dict(fileobj=proc.stdout, mode="r|"), dest, name, limits)
         except BaseException as e:
             failure = e
         finally:
@@ -87,17 +78,22 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
             raise failure
 
 
-def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: UnpackLimits) -> None:
-    """Regular files are written a few at a time (filewrites.py); anything that must see the
-    files before it on disk waits for them: a link, a file through a link or under a name that
-    shares its file with another (a hard link), a file too large to hold in memory."""
+def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: UnpackLimits) -> None:
+    """The tar tarfile.open(**open_args) reads, unpacked. Regular files are written a few at a time
+    (filewrites.py); anything that must see the files before it on disk waits for them: a link, a
+    file through a link or under a name that shares its file with another (a hard link), a file too
+    large to hold in memory."""
+    try:
+        tar = tarfile.open(**open_args)
+    except Exception as e:
+        raise _not_readable(archive, e)
     root = os.path.realpath(dest)
     total = members = 0
     links = set()  # type: Set[str]  # where the symlinks unpacked so far are on disk, relative to root
     hard_linked = set()  # type: Set[str]  # both names of each hard link, as on disk
     directories = []  # type: List[Tuple[str, int, float]]  # (path, mode, mtime), set last as extractall does
     try:
-        with Writes() as writes:
+        with tar, Writes() as writes:
             while True:
                 try:
                     member = tar.next()
@@ -208,7 +204,7 @@ def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes
 
 def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, archive: str) -> None:
     try:
-        tar.extract(member, root, set_attrs=not (member.issym() or member.isdir()), **_TAR_FILTER)
+        tar.extract(member, root, set_attrs=not member.isdir(), **_TAR_FILTER)
     except OSError as e:
         raise _write_failed(archive, e)
     except Exception as e:  # a truncated body, a broken stream, a link to nothing
@@ -250,9 +246,7 @@ def _self_and_parents(name: str) -> List[str]:
 def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) -> Optional[str]:
     """The member's name relative to root, or None to skip it; refuses anything unsafe."""
     root = unpacked.root
-    name = member.name
-    while name.startswith("./"):
-        name = name[2:]
+    name = re.sub(r"^(?:\./)+", "", member.name)  # "./a", "././a": "a"
     if name in ("", "."):
         return None
     if "\x00" in name or os.path.isabs(name):
@@ -271,9 +265,7 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         if not _inside(link, root):
             raise _unsafe(archive, member.name, "a symlink out of the layer")
     if member.islnk():
-        link_name = member.linkname
-        while link_name.startswith("./"):
-            link_name = link_name[2:]
+        link_name = re.sub(r"^(?:\./)+", "", member.linkname)
         if os.path.isabs(link_name) or "\x00" in link_name or \
                 not _inside(os.path.realpath(os.path.join(root, link_name)), root):
             raise _unsafe(archive, member.name, "a hard link out of the layer")
