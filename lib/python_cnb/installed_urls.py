@@ -19,7 +19,6 @@ from .cnb.layers import layers_dir_error
 from .url_secrets import has_credentials, stored
 
 _VCS_TEXT = (".git/config", ".git/FETCH_HEAD", ".git/ORIG_HEAD", ".hg/hgrc", ".bzr/branch/branch.conf")
-_VCS_TREES = (".git/logs",)
 _MAX_BYTES = 8 << 20
 
 
@@ -29,10 +28,9 @@ def _checkout_files(src: str) -> Iterator[str]:
             path = os.path.join(checkout, rel)
             if os.path.isfile(path) and not os.path.islink(path):
                 yield path
-        for rel in _VCS_TREES:
-            for here, _, names in os.walk(os.path.join(checkout, rel)):
-                for name in sorted(names):
-                    yield os.path.join(here, name)
+        for here, _, names in os.walk(os.path.join(checkout, ".git", "logs")):
+            for name in sorted(names):
+                yield os.path.join(here, name)
 
 
 def _rewrite(path: str) -> bool:
@@ -44,14 +42,10 @@ def _rewrite(path: str) -> bool:
     text = data.decode("utf-8", "surrogateescape")
     if not has_credentials(text):
         return False
-    cleaned = "\n".join(_clean_line(line) for line in text.split("\n"))
+    cleaned = "\n".join(stored(line) if has_credentials(line) else line for line in text.split("\n"))
     with open(path, "wb") as f:
         f.write(cleaned.encode("utf-8", "surrogateescape"))
     return True
-
-
-def _clean_line(line: str) -> str:
-    return stored(line) if has_credentials(line) else line
 
 
 def scrub(layer_path: str) -> List[str]:
