@@ -147,8 +147,7 @@ def _parse_runtime(fields: _Fields) -> Runtime:
 def _parse_stack(doc: object, path: str) -> Stack:
     if not isinstance(doc, dict):
         raise _bad(path, "a document is {}, not a mapping".format(_kind(doc)))
-    top = _Fields(doc, path, "")
-    name = top.text("name", "Debian-12")
+    name = _Fields(doc, path, "").text("name", "Debian-12")
     stack = _Fields(doc, path, "stack {}".format(name))
     distro = stack.mapping("distro")
     distro_name = distro.text("name", "debian")

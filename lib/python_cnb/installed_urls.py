@@ -23,11 +23,9 @@ _MAX_BYTES = 8 << 20
 
 
 def _checkout_files(src: str) -> Iterator[str]:
+    """Where a checkout may keep its URL; _rewrite passes over what is no regular file."""
     for checkout in sorted(glob.glob(os.path.join(src, "*"))):
-        for rel in _VCS_TEXT:
-            path = os.path.join(checkout, rel)
-            if os.path.isfile(path) and not os.path.islink(path):
-                yield path
+        yield from (os.path.join(checkout, rel) for rel in _VCS_TEXT)
         for here, _, names in os.walk(os.path.join(checkout, ".git", "logs")):
             for name in sorted(names):
                 yield os.path.join(here, name)
@@ -38,8 +36,7 @@ def _rewrite(path: str) -> bool:
     if os.path.islink(path) or not os.path.isfile(path) or os.path.getsize(path) > _MAX_BYTES:
         return False
     with open(path, "rb") as f:
-        data = f.read()
-    text = data.decode("utf-8", "surrogateescape")
+        text = f.read().decode("utf-8", "surrogateescape")
     if not has_credentials(text):
         return False
     cleaned = "\n".join(stored(line) if has_credentials(line) else line for line in text.split("\n"))
