@@ -176,11 +176,10 @@ class Downloader:
         with source:
             return self._write(source.read1, dest, None, None, 0.0)
 
-    def _connection(self, url: str, end: float) -> http.client.HTTPConnection:
-        parts = urllib.parse.urlsplit(url)
+    def _connection(self, parts: urllib.parse.SplitResult, proxy: Optional[Tuple[str, int]],
+                    end: float) -> http.client.HTTPConnection:
         timeout = max(min(self.read_timeout, end - self.clock()), 0.001)
         host, port = parts.hostname or "", parts.port
-        proxy = _proxy_for(parts.scheme, host)
         if parts.scheme != "https":
             return http.client.HTTPConnection(*(proxy or (host, port)), timeout=timeout)
         conn = http.client.HTTPSConnection(*(proxy or (host, port)), timeout=timeout,
@@ -193,15 +192,16 @@ class Downloader:
         """One GET: (None, sha256) once the body is in dest, or (the Location of a redirect, "")."""
         host = host_of(url)
         parts = urllib.parse.urlsplit(url)
+        proxy = _proxy_for(parts.scheme, parts.hostname or "")
         target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        if _proxy_for(parts.scheme, parts.hostname or "") and parts.scheme == "http":
+        if proxy and parts.scheme == "http":  # an http proxy is asked for the whole URL
             target = url
         headers = {"User-Agent": "python-cnb", "Accept-Encoding": "identity"}
         if credentials:
             headers["Authorization"] = credentials.authorization()
         if self.clock() >= end:
             raise _DeadlinePassed()
-        conn = self._connection(url, end)
+        conn = self._connection(parts, proxy, end)
         watchdog = None
         try:
             try:
