@@ -55,13 +55,12 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
             _extract_stream(dict(fileobj=proc.stdout, mode="r|"), dest, name, limits)
         except BaseException as e:
             failure = e
-        finally:
-            proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
-            try:
-                code = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = proc.wait()
+        proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
         stderr.seek(0)
         said = stderr.read().decode("utf-8", "replace").strip().splitlines()
         # zstd's own failure (not zstd data, truncated) explains more than the empty stream it left;
@@ -130,13 +129,13 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
                     # the member the link names, a symlink's target then read from another directory
                     location = _location(root, name)
                     if member.issym():
-                        _make_link(archive, member, location, None)
+                        _make_link(member, location, None)
                         links.add(os.path.relpath(location, root))
                     else:
                         source = os.path.realpath(os.path.join(root, member.linkname))
                         if not os.path.isfile(source):
                             raise _unsafe(archive, member.name, "a hard link to no file unpacked before it")
-                        _make_link(archive, member, location, source)
+                        _make_link(member, location, source)
                         hard_linked.update((os.path.relpath(location, root), os.path.relpath(source, root)))
                     continue
                 if member.isdir():
@@ -145,7 +144,7 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
                     directories.append((path, member.mode, member.mtime))
                 _extract_member(tar, member, root, archive)
         _set_directory_attributes(root, directories)
-    except OSError as e:  # a worker's write failed, or a directory's attributes
+    except OSError as e:  # a write failed: a link, a directory, a worker's file, their attributes
         raise _write_failed(archive, e)
 
 
@@ -170,21 +169,18 @@ def _location(root: str, name: str) -> str:
     return os.path.normpath(os.path.join(os.path.realpath(parent), base))
 
 
-def _make_link(archive: str, member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
+def _make_link(member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
     """A symlink (source None) or a hard link to source at location, replacing a file or link
     there, as tar does."""
-    try:
-        os.makedirs(os.path.dirname(location), exist_ok=True)
-        if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
-            os.unlink(location)
-        if source is None:
-            os.symlink(member.linkname, location)
-        else:
-            os.link(source, location)
-            os.chmod(location, member.mode)
-            os.utime(location, (member.mtime, member.mtime))
-    except OSError as e:
-        raise _write_failed(archive, e)
+    os.makedirs(os.path.dirname(location), exist_ok=True)
+    if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
+        os.unlink(location)
+    if source is None:
+        os.symlink(member.linkname, location)
+    else:
+        os.link(source, location)
+        os.chmod(location, member.mode)
+        os.utime(location, (member.mtime, member.mtime))
 
 
 def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes: Writes, archive: str) -> None:
@@ -195,10 +191,7 @@ def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes
         data = source.read() if source is not None else b""
     except Exception as e:  # a truncated body, a broken stream
         raise _not_readable(archive, e)
-    try:
-        writes.make_dirs(os.path.dirname(path))
-    except OSError as e:
-        raise _write_failed(archive, e)
+    writes.make_dirs(os.path.dirname(path))
     writes.write(path, data, member.mode, member.mtime)
 
 
@@ -251,8 +244,7 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         return None
     if "\x00" in name or os.path.isabs(name):
         raise _unsafe(archive, member.name, "a path outside the layer")
-    linked = member.issym() or member.islnk()
-    target = _location(root, name) if linked else unpacked.resolve(name)
+    target = _location(root, name) if member.issym() or member.islnk() else unpacked.resolve(name)
     if not _inside(target, root) or target == root:
         raise _unsafe(archive, member.name, "a path outside the layer")
     if member.isdev() or member.isfifo():
