@@ -3,6 +3,7 @@ may land outside it, no device files or setuid bits, at most BP_UNPACK_LIMIT_MB 
 MAX_MEMBERS entries (a small archive can expand without bound), and a single top-level directory
 (the portable builds' `python/`) is stripped. Any failure empties the destination and is one
 BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
+import contextlib
 import errno
 import os
 import re
@@ -305,10 +306,8 @@ def _empty(dest: str) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(path)
-            except OSError:
-                pass
 
 
 def _check_links(dest: str, archive: str) -> None:

@@ -3,6 +3,7 @@ per-read timeout, a floor on throughput, progress lines for long downloads, retr
 where a retry can help, HTTP Basic auth from credentials in the URL, and sha256 verification.
 Every failure is a BuildpackError that says what went wrong and what to do; the partial file is
 removed. Mirrors live in mirror.py, extraction in archive.py (both re-exported here)."""
+import contextlib
 import hashlib
 import http.client
 import os
@@ -64,10 +65,8 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def stop(self) -> None:
         self.timer.cancel()
@@ -257,10 +256,8 @@ class Downloader:
                     remaining = end - self.clock()
                     if remaining <= 0:
                         raise _DeadlinePassed()
-                    try:
+                    with contextlib.suppress(OSError):  # http.client closed it at the end of the body
                         sock.settimeout(max(min(self.read_timeout, remaining), 0.001))
-                    except OSError:  # http.client closed it at the end of the body
-                        pass
                 chunk = read(CHUNK)
                 if not chunk:
                     break
@@ -373,7 +370,5 @@ def _write_failure(dest: str, e: OSError) -> BuildpackError:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass
