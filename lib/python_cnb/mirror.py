@@ -64,7 +64,7 @@ def mirrors(env: Mapping[str, str]) -> Dict[str, Mirror]:
     """Every mirror setting, checked: {variable: Mirror}. A broken setting is an error even when
     this build would not use it: a typo must not silently send downloads to the origin."""
     return {key: parse_mirror(key, env[key].strip()) for key in sorted(env)
-            if (key == DEFAULT or key.startswith(PREFIX) and key != PREFIX) and env[key].strip()}
+            if (key == DEFAULT or (key.startswith(PREFIX) and key != PREFIX)) and env[key].strip()}
 
 
 def mirror_for(hostname: str, env: Mapping[str, str]) -> Optional[Mirror]:
