@@ -3,8 +3,10 @@ may land outside it, no device files or setuid bits, at most BP_UNPACK_LIMIT_MB 
 MAX_MEMBERS entries (a small archive can expand without bound), and a single top-level directory
 (the portable builds' `python/`) is stripped. Any failure empties the destination and is one
 BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
+import contextlib
 import errno
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -33,13 +35,8 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimi
     try:
         if compression == "zst":
             _extract_zst(archive, dest, name, limits)
-        else:
-            try:
-                tar = tarfile.open(archive, mode="r|*", bufsize=1 << 20)  # 10 kB reads cost a third of the time
-            except Exception as e:
-                raise _not_readable(name, e)
-            with tar:
-                _extract_stream(tar, dest, name, limits)
+        else:  # 10 kB reads cost a third of the time
+            _extract_stream(dict(name=archive, mode="r|*", bufsize=1 << 20), dest, name, limits)
         _strip_single_top_dir(dest)
         _check_links(dest, name)
     except BaseException:
@@ -56,21 +53,15 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
         assert proc.stdout is not None
         failure = None  # type: Optional[BaseException]
         try:
-            try:
-                tar = tarfile.open(fileobj=proc.stdout, mode="r|")
-            except Exception as e:
-                raise _not_readable(name, e)
-            with tar:
-                _extract_stream(tar, dest, name, limits)
+            _extract_stream(dict(fileobj=proc.stdout, mode="r|"), dest, name, limits)
         except BaseException as e:
             failure = e
-        finally:
-            proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
-            try:
-                code = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = proc.wait()
+        proc.stdout.close()  # a zstd still writing now fails on the closed pipe and exits
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
         stderr.seek(0)
         said = stderr.read().decode("utf-8", "replace").strip().splitlines()
         # zstd's own failure (not zstd data, truncated) explains more than the empty stream it left;
@@ -87,17 +78,22 @@ def _extract_zst(archive: str, dest: str, name: str, limits: UnpackLimits) -> No
             raise failure
 
 
-def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: UnpackLimits) -> None:
-    """Regular files are written a few at a time (filewrites.py); anything that must see the
-    files before it on disk waits for them: a link, a file through a link or under a name that
-    shares its file with another (a hard link), a file too large to hold in memory."""
+def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: UnpackLimits) -> None:
+    """The tar tarfile.open(**open_args) reads, unpacked. Regular files are written a few at a time
+    (filewrites.py); anything that must see the files before it on disk waits for them: a link, a
+    file through a link or under a name that shares its file with another (a hard link), a file too
+    large to hold in memory."""
+    try:
+        tar = tarfile.open(**open_args)
+    except Exception as e:
+        raise _not_readable(archive, e)
     root = os.path.realpath(dest)
     total = members = 0
     links = set()  # type: Set[str]  # where the symlinks unpacked so far are on disk, relative to root
     hard_linked = set()  # type: Set[str]  # both names of each hard link, as on disk
     directories = []  # type: List[Tuple[str, int, float]]  # (path, mode, mtime), set last as extractall does
     try:
-        with Writes() as writes:
+        with tar, Writes() as writes:
             while True:
                 try:
                     member = tar.next()
@@ -134,13 +130,13 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
                     # the member the link names, a symlink's target then read from another directory
                     location = _location(root, name)
                     if member.issym():
-                        _make_link(archive, member, location, None)
+                        _make_link(member, location, None)
                         links.add(os.path.relpath(location, root))
                     else:
                         source = os.path.realpath(os.path.join(root, member.linkname))
                         if not os.path.isfile(source):
                             raise _unsafe(archive, member.name, "a hard link to no file unpacked before it")
-                        _make_link(archive, member, location, source)
+                        _make_link(member, location, source)
                         hard_linked.update((os.path.relpath(location, root), os.path.relpath(source, root)))
                     continue
                 if member.isdir():
@@ -149,7 +145,7 @@ def _extract_stream(tar: tarfile.TarFile, dest: str, archive: str, limits: Unpac
                     directories.append((path, member.mode, member.mtime))
                 _extract_member(tar, member, root, archive)
         _set_directory_attributes(root, directories)
-    except OSError as e:  # a worker's write failed, or a directory's attributes
+    except OSError as e:  # a write failed: a link, a directory, a worker's file, their attributes
         raise _write_failed(archive, e)
 
 
@@ -174,21 +170,18 @@ def _location(root: str, name: str) -> str:
     return os.path.normpath(os.path.join(os.path.realpath(parent), base))
 
 
-def _make_link(archive: str, member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
+def _make_link(member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
     """A symlink (source None) or a hard link to source at location, replacing a file or link
     there, as tar does."""
-    try:
-        os.makedirs(os.path.dirname(location), exist_ok=True)
-        if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
-            os.unlink(location)
-        if source is None:
-            os.symlink(member.linkname, location)
-        else:
-            os.link(source, location)
-            os.chmod(location, member.mode)
-            os.utime(location, (member.mtime, member.mtime))
-    except OSError as e:
-        raise _write_failed(archive, e)
+    os.makedirs(os.path.dirname(location), exist_ok=True)
+    if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
+        os.unlink(location)
+    if source is None:
+        os.symlink(member.linkname, location)
+    else:
+        os.link(source, location)
+        os.chmod(location, member.mode)
+        os.utime(location, (member.mtime, member.mtime))
 
 
 def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes: Writes, archive: str) -> None:
@@ -199,16 +192,13 @@ def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes
         data = source.read() if source is not None else b""
     except Exception as e:  # a truncated body, a broken stream
         raise _not_readable(archive, e)
-    try:
-        writes.make_dirs(os.path.dirname(path))
-    except OSError as e:
-        raise _write_failed(archive, e)
+    writes.make_dirs(os.path.dirname(path))
     writes.write(path, data, member.mode, member.mtime)
 
 
 def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, archive: str) -> None:
     try:
-        tar.extract(member, root, set_attrs=not (member.issym() or member.isdir()), **_TAR_FILTER)
+        tar.extract(member, root, set_attrs=not member.isdir(), **_TAR_FILTER)
     except OSError as e:
         raise _write_failed(archive, e)
     except Exception as e:  # a truncated body, a broken stream, a link to nothing
@@ -250,15 +240,12 @@ def _self_and_parents(name: str) -> List[str]:
 def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) -> Optional[str]:
     """The member's name relative to root, or None to skip it; refuses anything unsafe."""
     root = unpacked.root
-    name = member.name
-    while name.startswith("./"):
-        name = name[2:]
+    name = re.sub(r"^(?:\./)+", "", member.name)  # "./a", "././a": "a"
     if name in ("", "."):
         return None
     if "\x00" in name or os.path.isabs(name):
         raise _unsafe(archive, member.name, "a path outside the layer")
-    linked = member.issym() or member.islnk()
-    target = _location(root, name) if linked else unpacked.resolve(name)
+    target = _location(root, name) if member.issym() or member.islnk() else unpacked.resolve(name)
     if not _inside(target, root) or target == root:
         raise _unsafe(archive, member.name, "a path outside the layer")
     if member.isdev() or member.isfifo():
@@ -271,9 +258,7 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         if not _inside(link, root):
             raise _unsafe(archive, member.name, "a symlink out of the layer")
     if member.islnk():
-        link_name = member.linkname
-        while link_name.startswith("./"):
-            link_name = link_name[2:]
+        link_name = re.sub(r"^(?:\./)+", "", member.linkname)
         if os.path.isabs(link_name) or "\x00" in link_name or \
                 not _inside(os.path.realpath(os.path.join(root, link_name)), root):
             raise _unsafe(archive, member.name, "a hard link out of the layer")
@@ -321,10 +306,8 @@ def _empty(dest: str) -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.remove(path)
-            except OSError:
-                pass
 
 
 def _check_links(dest: str, archive: str) -> None:

@@ -41,12 +41,11 @@ class Stack(NamedTuple):
             return (target.distro_name, target.distro_version) == (self.distro_name, self.distro_version)
         return bool(target.stack_id) and target.stack_id in self.stack_ids
 
-    def runtimes_for(self, arch: str) -> List[Runtime]:
-        """The runtimes a build for `arch` can install (verifiable ones), oldest first."""
-        return sorted((r for r in self.runtimes if r.arch == arch and not r.unpublished), key=lambda r: r.release)
-
-    def unpublished_for(self, arch: str) -> List[Runtime]:
-        return sorted((r for r in self.runtimes if r.arch == arch and r.unpublished), key=lambda r: r.release)
+    def runtimes_for(self, arch: str, unpublished: bool = False) -> List[Runtime]:
+        """The runtimes a build for `arch` can install (verifiable ones), or with unpublished the
+        ones it cannot, oldest first."""
+        return sorted((r for r in self.runtimes if r.arch == arch and r.unpublished == unpublished),
+                      key=lambda r: r.release)
 
     def describe(self) -> str:
         return "{} ({} {})".format(self.name, self.distro_name, self.distro_version)
@@ -148,8 +147,7 @@ def _parse_runtime(fields: _Fields) -> Runtime:
 def _parse_stack(doc: object, path: str) -> Stack:
     if not isinstance(doc, dict):
         raise _bad(path, "a document is {}, not a mapping".format(_kind(doc)))
-    top = _Fields(doc, path, "")
-    name = top.text("name", "Debian-12")
+    name = _Fields(doc, path, "").text("name", "Debian-12")
     stack = _Fields(doc, path, "stack {}".format(name))
     distro = stack.mapping("distro")
     distro_name = distro.text("name", "debian")
@@ -220,7 +218,7 @@ def resolve(request: VersionRequest, stack: Stack, arch: str, all_stacks: Sequen
 
     asked = "Python {}".format(request.describe())
     where = "{} ({})".format(stack.name, arch)
-    unverifiable = _matching(request, stack.unpublished_for(arch))
+    unverifiable = _matching(request, stack.runtimes_for(arch, unpublished=True))
     if unverifiable:
         raise BuildpackError(
             "{} (from {}) is a release python-cnb knows, but {} has no archive of {} with a published "
@@ -246,13 +244,9 @@ def resolve(request: VersionRequest, stack: Stack, arch: str, all_stacks: Sequen
 
 def default_runtime(stack: Stack, arch: str) -> Optional[Runtime]:
     offered = stack.runtimes_for(arch)
-    for r in offered:
-        if r.version == stack.default_version:
-            return r
-    return offered[-1] if offered else None
+    return next((r for r in offered if r.version == stack.default_version), offered[-1] if offered else None)
 
 
 def newest_patch(runtime: Runtime, stack: Stack) -> Runtime:
     same_line = [r for r in stack.runtimes_for(runtime.arch) if r.release[:2] == runtime.release[:2]]
     return same_line[-1] if same_line else runtime
-

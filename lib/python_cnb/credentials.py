@@ -4,9 +4,13 @@ request goes to the bare URL with an HTTP Basic Authorization header, and nothin
 (layer metadata, SBOMs) or sent elsewhere (a mirror's path) ever carries it."""
 import base64
 import urllib.parse
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from .url_secrets import masked
+
+# The URL as it may be printed: scheme://****@host/... when it carries credentials, and a secret
+# query parameter's value as ****.
+shown = masked
 
 
 class Credentials(NamedTuple):
@@ -51,12 +55,6 @@ def without_credentials(url: str) -> str:
     return split_credentials(url)[0]
 
 
-def shown(url: str) -> str:
-    """The URL as it may be printed: scheme://****@host/... when it carries credentials, and a
-    secret query parameter's value as **** (url_secrets.py)."""
-    return masked(url)
-
-
 def with_userinfo(url: str, userinfo: str) -> str:
     """url (which has none) with the given userinfo put back."""
     head, _, rest = _split(url)
@@ -65,8 +63,3 @@ def with_userinfo(url: str, userinfo: str) -> str:
 
 def userinfo_of(url: str) -> str:
     return _split(url)[1] or ""
-
-
-
-def authorization(credentials: Optional[Credentials]) -> dict:
-    return {"Authorization": credentials.authorization()} if credentials else {}

@@ -3,6 +3,7 @@ per-read timeout, a floor on throughput, progress lines for long downloads, retr
 where a retry can help, HTTP Basic auth from credentials in the URL, and sha256 verification.
 Every failure is a BuildpackError that says what went wrong and what to do; the partial file is
 removed. Mirrors live in mirror.py, extraction in archive.py (both re-exported here)."""
+import contextlib
 import hashlib
 import http.client
 import os
@@ -12,10 +13,10 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple, Optional, Tuple
 
 from .archive import extract
-from .credentials import Credentials, authorization, split_credentials
+from .credentials import Credentials, split_credentials
 from .credentials import shown as shown_url
 from .errors import BuildpackError
 from .log import Log, mask
@@ -64,10 +65,8 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def stop(self) -> None:
         self.timer.cancel()
@@ -95,13 +94,8 @@ class Downloader:
 
     def __init__(self, patience: Patience = Patience(), log: Optional[Log] = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
-        self.sleep = sleep
-        self.read_timeout = patience.read_timeout
-        self.deadline = patience.deadline
-        self.log = log
-        self.clock = clock
-        self.progress_every = patience.progress_every
-        self.attempts = patience.attempts
+        self.read_timeout, self.deadline, self.progress_every, self.attempts = patience
+        self.log, self.sleep, self.clock = log, sleep, clock
 
     def _say(self, text: str) -> None:
         if self.log is not None:
@@ -119,16 +113,15 @@ class Downloader:
         end = self.clock() + self.deadline
         try:
             digest = self._fetch_with_retries(bare, credentials, dest, end, shown)
+            if sha256 and digest != sha256:
+                raise BuildpackError(
+                    "The download of {} does not match its sha256 checksum (expected {}, got {}).".format(
+                        shown, sha256, digest),
+                    hint="The archive or the mirror serving it is not the one the catalog describes; "
+                         "nothing was installed.")
         except BaseException:
             _remove(dest)
             raise
-        if sha256 and digest != sha256:
-            _remove(dest)
-            raise BuildpackError(
-                "The download of {} does not match its sha256 checksum (expected {}, got {}).".format(
-                    shown, sha256, digest),
-                hint="The archive or the mirror serving it is not the one the catalog describes; nothing was installed.",
-            )
         return digest
 
     def _fetch_with_retries(self, url: str, credentials: Optional[Credentials], dest: str, end: float,
@@ -180,36 +173,34 @@ class Downloader:
             raise _Failure(e.strerror or str(e), retry=False,
                            hint="Check the file:// mirror or catalog URL points at a readable file.")
         with source:
-            return self._write(source.read1 if hasattr(source, "read1") else source.read, dest, None, None, 0.0)
+            return self._write(source.read1, dest, None, None, 0.0)
 
-    def _connection(self, url: str, end: float) -> http.client.HTTPConnection:
-        parts = urllib.parse.urlsplit(url)
+    def _connection(self, parts: urllib.parse.SplitResult, proxy: Optional[Tuple[str, int]],
+                    end: float) -> http.client.HTTPConnection:
         timeout = max(min(self.read_timeout, end - self.clock()), 0.001)
         host, port = parts.hostname or "", parts.port
-        proxy = _proxy_for(parts.scheme, host)
-        if parts.scheme == "https":
-            context = ssl.create_default_context()
-            if proxy:
-                conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=timeout, context=context)
-                conn.set_tunnel(host, port)
-                return conn
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        if parts.scheme != "https":
+            return http.client.HTTPConnection(*(proxy or (host, port)), timeout=timeout)
+        conn = http.client.HTTPSConnection(*(proxy or (host, port)), timeout=timeout,
+                                           context=ssl.create_default_context())
         if proxy:
-            return http.client.HTTPConnection(proxy[0], proxy[1], timeout=timeout)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+            conn.set_tunnel(host, port)
+        return conn
 
     def _get(self, url: str, credentials: Optional[Credentials], dest: str, end: float):
         """One GET: (None, sha256) once the body is in dest, or (the Location of a redirect, "")."""
         host = host_of(url)
         parts = urllib.parse.urlsplit(url)
+        proxy = _proxy_for(parts.scheme, parts.hostname or "")
         target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        if _proxy_for(parts.scheme, parts.hostname or "") and parts.scheme == "http":
+        if proxy and parts.scheme == "http":  # an http proxy is asked for the whole URL
             target = url
         headers = {"User-Agent": "python-cnb", "Accept-Encoding": "identity"}
-        headers.update(authorization(credentials))
+        if credentials:
+            headers["Authorization"] = credentials.authorization()
         if self.clock() >= end:
             raise _DeadlinePassed()
-        conn = self._connection(url, end)
+        conn = self._connection(parts, proxy, end)
         watchdog = None
         try:
             try:
@@ -231,9 +222,7 @@ class Downloader:
             total = _content_length(response)
             try:
                 digest = self._write(response.read1, dest, sock, total, end)
-            except (_Failure, _DeadlinePassed):
-                raise
-            except BuildpackError:
+            except (_Failure, _DeadlinePassed, BuildpackError):
                 raise
             except Exception as e:
                 if watchdog.fired or self.clock() >= end:
@@ -267,10 +256,8 @@ class Downloader:
                     remaining = end - self.clock()
                     if remaining <= 0:
                         raise _DeadlinePassed()
-                    try:
+                    with contextlib.suppress(OSError):  # http.client closed it at the end of the body
                         sock.settimeout(max(min(self.read_timeout, remaining), 0.001))
-                    except OSError:  # http.client closed it at the end of the body
-                        pass
                 chunk = read(CHUNK)
                 if not chunk:
                     break
@@ -300,7 +287,7 @@ class Downloader:
         return h.hexdigest()
 
 
-def _proxy_for(scheme: str, host: str):
+def _proxy_for(scheme: str, host: str) -> Optional[Tuple[str, int]]:
     """(host, port) of the proxy the process env names for this scheme and host, or None."""
     proxy = urllib.request.getproxies().get(scheme)
     if not proxy or urllib.request.proxy_bypass(host):
@@ -368,11 +355,9 @@ def _during_body(e: Exception, host: str, dest: str, total: Optional[int], read_
         return _Failure("no data from {} for {} (after {})".format(host, _seconds(read_timeout), of), retry=True)
     if isinstance(e, (http.client.IncompleteRead, ConnectionError, ssl.SSLError)):
         return _Failure("the transfer broke off after {}".format(of), retry=True)
-    if isinstance(e, http.client.HTTPException):
-        return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
     if isinstance(e, OSError):
         return _Failure("{} (after {})".format(e.strerror or type(e).__name__, of), retry=True)
-    if isinstance(e, ValueError):  # a broken chunk-size line
+    if isinstance(e, (http.client.HTTPException, ValueError)):  # ValueError: a broken chunk-size line
         return _Failure("{} sent a malformed body after {}".format(host, of), retry=True)
     raise e
 
@@ -385,7 +370,5 @@ def _write_failure(dest: str, e: OSError) -> BuildpackError:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass

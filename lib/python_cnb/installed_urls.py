@@ -19,20 +19,16 @@ from .cnb.layers import layers_dir_error
 from .url_secrets import has_credentials, stored
 
 _VCS_TEXT = (".git/config", ".git/FETCH_HEAD", ".git/ORIG_HEAD", ".hg/hgrc", ".bzr/branch/branch.conf")
-_VCS_TREES = (".git/logs",)
 _MAX_BYTES = 8 << 20
 
 
 def _checkout_files(src: str) -> Iterator[str]:
+    """Where a checkout may keep its URL; _rewrite passes over what is no regular file."""
     for checkout in sorted(glob.glob(os.path.join(src, "*"))):
-        for rel in _VCS_TEXT:
-            path = os.path.join(checkout, rel)
-            if os.path.isfile(path) and not os.path.islink(path):
-                yield path
-        for rel in _VCS_TREES:
-            for here, _, names in os.walk(os.path.join(checkout, rel)):
-                for name in sorted(names):
-                    yield os.path.join(here, name)
+        yield from (os.path.join(checkout, rel) for rel in _VCS_TEXT)
+        for here, _, names in os.walk(os.path.join(checkout, ".git", "logs")):
+            for name in sorted(names):
+                yield os.path.join(here, name)
 
 
 def _rewrite(path: str) -> bool:
@@ -40,18 +36,13 @@ def _rewrite(path: str) -> bool:
     if os.path.islink(path) or not os.path.isfile(path) or os.path.getsize(path) > _MAX_BYTES:
         return False
     with open(path, "rb") as f:
-        data = f.read()
-    text = data.decode("utf-8", "surrogateescape")
+        text = f.read().decode("utf-8", "surrogateescape")
     if not has_credentials(text):
         return False
-    cleaned = "\n".join(_clean_line(line) for line in text.split("\n"))
+    cleaned = "\n".join(stored(line) if has_credentials(line) else line for line in text.split("\n"))
     with open(path, "wb") as f:
         f.write(cleaned.encode("utf-8", "surrogateescape"))
     return True
-
-
-def _clean_line(line: str) -> str:
-    return stored(line) if has_credentials(line) else line
 
 
 def scrub(layer_path: str) -> List[str]:

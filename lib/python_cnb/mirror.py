@@ -2,7 +2,7 @@
 BP_DEPENDENCY_MIRROR_<HOST> (one host, with an optional `,skip-path=/prefix`). Every setting is
 checked before use, and an error names the variable to fix."""
 import urllib.parse
-from typing import Mapping, NamedTuple, Optional
+from typing import Dict, Mapping, NamedTuple, Optional
 
 from .credentials import shown, userinfo_of, with_userinfo, without_credentials
 from .errors import BuildpackError
@@ -60,26 +60,18 @@ def parse_mirror(variable: str, value: str) -> Mirror:
     return Mirror(variable, base, skip_path)
 
 
-def mirrors(env: Mapping[str, str]) -> "dict":
+def mirrors(env: Mapping[str, str]) -> Dict[str, Mirror]:
     """Every mirror setting, checked: {variable: Mirror}. A broken setting is an error even when
     this build would not use it: a typo must not silently send downloads to the origin."""
-    found = {}
-    for key in sorted(env):
-        if (key == DEFAULT or key.startswith(PREFIX)) and env[key].strip():
-            if key != DEFAULT and not key[len(PREFIX):]:
-                continue
-            found[key] = parse_mirror(key, env[key].strip())
-    return found
-
-
-def _host_of_variable(key: str) -> str:
-    return key[len(PREFIX):].replace("__", "-").replace("_", ".").lower()
+    return {key: parse_mirror(key, env[key].strip()) for key in sorted(env)
+            if (key == DEFAULT or (key.startswith(PREFIX) and key != PREFIX)) and env[key].strip()}
 
 
 def mirror_for(hostname: str, env: Mapping[str, str]) -> Optional[Mirror]:
     settings = mirrors(env)
     for key, mirror in settings.items():
-        if key != DEFAULT and _host_of_variable(key) in hostname.lower():
+        host = key[len(PREFIX):].replace("__", "-").replace("_", ".").lower()  # "__" for "-", "_" for "."
+        if key != DEFAULT and host in hostname.lower():
             return mirror
     return settings.get(DEFAULT)
 

@@ -44,7 +44,10 @@ class Retention(NamedTuple):
 
 
 def analyse(app_dir: str, settings: Settings, plan_path: str) -> Retention:
-    names = set(_listdir(app_dir))
+    try:
+        names = set(os.listdir(app_dir))
+    except OSError:
+        names = set()
     needs = []  # type: List[str]
     if "manage.py" in names and not collectstatic_disabled(app_dir, settings):
         needs.append("Django's collectstatic runs when what it reads changes")
@@ -79,17 +82,7 @@ def _later_buildpacks(plan_path: str) -> List[str]:
     except tomlfile.UnreadableToml:
         return ["the buildpack plan is unreadable (so a later buildpack may need Python)"]
     entries = plan.get("entries", [])
-    wanted = [e for e in entries if isinstance(e, dict) and e.get("name") == "python"
-              and _truthy(e.get("metadata", {}), "build")] if isinstance(entries, list) else []
+    wanted = isinstance(entries, list) and any(
+        isinstance(e, dict) and e.get("name") == "python" and isinstance(e.get("metadata"), dict)
+        and e["metadata"].get("build") is True for e in entries)
     return ["a later buildpack asks for python at build time"] if wanted else []
-
-
-def _truthy(metadata: Any, key: str) -> bool:
-    return isinstance(metadata, dict) and metadata.get(key) is True
-
-
-def _listdir(path: str) -> List[str]:
-    try:
-        return os.listdir(path)
-    except OSError:
-        return []

@@ -3,7 +3,7 @@ the previous build's, or the stack's default), resolved in the stack's catalog, 
 pinned for its release line. Logged with where the version came from; warns about an end-of-life
 line and an old patch."""
 import datetime
-from typing import List, NamedTuple, Tuple
+from typing import List, NamedTuple
 
 from . import catalog, toolset
 from .catalog import Runtime, Stack
@@ -46,34 +46,26 @@ def offer(ctx: BuildContext, settings: Settings, log: Log) -> Offer:
 
 
 def choose(offered: Offer, project: Project, previous: str, log: Log, today: datetime.date) -> Choice:
-    """previous: the version the previous build used ("" for none)."""
-    chosen, source = choose_runtime(project, offered, previous, log, today)
-    log.info("Using Python {} ({})".format(chosen.version, source))
-    stack = offered.stack
-    return Choice(chosen, toolset.for_release(chosen.release, offered.toolsets),
-                  "{}-{}/{}".format(stack.distro_name, stack.distro_version, offered.arch), source)
-
-
-def choose_runtime(project: Project, offer: Offer, previous: str, log: Log,
-                   today: datetime.date) -> Tuple[Runtime, str]:
-    """The runtime and, for the log, where its version came from. previous: the version the
-    previous build used ("" for none), kept when the app pins nothing."""
-    stack, arch = offer.stack, offer.arch
+    """The runtime, logged with where its version came from. previous: the version the previous
+    build used ("" for none), kept when the app pins nothing."""
+    stack, arch = offered.stack, offered.arch
     request = project.version_request
     if request is None and previous and any(r.version == previous for r in stack.runtimes_for(arch)):
         request = parse_request(previous, "the previous build", origin=VersionOrigin.PREVIOUS_BUILD)
     if request is None:
-        default = catalog.default_runtime(stack, arch)
-        if default is None:
+        chosen = catalog.default_runtime(stack, arch)
+        if chosen is None:
             raise BuildpackError("{} offers no Python runtimes for {}.".format(stack.name, arch))
-        return default, "the {} default; pin a version in runtime.txt or .python-version".format(stack.name)
-
-    chosen = catalog.resolve(request, stack, arch, offer.stacks)
-    source = "from {}".format(request.source)
-    if not request.is_exact:
-        source = "newest match for {} on {}, from {}".format(request.describe(), stack.name, request.source)
-    warn_about(chosen, request, stack, log, today)
-    return chosen, source
+        source = "the {} default; pin a version in runtime.txt or .python-version".format(stack.name)
+    else:
+        chosen = catalog.resolve(request, stack, arch, offered.stacks)
+        source = "from {}".format(request.source)
+        if not request.is_exact:
+            source = "newest match for {} on {}, {}".format(request.describe(), stack.name, source)
+        warn_about(chosen, request, stack, log, today)
+    log.info("Using Python {} ({})".format(chosen.version, source))
+    return Choice(chosen, toolset.for_release(chosen.release, offered.toolsets),
+                  "{}-{}/{}".format(stack.distro_name, stack.distro_version, arch), source)
 
 
 def warn_about(chosen: Runtime, request: VersionRequest, stack: Stack, log: Log, today: datetime.date) -> None:

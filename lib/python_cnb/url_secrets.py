@@ -24,11 +24,6 @@ _SECRET_NAMES = ("key", "sig", "pass", "pw", "code", "x-amz-security-token")
 MASK = "****"
 
 
-def is_secret_parameter(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)
-
-
 def _userinfo(match: Match, replacement: str) -> str:
     scheme, userinfo = match.group(1), match.group(2)
     if scheme.lower().endswith("ssh") and ":" not in userinfo:
@@ -36,17 +31,18 @@ def _userinfo(match: Match, replacement: str) -> str:
     return "{}://{}".format(scheme, replacement + "@" if replacement else "")
 
 
-def _parameter(match: Match, replacement: str) -> str:
+def _parameter(match: Match) -> str:
     sep, name, value = match.groups()
-    if not value or not is_secret_parameter(name):
+    lowered = name.lower()
+    if not value or not (lowered in _SECRET_NAMES or any(word in lowered for word in _SECRET_WORDS)):
         return match.group(0)
-    return "{}{}={}".format(sep, name, replacement)
+    return "{}{}={}".format(sep, name, MASK)
 
 
 def masked(text: str) -> str:
     """text with every URL credential in it replaced by ****, for the log."""
     text = _USERINFO.sub(lambda m: _userinfo(m, MASK), text)
-    return _PARAMETER.sub(lambda m: _parameter(m, MASK), text)
+    return _PARAMETER.sub(_parameter, text)
 
 
 def stored(url: str) -> str:
@@ -54,7 +50,7 @@ def stored(url: str) -> str:
     name kept), secret parameters' values as ****. Stable for the same URL, so metadata keyed on
     it does not change when only a token does."""
     url = _USERINFO.sub(lambda m: _userinfo(m, ""), url)
-    return _PARAMETER.sub(lambda m: _parameter(m, MASK), url)
+    return _PARAMETER.sub(_parameter, url)
 
 
 def has_credentials(text: str) -> bool:

@@ -70,11 +70,7 @@ def host_of(url: str) -> str:
 
 
 def is_loopback(host: Optional[str]) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or host is not None and ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False

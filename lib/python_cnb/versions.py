@@ -90,11 +90,9 @@ def parse_specifier(text: str, source: str) -> VersionRequest:
     """requires-python: a PEP 440 specifier set such as '>=3.10,<3.13'. A bare version is taken
     as that version (==)."""
     specifiers = vendored.load("packaging.specifiers")
-
     cleaned = text.strip()
-    if not cleaned.startswith(_PEP440_OPERATORS):
-        if _VERSION.match(cleaned):
-            return parse_request(cleaned, source)
+    if not cleaned.startswith(_PEP440_OPERATORS) and _VERSION.match(cleaned):
+        return parse_request(cleaned, source)
     try:
         for clause in cleaned.split(","):
             specifiers.Specifier(clause.strip())  # strict PEP 440: SpecifierSet would accept legacy forms

@@ -81,7 +81,7 @@ UNPUBLISHED = r("3.14", 8, 10) + r("3.15", 0, 2)
 def test_newer_releases_without_a_published_checksum_are_listed_as_such(stacks):
     for name, stack in stacks.items():
         for arch in ("amd64", "arm64"):
-            listed = [rt.version for rt in stack.unpublished_for(arch)]
+            listed = [rt.version for rt in stack.runtimes_for(arch, unpublished=True)]
             assert listed == ([] if name == "Ubuntu-18" else UNPUBLISHED), (name, arch)
 
 
