@@ -10,6 +10,7 @@ import stat
 from typing import Any, BinaryIO, Optional, Tuple
 
 from .cnb import tomlfile
+from .cnb.layers import TOML_WORDS
 from .errors import BuildpackError
 
 KB = 1024
@@ -36,17 +37,12 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) 
     _check_link(app_dir, name, path)
     try:
         found = os.stat(path)
-    except OSError as e:
-        raise _os_error(name, e)
-    for test, what in _NOT_REGULAR:
-        if test(found.st_mode):
-            raise BuildpackError("{} is {}, not a file.".format(name, what),
-                                 hint="python-cnb reads {} as a file: replace it with one, or remove it.".format(name))
-    try:
+        for test, what in _NOT_REGULAR:
+            if test(found.st_mode):
+                raise BuildpackError("{} is {}, not a file.".format(name, what), hint="python-cnb reads {} as "
+                                     "a file: replace it with one, or remove it.".format(name))
         f = open_regular(path)
     except OSError as e:
-        if e.errno == errno.EINVAL:
-            raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
         raise _os_error(name, e)
     with f:
         data = f.read(limit + 1 if whole else limit)
@@ -76,8 +72,6 @@ def digest(path: str, shown: str) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     except OSError as e:
-        if e.errno == errno.EINVAL:
-            raise BuildpackError("{} is not a regular file.".format(shown), hint="Replace it with a file, or remove it.")
         raise _os_error(shown, e)
     return h.hexdigest()
 
@@ -136,6 +130,8 @@ def _check_link(app_dir: str, name: str, path: str) -> None:
 
 
 def _os_error(name: str, e: OSError) -> BuildpackError:
+    if e.errno == errno.EINVAL:  # open_regular's refusal
+        return BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
     if e.errno in (errno.EACCES, errno.EPERM):
         return BuildpackError("{} cannot be read by the build's user (uid {}): permission denied.".format(
             name, os.getuid()), hint="Make it readable by everyone (chmod a+r {}), then build again.".format(name))
@@ -155,7 +151,7 @@ class Document:
     def __init__(self, name: str, data: Any, fix: str, json_words: bool = False) -> None:
         self.name = name
         self.fix = fix
-        self.words = _JSON_WORDS if json_words else _TOML_WORDS
+        self.words = _JSON_WORDS if json_words else TOML_WORDS
         if not isinstance(data, dict):
             raise BuildpackError("{} holds {}, not {}.".format(name, self._kind(data), self.words[dict]), hint=fix)
         self.data = data
@@ -175,13 +171,8 @@ class Document:
         return value
 
     def _kind(self, value: Any) -> str:
-        for t in (bool, int, float, str, list, dict):
-            if isinstance(value, t):
-                return self.words[t]
-        return "a " + type(value).__name__
+        # isinstance, in TOML_WORDS' order (a bool is an int too)
+        return next((self.words[t] for t in self.words if isinstance(value, t)), "a " + type(value).__name__)
 
 
-_TOML_WORDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-               dict: "a table"}
-_JSON_WORDS = dict(_TOML_WORDS)
-_JSON_WORDS[dict] = "an object"
+_JSON_WORDS = {**TOML_WORDS, dict: "an object"}

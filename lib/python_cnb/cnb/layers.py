@@ -122,10 +122,12 @@ def kind(value: Any) -> str:
     return type_name(type(value))
 
 
+TOML_WORDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+              dict: "a table"}  # type: Dict[type, str]
+
+
 def type_name(value_type: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-             dict: "a table"}
-    return names.get(value_type, "a " + getattr(value_type, "__name__", str(value_type)))
+    return TOML_WORDS.get(value_type, "a " + getattr(value_type, "__name__", str(value_type)))
 
 
 _FULL = (errno.ENOSPC, errno.EDQUOT)
