@@ -75,14 +75,13 @@ class BuildContext(NamedTuple):
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "BuildContext":
         environ = dict(os.environ if environ is None else environ)
         platform_dir = _required(environ, "CNB_PLATFORM_DIR", "build")
-        env = dict(environ)
         here = os.path.dirname(os.path.abspath(__file__))
         return cls(
             app_dir=os.getcwd(),
             buildpack_dir=environ.get("CNB_BUILDPACK_DIR") or os.path.abspath(os.path.join(here, "..", "..", "..")),
             layers_dir=_required(environ, "CNB_LAYERS_DIR", "build"),
             platform_dir=platform_dir,
-            target=read_target(env),
-            env=env,
+            target=read_target(environ),
+            env=environ,
             plan_path=environ.get("CNB_BP_PLAN_PATH", ""),
         )

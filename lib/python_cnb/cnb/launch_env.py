@@ -68,8 +68,8 @@ def apply_env_dir(env: Dict[str, str], directory: str) -> None:
                 env[variable] = value
         elif how in ("prepend", "append"):
             current, delim = env.get(variable, ""), files.get(variable + ".delim", "")
-            joined = (value + delim + current if how == "prepend" else current + delim + value) if current else value
-            env[variable] = joined
+            env[variable] = (value + delim + current if how == "prepend" else current + delim + value) \
+                if current else value
 
 
 def exec_d(directory: str, env: Mapping[str, str]) -> Dict[str, str]:
