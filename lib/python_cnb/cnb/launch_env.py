@@ -59,13 +59,8 @@ def apply_env_dir(env: Dict[str, str], directory: str) -> None:
              if os.path.isfile(os.path.join(directory, name))}
     for name, value in files.items():
         variable, _, how = name.rpartition(".") if "." in name else (name, "", "override")
-        if how == "delim":
-            continue
-        if how == "override":
+        if how == "override" or (how == "default" and not env.get(variable)):
             env[variable] = value
-        elif how == "default":
-            if not env.get(variable):
-                env[variable] = value
         elif how in ("prepend", "append"):
             current, delim = env.get(variable, ""), files.get(variable + ".delim", "")
             env[variable] = (value + delim + current if how == "prepend" else current + delim + value) \
