@@ -7,9 +7,10 @@ import hashlib
 import json
 import os
 import stat
-from typing import Any, BinaryIO, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .cnb import tomlfile
+from .cnb.tomlfile import open_regular  # for every read of a file the app controls
 from .cnb.layers import TOML_WORDS
 from .errors import BuildpackError
 
@@ -50,18 +51,6 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) 
         raise BuildpackError("{} is larger than {}: that is not the file python-cnb expects there.".format(
             name, _size(limit)), hint="Check what {} holds (a build artefact committed by mistake?).".format(name))
     return data
-
-
-def open_regular(path: str) -> BinaryIO:
-    """path opened for reading, if it is a regular file (symlinks followed): anything else (a FIFO,
-    a device, a directory) is OSError(EINVAL), never a hang. For every read of a file the app
-    controls, wherever it lies (a local package's tree, a git repository's refs)."""
-    # O_NONBLOCK: should a FIFO take the file's place after a caller's check, opening it does not hang.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", path)
-    return os.fdopen(fd, "rb")
 
 
 def digest(path: str, shown: str) -> str:

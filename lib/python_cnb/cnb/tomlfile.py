@@ -3,10 +3,11 @@
 The writer is our own, for the shapes we write (tables, arrays of tables, strings, bools, ints,
 arrays): every string round-trips exactly, control characters included, which the vendored
 encoder got wrong. Its layout is the one the files have always had (`[ "a", "b",]` arrays)."""
+import errno
 import os
 import re
 import stat
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, BinaryIO, Dict, List, Mapping, Sequence
 
 from .. import vendored
 
@@ -35,16 +36,12 @@ def read(path: str) -> Dict[str, Any]:
     """The parsed file, or {} when it does not exist. Raises UnreadableToml for anything else:
     not a regular file, unreadable, too large, not UTF-8, not TOML."""
     try:
-        # O_NONBLOCK: a FIFO in its place must not hang the build; it is refused below.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        f = open_regular(path)
     except FileNotFoundError:
         return {}
-    except OSError as e:
+    except OSError as e:  # "not a regular file" for a FIFO, a device, a directory
         raise UnreadableToml(e.strerror or str(e))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise UnreadableToml("not a regular file")
-    with os.fdopen(fd, "rb") as f:
+    with f:
         data = f.read(READ_LIMIT + 1)
     if len(data) > READ_LIMIT:
         raise UnreadableToml("larger than {} bytes".format(READ_LIMIT))
@@ -53,6 +50,18 @@ def read(path: str) -> Dict[str, Any]:
     except UnicodeDecodeError:
         raise UnreadableToml("not UTF-8")
     return parse(text)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """path opened for reading, if it is a regular file (symlinks followed): anything else (a FIFO,
+    a device, a directory) is OSError(EINVAL), never a hang. For every read of a file the app
+    controls, wherever it lies (a local package's tree, a git repository's refs)."""
+    # O_NONBLOCK: should a FIFO take the file's place after a caller's check, opening it does not hang.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    return os.fdopen(fd, "rb")
 
 
 def parse(text: str) -> Dict[str, Any]:
