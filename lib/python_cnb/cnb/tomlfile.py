@@ -3,6 +3,7 @@
 The writer is our own, for the shapes we write (tables, arrays of tables, strings, bools, ints,
 arrays): every string round-trips exactly, control characters included, which the vendored
 encoder got wrong. Its layout is the one the files have always had (`[ "a", "b",]` arrays)."""
+import contextlib
 import errno
 import os
 import re
@@ -100,15 +101,12 @@ def write(path: str, data: Mapping[str, Any]) -> None:
     try:
         if os.path.lexists(tmp):
             os.remove(tmp)  # a killed build's leftover: never write through what is there
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.remove(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -164,10 +162,8 @@ def _key(key: str) -> str:
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (bool, int)):
+        return str(value).lower()  # True -> true
     if isinstance(value, str):
         return string(value)
     if isinstance(value, (list, tuple)):
