@@ -135,7 +135,6 @@ def _check_pipfile(app_dir: str) -> None:
     for section in ("packages", "dev-packages"):
         for name in sorted(pipfile.get((section,), (dict,)) or {}):
             pipfile.get((section, name), (str, dict))
-    pipfile.get(("requires",), (dict,))
     for key in ("python_version", "python_full_version"):
         pipfile.get(("requires", key), (str,))
     for source in pipfile.get(("source",), (list,)) or []:
