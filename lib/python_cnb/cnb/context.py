@@ -20,9 +20,8 @@ class Target(NamedTuple):
     stack_id: str
 
     def describe(self) -> str:
-        distro = "{} {}".format(self.distro_name, self.distro_version).strip()
-        if not distro:
-            distro = "stack " + self.stack_id if self.stack_id else "unknown distro"
+        distro = "{} {}".format(self.distro_name, self.distro_version).strip() or (
+            "stack " + self.stack_id if self.stack_id else "unknown distro")
         return "{} ({}/{})".format(distro, self.os, self.arch)
 
 
