@@ -12,7 +12,7 @@ import os
 from enum import Enum
 from typing import Dict, Mapping, NamedTuple, Tuple
 
-from .layers import Layer, layers_dir_error
+from .layers import Layer, in_layers_dir
 
 
 class Modifier(Enum):
@@ -84,10 +84,8 @@ class LayerEnv(NamedTuple):
         """Write the env files into the layer (before its TOML: Layer.commit comes last)."""
         for relative, value in sorted(self.files().items()):
             path = os.path.join(layer.path, relative)
-            try:
+            with in_layers_dir("write the layer {}'s env file {}".format(
+                    layer.name, os.path.basename(relative).split(".")[0])):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(value)
-            except OSError as e:
-                raise layers_dir_error("write the layer {}'s env file {}".format(
-                    layer.name, os.path.basename(relative).split(".")[0]), e)
