@@ -84,9 +84,8 @@ def parse_line(number: int, line: str, where: str) -> Line:
 
 
 def _options(words: List[str], number: int, where: str) -> Iterator[Tuple[str, str]]:
-    i = 0
-    while i < len(words):
-        word, i = words[i], i + 1
+    remaining = iter(words)
+    for word in remaining:
         if word.startswith("--"):
             name, eq, rest = word.partition("=")
             name, value = _long_option(name), (rest if eq else None)
@@ -97,11 +96,11 @@ def _options(words: List[str], number: int, where: str) -> Iterator[Tuple[str, s
         if name not in _LONG_WITH_VALUE:
             continue
         if value is None:
-            if i >= len(words):
-                raise BuildpackError("{}, line {}: {} needs a value.".format(where, number, word),
-                                     hint="Write the file or requirement after it, e.g. `-r base.txt` ({}).".format(
-                                         FORMAT_URL))
-            value, i = words[i], i + 1
+            value = next(remaining, None)
+        if value is None:
+            raise BuildpackError("{}, line {}: {} needs a value.".format(where, number, word),
+                                 hint="Write the file or requirement after it, e.g. `-r base.txt` ({}).".format(
+                                     FORMAT_URL))
         yield name, value
 
 
