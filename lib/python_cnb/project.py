@@ -144,9 +144,6 @@ def _check_pipfile(app_dir: str) -> None:
 
 # -- Dependencies: which installer, keyed on which files --------------------------------------
 
-PROJECT_FILES = local_packages.PROJECT_FILES
-
-
 def _chosen_locks(files: FrozenSet[str], chosen: str) -> List[str]:
     """The lock files to install from: the one the user chose (BP_PYTHON_LOCK_FILE), else every
     one the app has, which must be at most one."""
@@ -187,10 +184,8 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
         return Installer.PIP, requirement_files(app_dir, "requirements.txt", env)
-    project = [n for n in PROJECT_FILES if n in files]
-    if project:
-        return Installer.PIP_PROJECT, project
-    return None, []
+    project = [n for n in local_packages.PROJECT_FILES if n in files]
+    return (Installer.PIP_PROJECT if project else None), project
 
 
 def requirement_files(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> List[str]:
