@@ -32,10 +32,7 @@ class Writes:
         try:
             if kind is None:
                 self.drain()
-            else:  # already failing: wait for the workers (nothing may write after this), keep that error
-                for future in self._futures:
-                    future.exception()
-        finally:
+        finally:  # already failing or not, wait for the workers: nothing may write after this
             self._pool.shutdown(wait=True)
 
     def make_dirs(self, path: str) -> None:
