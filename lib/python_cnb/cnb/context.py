@@ -1,5 +1,6 @@
 """What the lifecycle hands a buildpack in each phase (Buildpack API 0.10 and later; this buildpack
 declares 0.11): env vars, the working directory is the app, no positional arguments."""
+import contextlib
 import os
 import platform
 from typing import Dict, Mapping, NamedTuple, Optional, Tuple
@@ -38,13 +39,9 @@ def read_target(env: Mapping[str, str], os_release: str = "/etc/os-release") -> 
 
 def _os_release(path: str) -> Tuple[str, str]:
     fields = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.strip().partition("=")
-                fields[key] = value.strip('"')
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as f:
+        for key, _, value in (line.strip().partition("=") for line in f):
+            fields[key] = value.strip('"')
     return fields.get("ID", ""), fields.get("VERSION_ID", "")
 
 
