@@ -166,9 +166,7 @@ def _value(value: Any) -> str:
         return str(value).lower()  # True -> true
     if isinstance(value, str):
         return string(value)
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
+    if isinstance(value, (list, tuple)):  # [] when empty
         if any(isinstance(v, dict) for v in value):
             raise TypeError("an array of tables inside an array")
         items = (string(v, _IN_ARRAY) if isinstance(v, str) else _value(v) for v in value)
