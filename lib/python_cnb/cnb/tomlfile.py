@@ -8,7 +8,7 @@ import errno
 import os
 import re
 import stat
-from typing import Any, BinaryIO, Dict, List, Mapping, Sequence
+from typing import Any, BinaryIO, Dict, List, Mapping
 
 from .. import vendored
 
@@ -114,13 +114,13 @@ def write(path: str, data: Mapping[str, Any]) -> None:
 
 def dumps(data: Mapping[str, Any]) -> str:
     out = []  # type: List[str]
-    _table_body(out, data, ())
+    _table_body(out, data, "")
     return "".join(out)
 
 
-def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -> None:
+def _table_body(out: List[str], table: Mapping[str, Any], prefix: str) -> None:
     """Key/values first, then arrays of tables, then sub-tables (a header's keys must come before
-    any other header)."""
+    any other header). prefix: the enclosing tables' keys, each followed by a dot."""
     tables = []
     arrays = []
     for key, value in table.items():
@@ -134,14 +134,14 @@ def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -
             out.append("{} = {}\n".format(_key(key), _value(value)))
     for key, items in arrays:
         for item in items:
-            out.append("[[{}]]\n".format(_dotted(list(path) + [key])))
-            _table_body(out, item, list(path) + [key])
+            out.append("[[{}{}]]\n".format(prefix, _key(key)))
+            _table_body(out, item, prefix + _key(key) + ".")
             out.append("\n")
     for key, sub in tables:
         if out and not "".join(out[-2:]).endswith("\n\n"):
             out.append("\n")
-        out.append("[{}]\n".format(_dotted(list(path) + [key])))
-        _table_body(out, sub, list(path) + [key])
+        out.append("[{}{}]\n".format(prefix, _key(key)))
+        _table_body(out, sub, prefix + _key(key) + ".")
 
 
 def _is_table_array(value: Any) -> bool:
@@ -151,10 +151,6 @@ def _is_table_array(value: Any) -> bool:
     if any(tables) and not all(tables):
         raise TypeError("an array mixes tables and other values")
     return all(tables)
-
-
-def _dotted(path: Sequence[str]) -> str:
-    return ".".join(_key(k) for k in path)
 
 
 def _key(key: str) -> str:
