@@ -7,9 +7,11 @@ import hashlib
 import json
 import os
 import stat
-from typing import Any, BinaryIO, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .cnb import tomlfile
+from .cnb.tomlfile import open_regular  # for every read of a file the app controls
+from .cnb.layers import TOML_WORDS
 from .errors import BuildpackError
 
 KB = 1024
@@ -36,17 +38,12 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) 
     _check_link(app_dir, name, path)
     try:
         found = os.stat(path)
-    except OSError as e:
-        raise _os_error(name, e)
-    for test, what in _NOT_REGULAR:
-        if test(found.st_mode):
-            raise BuildpackError("{} is {}, not a file.".format(name, what),
-                                 hint="python-cnb reads {} as a file: replace it with one, or remove it.".format(name))
-    try:
+        for test, what in _NOT_REGULAR:
+            if test(found.st_mode):
+                raise BuildpackError("{} is {}, not a file.".format(name, what), hint="python-cnb reads {} as "
+                                     "a file: replace it with one, or remove it.".format(name))
         f = open_regular(path)
     except OSError as e:
-        if e.errno == errno.EINVAL:
-            raise BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
         raise _os_error(name, e)
     with f:
         data = f.read(limit + 1 if whole else limit)
@@ -54,18 +51,6 @@ def read_bytes(app_dir: str, name: str, limit: int = LARGE, whole: bool = True) 
         raise BuildpackError("{} is larger than {}: that is not the file python-cnb expects there.".format(
             name, _size(limit)), hint="Check what {} holds (a build artefact committed by mistake?).".format(name))
     return data
-
-
-def open_regular(path: str) -> BinaryIO:
-    """path opened for reading, if it is a regular file (symlinks followed): anything else (a FIFO,
-    a device, a directory) is OSError(EINVAL), never a hang. For every read of a file the app
-    controls, wherever it lies (a local package's tree, a git repository's refs)."""
-    # O_NONBLOCK: should a FIFO take the file's place after a caller's check, opening it does not hang.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", path)
-    return os.fdopen(fd, "rb")
 
 
 def digest(path: str, shown: str) -> str:
@@ -76,8 +61,6 @@ def digest(path: str, shown: str) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     except OSError as e:
-        if e.errno == errno.EINVAL:
-            raise BuildpackError("{} is not a regular file.".format(shown), hint="Replace it with a file, or remove it.")
         raise _os_error(shown, e)
     return h.hexdigest()
 
@@ -136,6 +119,8 @@ def _check_link(app_dir: str, name: str, path: str) -> None:
 
 
 def _os_error(name: str, e: OSError) -> BuildpackError:
+    if e.errno == errno.EINVAL:  # open_regular's refusal
+        return BuildpackError("{} is not a regular file.".format(name), hint="Replace it with a file, or remove it.")
     if e.errno in (errno.EACCES, errno.EPERM):
         return BuildpackError("{} cannot be read by the build's user (uid {}): permission denied.".format(
             name, os.getuid()), hint="Make it readable by everyone (chmod a+r {}), then build again.".format(name))
@@ -155,7 +140,7 @@ class Document:
     def __init__(self, name: str, data: Any, fix: str, json_words: bool = False) -> None:
         self.name = name
         self.fix = fix
-        self.words = _JSON_WORDS if json_words else _TOML_WORDS
+        self.words = _JSON_WORDS if json_words else TOML_WORDS
         if not isinstance(data, dict):
             raise BuildpackError("{} holds {}, not {}.".format(name, self._kind(data), self.words[dict]), hint=fix)
         self.data = data
@@ -175,13 +160,8 @@ class Document:
         return value
 
     def _kind(self, value: Any) -> str:
-        for t in (bool, int, float, str, list, dict):
-            if isinstance(value, t):
-                return self.words[t]
-        return "a " + type(value).__name__
+        # isinstance, in TOML_WORDS' order (a bool is an int too)
+        return next((self.words[t] for t in self.words if isinstance(value, t)), "a " + type(value).__name__)
 
 
-_TOML_WORDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-               dict: "a table"}
-_JSON_WORDS = dict(_TOML_WORDS)
-_JSON_WORDS[dict] = "an object"
+_JSON_WORDS = {**TOML_WORDS, dict: "an object"}

@@ -67,11 +67,8 @@ def prune(layer: str) -> None:
     for name in sorted(os.listdir(lib)) if os.path.isdir(lib) else []:
         path = os.path.join(lib, name)
         if name.startswith("python3.") and os.path.isdir(path):
-            for pruned in _PRUNED_IN_STDLIB:
+            for pruned in _PRUNED_IN_STDLIB + tuple(n for n in os.listdir(path) if n.startswith("config-")):
                 shutil.rmtree(os.path.join(path, pruned), ignore_errors=True)
-            for config in os.listdir(path):
-                if config.startswith("config-"):
-                    shutil.rmtree(os.path.join(path, config), ignore_errors=True)
         elif name.endswith(".a") or name.startswith(("tcl", "tk", "itcl", "libtcl", "libtk")):
             _remove(path)
     for pruned in _PRUNED:

@@ -22,10 +22,6 @@ from .settings import Settings
 NAME = "dependencies"
 
 
-def file_digests(app_dir: str, names: Sequence[str]) -> Dict[str, str]:
-    return {name: appfiles.digest(os.path.join(app_dir, name), name) for name in names}
-
-
 # Where an app vendors its packages for offline builds (as Paketo's and Google's buildpacks look).
 VENDOR_DIRS = ("vendor", "wheels")
 _DISTRIBUTIONS = (".whl", ".tar.gz", ".zip")
@@ -67,16 +63,17 @@ def metadata(project: Project, python_version: str, target: str,
     """chosen (BP_PYTHON_PACKAGE_MANAGER) keys a requirements.txt app's layer: switching reinstalls.
     The groups asked for key it as an input, only when there are some: a layer of a build before
     groups existed is reused as it was."""
-    inputs = file_digests(project.app_dir, project.dependency_inputs)
+    assert project.installer is not None
+    inputs = {name: appfiles.digest(os.path.join(project.app_dir, name), name)
+              for name in project.dependency_inputs}
     if groups:
         inputs[GROUPS] = ",".join(groups)
-    if project.installer is not None and project.installer.in_venv:
+    if project.installer.in_venv:
         inputs[VENV] = project.installer.value
     inputs.update(local_packages.digests(project.app_dir, local_sources(project)))
     vendor = vendored_packages(project)
     if vendor:
         inputs[vendor + "/"] = local_packages.tree_digest(os.path.join(project.app_dir, vendor))
-    assert project.installer is not None
     installer = chosen if project.installer is Installer.PIP else project.installer
     lines = requirement_lines(project.app_dir, project.dependency_inputs[0]) if installer is Installer.PIP else []
     return Metadata(installer.value, python_version, target, inputs, lines)
@@ -91,12 +88,10 @@ def requirement_lines(app_dir: str, name: str) -> List[str]:
 
 def local_sources(project: Project) -> List[LocalSource]:
     """The packages the app installs from paths and git+file repositories, whatever declares them."""
-    if project.installer == Installer.PIP:
-        return list(project.requirement_sources)
     if project.installer in (Installer.PIPENV, Installer.POETRY, Installer.UV):
         assert project.installer is not None
         return local_packages.from_manifest(project.app_dir, project.installer.value)
-    return []
+    return list(project.requirement_sources)  # requirements.txt's (project.py reads none for others)
 
 
 def _inputs_changed(old: Dict[str, str], new: Dict[str, str]) -> str:
@@ -124,20 +119,17 @@ def decide(layer: Layer, wanted: Metadata, needs: Sequence[str] = ()) -> Decisio
     """needs: why this build needs the dependencies at hand (retention.py); without any, those the
     previous image holds (the TOML came back without contents) are reused there."""
     decision = against_previous(layer, wanted, reasons)
-    if decision.reuse and not layer.has_contents():
-        if needs:
-            return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
-                "; ".join(needs)))
-        return decision
-    if decision.reuse and not site_packages(layer.path):
+    if decision.reuse and not layer.has_contents() and needs:
+        return rebuild("the last build kept them in the image only, and this build needs them ({})".format(
+            "; ".join(needs)))
+    if decision.reuse and layer.has_contents() and not site_packages(layer.path):
         return rebuild("the cached dependencies' files are missing")
     return decision
 
 
 class Plan(NamedTuple):
-    """What the dependencies step will do, decided before the runtime step (which must know
-    whether pip will run): the metadata, the decision and, for dependencies reused from the
-    previous image, their list from its SBOM (the layer's files are not here to read)."""
+    """The metadata, the decision and, for dependencies reused from the previous image, their
+    list from its SBOM (the layer's files are not here to read)."""
     wanted: Metadata
     decision: Decision
     in_image: Optional[List[Tuple[str, str]]] = None

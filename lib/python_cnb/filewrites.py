@@ -32,10 +32,7 @@ class Writes:
         try:
             if kind is None:
                 self.drain()
-            else:  # already failing: wait for the workers (nothing may write after this), keep that error
-                for future in self._futures:
-                    future.exception()
-        finally:
+        finally:  # already failing or not, wait for the workers: nothing may write after this
             self._pool.shutdown(wait=True)
 
     def make_dirs(self, path: str) -> None:
@@ -60,11 +57,8 @@ class Writes:
     def drain(self) -> None:
         """Wait for every pending write; raise the first failure."""
         futures, self._futures, self._paths, self._bytes = self._futures, [], set(), 0
-        first: Optional[BaseException] = None
-        for future in futures:
-            error = future.exception()
-            if error is not None and first is None:
-                first = error
+        errors = [future.exception() for future in futures]  # each waited for, failed or not
+        first = next((error for error in errors if error is not None), None)
         if first is not None:
             raise first
 

@@ -64,11 +64,7 @@ _GIVE_UP = re.compile(r"^\s*(?:╰─>|->)\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*$")
 
 def missing(lines: Sequence[str]) -> Optional[Missing]:
     """The first known missing build requirement the output names, or None."""
-    for line in lines:
-        for pattern, found in _COMPILED:
-            if pattern.search(line):
-                return found
-    return None
+    return next((found for line in lines for pattern, found in _COMPILED if pattern.search(line)), None)
 
 
 def failed_distribution(lines: Sequence[str]) -> str:
@@ -95,9 +91,8 @@ def explain(installer: str, lines: Sequence[str], fallback: BuildpackError) -> B
     found = missing(lines)
     if found is None:
         return fallback
-    dist = failed_distribution(lines)
     message = "{} could not build {} from source: it needs {}, which the build image does not have.".format(
-        installer, dist or "a package", found.what)
+        installer, failed_distribution(lines) or "a package", found.what)
     hints = ["Use a builder whose build image has it ({}), or add the Debian/Ubuntu package {} to your build "
              "image.".format(FULL_BUILDERS, found.debian)]
     if found.instead:
@@ -125,11 +120,8 @@ def stale_lock(tool: str, manifest: str, how: Lock, lines: Sequence[str]) -> Opt
 def lock_check_failed(tool: str, manifest: str, how: Lock, code: int, lines: Sequence[str]) -> BuildpackError:
     """The error for a lock check that failed: a stale lock when the tool says so, else the
     tool's own last words (an unreadable lock, a broken manifest) rather than a guess."""
-    stale = stale_lock(tool, manifest, how, lines)
-    if stale is not None:
-        return stale
     said = next((line.strip() for line in reversed(lines) if line.strip()), "exit {}".format(code))
-    return BuildpackError("{} could not check {} against {} (exit {}): {}".format(
+    return stale_lock(tool, manifest, how, lines) or BuildpackError("{} could not check {} against {} (exit {}): {}".format(
         tool, how.file, manifest, code, said[-300:]),
         hint="Its output is above. Fix {} or {}, run `{}` locally, and commit both.".format(
             manifest, how.file, how.fix))

@@ -79,10 +79,8 @@ def has_default_process(project: Project) -> bool:
     return project.web_entry is not None
 
 
-_PHRASES = {"level": "the level changed", "processes": "the processes changed",
-            "buildpack": "the buildpack changed", "app": "the app's files changed",
-            "variables": "the build's variables changed", "runtime": "the runtime changed",
-            "dependencies": "the dependencies changed"}
+# Any other field: "the <field> changed".
+_PHRASES = {"app": "the app's files changed", "variables": "the build's variables changed"}
 
 
 def reasons(old: Metadata, new: Metadata) -> List[str]:
@@ -91,7 +89,7 @@ def reasons(old: Metadata, new: Metadata) -> List[str]:
     names = [name for name, _, _ in changed(old, new)]
     if "level" in names:
         names = [n for n in names if n not in ("app", "variables")]
-    return [_PHRASES[name] for name in names]
+    return [_PHRASES.get(name, "the {} changed".format(name)) for name in names]
 
 
 def digest(value: object) -> str:

@@ -3,7 +3,7 @@ inferred from its code (a Django project's wsgi module, or a WSGI/ASGI app of a 
 app.py, main.py ...). Analysis only: process.py turns these into the image's processes."""
 import os
 import re
-from typing import FrozenSet, List, NamedTuple, Optional
+from typing import Dict, FrozenSet, List, NamedTuple, Optional
 
 from .appfiles import read_source
 from .errors import BuildpackError
@@ -23,8 +23,7 @@ class WebEntry(NamedTuple):
 
 
 def parse_procfile(text: str) -> List[ProcfileEntry]:
-    entries = []  # type: List[ProcfileEntry]
-    seen = set()  # a set, not a scan of entries: a long Procfile parses in linear time
+    entries: Dict[str, str] = {}  # type -> command: a long Procfile parses in linear time
     # Lines end at \n (and \r\n), as for the shell; str.splitlines would also split a command at
     # \f, \x1c or \u2028, which are just bytes of it.
     for number, line in enumerate(text.split("\n"), 1):
@@ -40,15 +39,14 @@ def parse_procfile(text: str) -> List[ProcfileEntry]:
             raise BuildpackError(
                 "Procfile line {} is not `<type>: <command>`: {!r}".format(number, line.strip()[:80]),
                 hint="Write one process per line, e.g. `web: gunicorn --worker-tmp-dir /dev/shm mysite.wsgi`.")
-        if name in seen:
+        if name in entries:
             raise BuildpackError("Procfile defines the process type {!r} twice (line {}).".format(name, number),
                                  hint="Keep one line per process type.")
-        seen.add(name)
-        entries.append(ProcfileEntry(name, command))
+        entries[name] = command
     if not entries:
         raise BuildpackError("Procfile has no processes.",
                              hint="Add a line such as `web: gunicorn --worker-tmp-dir /dev/shm mysite.wsgi`, or delete it.")
-    return entries
+    return [ProcfileEntry(name, command) for name, command in entries.items()]
 
 
 # -- Web entry point inference ----------------------------------------------------------------
@@ -87,8 +85,8 @@ def _django_entry(app_dir: str, files: FrozenSet[str]) -> Optional[WebEntry]:
         # mysite.settings -> mysite.wsgi; config.settings.production -> config.settings.wsgi, config.wsgi
         while parts:
             if os.path.isfile(os.path.join(app_dir, *parts, "wsgi.py")):
-                module = ".".join(parts + ["wsgi"])
-                return WebEntry(module, "Django project: manage.py uses settings {}".format(settings.group(1)))
+                return WebEntry(".".join(parts + ["wsgi"]),
+                                "Django project: manage.py uses settings {}".format(settings.group(1)))
             parts.pop()
     packages = sorted(n for n in files if os.path.isfile(os.path.join(app_dir, n, "wsgi.py")))
     if len(packages) == 1:

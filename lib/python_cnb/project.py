@@ -34,9 +34,8 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
     installer, inputs = _installer(app_dir, files, notes, (env, settings.lock_file))
     for name in inputs:  # their bytes key the dependencies layer: each must be a readable file
         appfiles.read_bytes(app_dir, name)
-    procfile = ()  # type: Tuple[ProcfileEntry, ...]
-    if "Procfile" in files:
-        procfile = tuple(parse_procfile(appfiles.read_text(app_dir, "Procfile", appfiles.PROCFILE)))
+    procfile = tuple(parse_procfile(appfiles.read_text(app_dir, "Procfile", appfiles.PROCFILE))) \
+        if "Procfile" in files else ()  # type: Tuple[ProcfileEntry, ...]
     return Project(
         app_dir=app_dir,
         files=files,
@@ -51,7 +50,6 @@ def analyse(app_dir: str, settings: Settings, env: Optional[Mapping[str, str]] =
         lock_environments=tuple(str(e) for e in _pylock(app_dir).get(("environments",), (list,)) or ())
         if installer is Installer.PYLOCK else (),
     )
-
 
 
 # -- Python version: first found wins ---------------------------------------------------------
@@ -79,14 +77,13 @@ def _version_request(app_dir: str, files: FrozenSet[str], setting: str,
     if installer is Installer.PYLOCK:  # its requires-python, at pyproject's precedence
         requires = _pylock(app_dir).get(("requires-python",), (str,))
         if requires is not None and requires.strip():
-            return parse_specifier(requires, PYLOCK_REQUIRES_PYTHON)
-    if "pyproject.toml" in files:
-        constraint = python_constraint.declared(app_dir, installer)
-        if constraint is not None and constraint.source == python_constraint.REQUIRES_PYTHON:
-            return parse_specifier(_pyproject(app_dir).get(("project", "requires-python"), (str,)) or "",
-                                   constraint.source)
-        if constraint is not None:  # Poetry's `python`, at the same precedence
-            return VersionRequest(constraint.written, constraint.source, specifier=constraint.specifier)
+            return parse_specifier(requires, python_constraint.PYLOCK_PYTHON)
+    constraint = python_constraint.declared(app_dir, installer) if "pyproject.toml" in files else None
+    if constraint is not None and constraint.source == python_constraint.REQUIRES_PYTHON:
+        requires = _pyproject(app_dir).get(("project", "requires-python"), (str,)) or ""
+        return parse_specifier(requires, constraint.source)
+    if constraint is not None:  # Poetry's `python`, at the same precedence
+        return VersionRequest(constraint.written, constraint.source, specifier=constraint.specifier)
     return None
 
 
@@ -113,19 +110,13 @@ def _note_disagreement(chosen: VersionRequest, source: str, later: Callable[[], 
                                             chosen.describe(), other.source))
 
 
-_LOCK_FIX = "Regenerate it with `pipenv lock` and commit it."
-
-
 def _pipfile_lock_request(app_dir: str) -> Optional[VersionRequest]:
-    lock = appfiles.read_json(app_dir, "Pipfile.lock", _LOCK_FIX)
+    lock = appfiles.read_json(app_dir, "Pipfile.lock", "Regenerate it with `pipenv lock` and commit it.")
     for key in ("python_full_version", "python_version"):
         value = lock.get(("_meta", "requires", key), (str,))
         if value is not None and value.strip():
             return parse_request(value, "Pipfile.lock ({})".format(key))
     return None
-
-
-PYLOCK_REQUIRES_PYTHON = "requires-python in pylock.toml"
 
 
 def _pylock(app_dir: str) -> appfiles.Document:
@@ -134,8 +125,7 @@ def _pylock(app_dir: str) -> appfiles.Document:
 
 
 def _pyproject(app_dir: str) -> appfiles.Document:
-    return appfiles.read_toml(app_dir, "pyproject.toml",
-                              "Fix the file (a TOML linter shows where), then build again.")
+    return appfiles.read_toml(app_dir, "pyproject.toml", python_constraint.FIX_FILE)
 
 
 def _check_pipfile(app_dir: str) -> None:
@@ -145,7 +135,6 @@ def _check_pipfile(app_dir: str) -> None:
     for section in ("packages", "dev-packages"):
         for name in sorted(pipfile.get((section,), (dict,)) or {}):
             pipfile.get((section, name), (str, dict))
-    pipfile.get(("requires",), (dict,))
     for key in ("python_version", "python_full_version"):
         pipfile.get(("requires", key), (str,))
     for source in pipfile.get(("source",), (list,)) or []:
@@ -154,9 +143,6 @@ def _check_pipfile(app_dir: str) -> None:
 
 
 # -- Dependencies: which installer, keyed on which files --------------------------------------
-
-PROJECT_FILES = local_packages.PROJECT_FILES
-
 
 def _chosen_locks(files: FrozenSet[str], chosen: str) -> List[str]:
     """The lock files to install from: the one the user chose (BP_PYTHON_LOCK_FILE), else every
@@ -198,10 +184,8 @@ def _installer(app_dir: str, files: FrozenSet[str], notes: List[str],
     if "requirements.txt" in files:
         appfiles.read_bytes(app_dir, "requirements.txt")  # a file, readable, before its includes are followed
         return Installer.PIP, requirement_files(app_dir, "requirements.txt", env)
-    project = [n for n in PROJECT_FILES if n in files]
-    if project:
-        return Installer.PIP_PROJECT, project
-    return None, []
+    project = [n for n in local_packages.PROJECT_FILES if n in files]
+    return (Installer.PIP_PROJECT if project else None), project
 
 
 def requirement_files(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> List[str]:

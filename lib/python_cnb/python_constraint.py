@@ -36,14 +36,10 @@ def _bound(op: str, text: str, written: str) -> List[str]:
     wildcard = len(parts) < len([p for p in match.groups() if p is not None]) or text.endswith(".*")
     numbers = [int(p) for p in parts]
     version = ".".join(parts)
-    if op == "^":
-        first = next((i for i, n in enumerate(numbers) if n != 0), len(numbers) - 1)
-        upper = numbers[:first] + [numbers[first] + 1]
-        return [">=" + version, "<" + ".".join(str(n) for n in upper)]
-    if op == "~":
-        keep = numbers[:2] if len(numbers) > 1 else numbers[:1]
-        upper = keep[:-1] + [keep[-1] + 1]
-        return [">=" + version, "<" + ".".join(str(n) for n in upper)]
+    if op in ("^", "~"):  # up to the next release of ^'s first non-zero part, or ~'s minor (major if alone)
+        bump = next((i for i, n in enumerate(numbers) if n != 0), len(numbers) - 1) if op == "^" \
+            else min(len(numbers), 2) - 1
+        return [">=" + version, "<" + ".".join(str(n) for n in numbers[:bump] + [numbers[bump] + 1])]
     if op in ("", "=="):
         if not parts:
             return []
@@ -65,9 +61,7 @@ def from_poetry(text: str) -> str:
             op, version = _OPERATOR.match(single).groups()  # type: ignore  # the pattern matches any text
             clauses += _bound(op or "", version.strip(), text)
         alternatives.append(",".join(clauses))
-    if any(not a for a in alternatives):
-        return ""
-    return " || ".join(alternatives)
+    return " || ".join(alternatives) if all(alternatives) else ""
 
 
 def declared(app_dir: str, installer: Optional[Installer]) -> Optional[Constraint]:
@@ -77,9 +71,7 @@ def declared(app_dir: str, installer: Optional[Installer]) -> Optional[Constrain
     found = []  # type: List[Constraint]
     requires = document.get(("project", "requires-python"), (str,))
     if requires is not None and requires.strip():
-        request = parse_specifier(requires, REQUIRES_PYTHON)  # an invalid one is an error here
-        found.append(Constraint(request.specifier or "==" + request.text + ".*",
-                                'requires-python = "{}"'.format(requires.strip()), REQUIRES_PYTHON))
+        found.append(_requires_python(requires, REQUIRES_PYTHON))  # an invalid one is an error here
     poetry = document.get(("tool", "poetry", "dependencies", "python"), (str,)) \
         if installer in (Installer.POETRY, Installer.PIP_PROJECT) else None
     if poetry is not None and poetry.strip():
@@ -100,26 +92,25 @@ def declared(app_dir: str, installer: Optional[Installer]) -> Optional[Constrain
                       "requires-python and [tool.poetry.dependencies] python in pyproject.toml")
 
 
-def _pylock(app_dir: str) -> Optional[Constraint]:
-    requires = appfiles.read_toml(app_dir, "pylock.toml", FIX_FILE).get(("requires-python",), (str,))
-    if requires is None or not requires.strip():
-        return None
-    request = parse_specifier(requires, PYLOCK_PYTHON)
-    return Constraint(request.specifier or "==" + request.text + ".*", 'requires-python = "{}"'.format(
-        requires.strip()), PYLOCK_PYTHON)
+def _requires_python(requires: str, source: str) -> Constraint:
+    request = parse_specifier(requires, source)
+    return Constraint(request.specifier or "==" + request.text + ".*",
+                      'requires-python = "{}"'.format(requires.strip()), source)
 
 
 def check(app_dir: str, installer: Optional[Installer], version: str, version_source: str) -> None:
     """An error when the project's constraint does not allow the chosen runtime (version,
     chosen from version_source): its installer would refuse it, and not say why."""
     if installer is Installer.PYLOCK:
-        locked = _pylock(app_dir)
+        requires = appfiles.read_toml(app_dir, "pylock.toml", FIX_FILE).get(("requires-python",), (str,))
+        locked = _requires_python(requires, PYLOCK_PYTHON) if (requires or "").strip() else None
         if locked is not None and not specifier_allows(locked.specifier, version):
             raise BuildpackError("pylock.toml has {}, which does not allow Python {}, the runtime chosen ({}).".format(
                 locked.written, version, version_source),
                 hint="Ask for a Python version it allows, or lock again for this one.")
         return
-    if installer not in (Installer.POETRY, Installer.UV, Installer.PIP_PROJECT) or not _has_pyproject(app_dir):
+    if installer not in (Installer.POETRY, Installer.UV, Installer.PIP_PROJECT) or \
+            not os.path.isfile(os.path.join(app_dir, "pyproject.toml")):
         return
     constraint = declared(app_dir, installer)
     if constraint is None or specifier_allows(constraint.specifier, version):
@@ -131,6 +122,3 @@ def check(app_dir: str, installer: Optional[Installer], version: str, version_so
         hint="Make them agree: ask for a Python version that {} allows, or change the constraint{}.".format(
             constraint.written, " and run `{}`".format(installer.lock.fix) if installer.lock else ""))
 
-
-def _has_pyproject(app_dir: str) -> bool:
-    return os.path.isfile(os.path.join(app_dir, "pyproject.toml"))

@@ -44,7 +44,7 @@ def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
     as pip's join_lines and ignore_comments do."""
     pending = []  # type: List[str]
     first = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.splitlines() + [""], 1):  # the "" ends a last continued line
         if line.endswith("\\") and not _COMMENT.match(line):
             if not pending:
                 first = number
@@ -59,10 +59,6 @@ def logical_lines(text: str) -> Iterator[Tuple[int, str]]:
         line = _COMMENT.sub("", line).strip()
         if line:
             yield number, line
-    if pending:
-        line = _COMMENT.sub("", "".join(pending)).strip()
-        if line:
-            yield first, line
 
 
 def expand(line: str, env: Mapping[str, str]) -> str:
@@ -88,14 +84,11 @@ def parse_line(number: int, line: str, where: str) -> Line:
 
 
 def _options(words: List[str], number: int, where: str) -> Iterator[Tuple[str, str]]:
-    i = 0
-    while i < len(words):
-        word, i = words[i], i + 1
-        name, value = word, None  # type: str, Optional[str]
+    remaining = iter(words)
+    for word in remaining:
         if word.startswith("--"):
             name, eq, rest = word.partition("=")
-            name = _long_option(name)
-            value = rest if eq else None
+            name, value = _long_option(name), (rest if eq else None)
         elif word[:2] in _SHORT:
             name, value = _SHORT[word[:2]], (word[2:] or None)
         else:
@@ -103,11 +96,11 @@ def _options(words: List[str], number: int, where: str) -> Iterator[Tuple[str, s
         if name not in _LONG_WITH_VALUE:
             continue
         if value is None:
-            if i >= len(words):
-                raise BuildpackError("{}, line {}: {} needs a value.".format(where, number, word),
-                                     hint="Write the file or requirement after it, e.g. `-r base.txt` ({}).".format(
-                                         FORMAT_URL))
-            value, i = words[i], i + 1
+            value = next(remaining, None)
+        if value is None:
+            raise BuildpackError("{}, line {}: {} needs a value.".format(where, number, word),
+                                 hint="Write the file or requirement after it, e.g. `-r base.txt` ({}).".format(
+                                     FORMAT_URL))
         yield name, value
 
 
@@ -145,38 +138,32 @@ def parse(app_dir: str, first: str, env: Optional[Mapping[str, str]] = None) -> 
     """first (app-relative) and every file it includes with -r/-c, depth first as pip reads them
     (each file once), and the local sources their requirements name; ${NAME} expanded from env
     (the build's environment, which pip gets) before anything is classified."""
-    found = _Found([], [])
-    _walk(app_dir, os.path.normpath(first), [], found, env or {})
-    return RequirementFiles(tuple(found.files), tuple(found.sources))
+    files = []  # type: List[str]
+    sources = []  # type: List[LocalSource]
 
+    def add(source: Optional[LocalSource]) -> None:
+        if source is not None and source not in sources:
+            sources.append(source)
 
-class _Found(NamedTuple):
-    files: List[str]
-    sources: List[LocalSource]
+    def walk(rel: str, chain: List[str]) -> None:
+        if rel in chain:
+            loop = chain[chain.index(rel):] + [rel]
+            raise BuildpackError("{} includes itself: {}.".format(rel, " -> ".join(loop)),
+                                 hint="pip would follow the includes forever: remove one of these -r/-c lines.")
+        text = read_text(app_dir, rel, chain[-1] if chain else "")
+        if rel not in files:
+            files.append(rel)
+        for line in (parse_line(n, expand(l, env or {}), rel) for n, l in logical_lines(text)):
+            if line.requirement:
+                add(local_source(app_dir, line.requirement, False, rel))
+            for option, value in line.options:
+                if option == "--editable":
+                    add(local_source(app_dir, value, True, rel))
+                elif option in _INCLUDES:
+                    walk(_include_path(app_dir, rel, value, option), chain + [rel])
 
-
-def _walk(app_dir: str, rel: str, chain: List[str], found: _Found, env: Mapping[str, str]) -> None:
-    if rel in chain:
-        loop = chain[chain.index(rel):] + [rel]
-        raise BuildpackError("{} includes itself: {}.".format(rel, " -> ".join(loop)),
-                             hint="pip would follow the includes forever: remove one of these -r/-c lines.")
-    text = read_text(app_dir, rel, chain[-1] if chain else "")
-    files, sources = found.files, found.sources
-    if rel not in files:
-        files.append(rel)
-    for line in (parse_line(n, expand(l, env), rel) for n, l in logical_lines(text)):
-        if line.requirement:
-            _add(sources, local_source(app_dir, line.requirement, False, rel))
-        for option, value in line.options:
-            if option == "--editable":
-                _add(sources, local_source(app_dir, value, True, rel))
-            elif option in _INCLUDES:
-                _walk(app_dir, _include_path(app_dir, rel, value, option), chain + [rel], found, env)
-
-
-def _add(sources: List[LocalSource], source: Optional[LocalSource]) -> None:
-    if source is not None and source not in sources:
-        sources.append(source)
+    walk(os.path.normpath(first), [])
+    return RequirementFiles(tuple(files), tuple(sources))
 
 
 def _include_path(app_dir: str, including: str, value: str, option: str) -> str:

@@ -32,12 +32,13 @@ _GROUP = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 _PACKAGE_MANAGERS = {"": Installer.PIP, "pip": Installer.PIP, "uv": Installer.UV_PIP}
 # Numbers as a person writes them, in ASCII digits ('²' and '٣' pass str.isdigit(), and int()
 # takes the second): the pattern, the unit for the message, and the hint.
+_SECONDS = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z"
 _NUMBERS = {
     UNPACK_LIMIT: (r"[0-9]+\Z", "a whole number of megabytes", "Unset it for the default ({} MB).".format(
         DEFAULT_LIMIT_MB)),
-    DOWNLOAD_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
+    DOWNLOAD_TIMEOUT: (_SECONDS, "a number of seconds",
                        "Unset it for the default ({:g} s), or set e.g. {}=900.".format(DEADLINE_SECONDS, DOWNLOAD_TIMEOUT)),
-    LAUNCH_CHECK_TIMEOUT: (r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z", "a number of seconds",
+    LAUNCH_CHECK_TIMEOUT: (_SECONDS, "a number of seconds",
                            "Unset it for the default ({:g} s), or set e.g. {}=180 for an app that is slow to "
                            "import.".format(LAUNCH_CHECK_SECONDS, LAUNCH_CHECK_TIMEOUT)),
 }
@@ -82,7 +83,7 @@ class Settings(NamedTuple):
                    unpack_limit_mb=int(_number(env, UNPACK_LIMIT, DEFAULT_LIMIT_MB)),
                    nltk_index_url=(env.get(NLTK_INDEX) or env.get("NLTK_DOWNLOAD_URL") or "").strip(),
                    disable_collectstatic="" if collectstatic in ("", "0", "false") else collectstatic,
-                   runtime_cache=_runtime_cache(env),
+                   runtime_cache=_runtime_cache(env.get(RUNTIME_CACHE, "").strip()),
                    lock_file=_lock_file(env.get(LOCK_FILE, "").strip()),
                    install_groups=_groups(env.get(INSTALL_GROUPS, "")),
                    launch_check=_launch_check(env.get(LAUNCH_CHECK, "").strip().lower()),
@@ -90,14 +91,12 @@ class Settings(NamedTuple):
 
 
 def _launch_check(value: str) -> str:
-    if not value:
-        return "server"
-    if value not in LAUNCH_CHECK_LEVELS:
+    if value and value not in LAUNCH_CHECK_LEVELS:
         raise BuildpackError("{}={} is not a level of the launch check: use server, app, serve or off.".format(
             LAUNCH_CHECK, as_written(value)),
             hint="server (the default) checks the web server starts; app also imports the app; serve also "
                  "answers one HTTP request; off checks nothing.")
-    return value
+    return value or "server"
 
 
 def _lock_file(value: str) -> str:
@@ -118,13 +117,17 @@ def _groups(value: str) -> Tuple[str, ...]:
     return tuple(sorted(set(names), key=names.index))
 
 
-def _runtime_cache(env: Mapping[str, str]) -> RuntimeCache:
-    if not env.get(RUNTIME_CACHE, "").strip():
+def _runtime_cache(value: str) -> RuntimeCache:
+    if not value:
         return RuntimeCache.PIP_RUNTIME
-    hint = ("Set it to true to keep the whole runtime in the cache too, to false to keep nothing of it there (a "
-            "dependency change then installs it again), or unset it: the default keeps the runtime as pip needs it, "
-            "in one compact file.")
-    return RuntimeCache.WHOLE if _switch(env, RUNTIME_CACHE, hint) else RuntimeCache.NOTHING
+    if value.lower() in ("true", "1", "yes"):
+        return RuntimeCache.WHOLE
+    if value.lower() in ("false", "0", "no"):
+        return RuntimeCache.NOTHING
+    raise BuildpackError("{}={} is neither true nor false.".format(RUNTIME_CACHE, as_written(value)),
+                         hint="Set it to true to keep the whole runtime in the cache too, to false to keep nothing "
+                              "of it there (a dependency change then installs it again), or unset it: the default "
+                              "keeps the runtime as pip needs it, in one compact file.")
 
 
 def _package_manager(value: str) -> Installer:
@@ -133,16 +136,6 @@ def _package_manager(value: str) -> Installer:
                              hint="Set {}=uv to install requirements.txt with uv, or pip (the default), or unset "
                                   "it.".format(PACKAGE_MANAGER))
     return _PACKAGE_MANAGERS[value]
-
-
-def _switch(env: Mapping[str, str], name: str, hint: str) -> bool:
-    value = env.get(name, "").strip()
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("", "false", "0", "no"):
-        return False
-    raise BuildpackError("{}={} is neither true nor false.".format(name, as_written(value)),
-                         hint=hint)
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -10,7 +10,7 @@ import re
 import shutil
 import stat
 import zipfile
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from .errors import BuildpackError
 from .filewrites import Writes
@@ -86,7 +86,7 @@ def install(prefix: Prefix, wheel_path: str, project: str) -> List[str]:
                 writes.make_dirs(os.path.dirname(target))
                 if os.path.islink(target):  # writing would follow it
                     os.remove(target)
-                writes.write(target, data, _mode(executable=bool((info.external_attr >> 16) & stat.S_IXUSR)))
+                writes.write(target, data, 0o755 if (info.external_attr >> 16) & stat.S_IXUSR else 0o644)
                 written[target] = _hash(data)
                 rel = os.path.relpath(target, prefix.site_packages)
                 if not rel.startswith(".."):
@@ -98,11 +98,10 @@ def install(prefix: Prefix, wheel_path: str, project: str) -> List[str]:
             project, os.path.basename(wheel_path), e), hint="The download is damaged; build again.")
     for name, text in _console_scripts(prefix, entry_points):
         target = os.path.join(prefix.bin, name)
-        _write(target, text.encode("utf-8"), executable=True)
-        written[target] = _hash(text.encode("utf-8"))
+        written[target] = _write(target, text.encode("utf-8"), executable=True)
     meta = os.path.join(prefix.site_packages, dist_info)
-    _write(os.path.join(meta, "INSTALLER"), b"python-cnb\n", executable=False)
-    written[os.path.join(meta, "INSTALLER")] = _hash(b"python-cnb\n")
+    installer = os.path.join(meta, "INSTALLER")
+    written[installer] = _write(installer, b"python-cnb\n", executable=False)
     _write_record(prefix, meta, written)
     return sorted(n for n in top_level if n.endswith(".py") or (
         not n.endswith(".dist-info") and os.path.isdir(os.path.join(prefix.site_packages, n))))
@@ -155,17 +154,15 @@ def _console_scripts(prefix: Prefix, entry_points: str) -> List[Tuple[str, str]]
     return sorted(set(out))
 
 
-def _write(path: str, data: bytes, executable: bool) -> None:
+def _write(path: str, data: bytes, executable: bool) -> str:
+    """Write the file; returns its RECORD hash."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if os.path.islink(path):
         os.remove(path)
     with open(path, "wb") as f:
         f.write(data)
-    os.chmod(path, _mode(executable))
-
-
-def _mode(executable: bool) -> int:
-    return 0o755 if executable else 0o644
+    os.chmod(path, 0o755 if executable else 0o644)
+    return _hash(data)
 
 
 def _hash(data: bytes) -> str:
@@ -181,5 +178,5 @@ def _write_record(prefix: Prefix, meta: str, written: Dict[str, str]) -> None:
     _write(record, ("\n".join(rows) + "\n").encode("utf-8"), executable=False)
 
 
-def _inside(path: str, root: Optional[str]) -> bool:
-    return bool(root) and (path == root or path.startswith(str(root) + os.sep))
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)

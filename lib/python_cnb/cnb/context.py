@@ -1,5 +1,6 @@
 """What the lifecycle hands a buildpack in each phase (Buildpack API 0.10 and later; this buildpack
 declares 0.11): env vars, the working directory is the app, no positional arguments."""
+import contextlib
 import os
 import platform
 from typing import Dict, Mapping, NamedTuple, Optional, Tuple
@@ -20,9 +21,8 @@ class Target(NamedTuple):
     stack_id: str
 
     def describe(self) -> str:
-        distro = "{} {}".format(self.distro_name, self.distro_version).strip()
-        if not distro:
-            distro = "stack " + self.stack_id if self.stack_id else "unknown distro"
+        distro = "{} {}".format(self.distro_name, self.distro_version).strip() or (
+            "stack " + self.stack_id if self.stack_id else "unknown distro")
         return "{} ({}/{})".format(distro, self.os, self.arch)
 
 
@@ -39,13 +39,9 @@ def read_target(env: Mapping[str, str], os_release: str = "/etc/os-release") -> 
 
 def _os_release(path: str) -> Tuple[str, str]:
     fields = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.strip().partition("=")
-                fields[key] = value.strip('"')
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as f:
+        for key, _, value in (line.strip().partition("=") for line in f):
+            fields[key] = value.strip('"')
     return fields.get("ID", ""), fields.get("VERSION_ID", "")
 
 
@@ -75,14 +71,13 @@ class BuildContext(NamedTuple):
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "BuildContext":
         environ = dict(os.environ if environ is None else environ)
         platform_dir = _required(environ, "CNB_PLATFORM_DIR", "build")
-        env = dict(environ)
         here = os.path.dirname(os.path.abspath(__file__))
         return cls(
             app_dir=os.getcwd(),
             buildpack_dir=environ.get("CNB_BUILDPACK_DIR") or os.path.abspath(os.path.join(here, "..", "..", "..")),
             layers_dir=_required(environ, "CNB_LAYERS_DIR", "build"),
             platform_dir=platform_dir,
-            target=read_target(env),
-            env=env,
+            target=read_target(environ),
+            env=environ,
             plan_path=environ.get("CNB_BP_PLAN_PATH", ""),
         )

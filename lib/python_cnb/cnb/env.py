@@ -12,7 +12,7 @@ import os
 from enum import Enum
 from typing import Dict, Mapping, NamedTuple, Tuple
 
-from .layers import Layer, layers_dir_error
+from .layers import Layer, in_layers_dir
 
 
 class Modifier(Enum):
@@ -60,27 +60,20 @@ class LayerEnv(NamedTuple):
     def apply(self, env: Mapping[str, str]) -> Dict[str, str]:
         """The environment this build's processes get: env with every entry but launch-only ones."""
         out = dict(env)
-        for entry in self.entries:
-            if entry.scope is Scope.LAUNCH:
-                continue
+        for entry in (e for e in self.entries if e.scope is not Scope.LAUNCH):
+            current = out.get(entry.name)
             if entry.modifier is Modifier.UNSET:
                 out.pop(entry.name, None)
-            elif entry.modifier is Modifier.OVERRIDE:
+            elif entry.modifier is Modifier.OVERRIDE or (entry.modifier is Modifier.DEFAULT and not current):
                 out[entry.name] = entry.value
-            elif entry.modifier is Modifier.DEFAULT:
-                if not out.get(entry.name):
-                    out[entry.name] = entry.value
-            else:
-                current = out.get(entry.name)
+            elif entry.modifier is Modifier.PREPEND:
                 out[entry.name] = entry.value + (entry.delim + current if current else "")
         return out
 
     def files(self) -> Dict[str, str]:
         """The env files, by path inside the layer ("env/PYTHONUSERBASE.override"), and contents."""
         out: Dict[str, str] = {}
-        for entry in self.entries:
-            if entry.scope is Scope.THIS_BUILD:
-                continue
+        for entry in (e for e in self.entries if e.scope is not Scope.THIS_BUILD):
             base = os.path.join(entry.scope.value, entry.name)
             out["{}.{}".format(base, entry.modifier.value)] = entry.value
             if entry.modifier is Modifier.PREPEND:
@@ -91,10 +84,8 @@ class LayerEnv(NamedTuple):
         """Write the env files into the layer (before its TOML: Layer.commit comes last)."""
         for relative, value in sorted(self.files().items()):
             path = os.path.join(layer.path, relative)
-            try:
+            with in_layers_dir("write the layer {}'s env file {}".format(
+                    layer.name, os.path.basename(relative).split(".")[0])):
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(value)
-            except OSError as e:
-                raise layers_dir_error("write the layer {}'s env file {}".format(
-                    layer.name, os.path.basename(relative).split(".")[0]), e)

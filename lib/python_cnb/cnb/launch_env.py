@@ -53,32 +53,24 @@ def environment(layers_dir: str, base: Mapping[str, str], unmarked: Sequence[str
 def apply_env_dir(env: Dict[str, str], directory: str) -> None:
     """The spec's env files: NAME (or NAME.override), NAME.default, NAME.prepend / NAME.append
     joined by NAME.delim (nothing when there is none)."""
-    if not os.path.isdir(directory):
-        return
-    files = {name: _read(os.path.join(directory, name)) for name in sorted(os.listdir(directory))
+    names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+    files = {name: _read(os.path.join(directory, name)) for name in names
              if os.path.isfile(os.path.join(directory, name))}
     for name, value in files.items():
         variable, _, how = name.rpartition(".") if "." in name else (name, "", "override")
-        if how == "delim":
-            continue
-        if how == "override":
+        if how == "override" or (how == "default" and not env.get(variable)):
             env[variable] = value
-        elif how == "default":
-            if not env.get(variable):
-                env[variable] = value
         elif how in ("prepend", "append"):
             current, delim = env.get(variable, ""), files.get(variable + ".delim", "")
-            joined = (value + delim + current if how == "prepend" else current + delim + value) if current else value
-            env[variable] = joined
+            env[variable] = (value + delim + current if how == "prepend" else current + delim + value) \
+                if current else value
 
 
 def exec_d(directory: str, env: Mapping[str, str]) -> Dict[str, str]:
     """What the exec.d programs in directory set: each gets fd 3 to write TOML to (here, its stdout
     while its own stdout goes nowhere)."""
     out: Dict[str, str] = {}
-    if not os.path.isdir(directory):
-        return out
-    for name in sorted(os.listdir(directory)):
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
         program = os.path.join(directory, name)
         if not os.access(program, os.X_OK) or not os.path.isfile(program):
             continue

@@ -4,10 +4,11 @@ The contract this module keeps: a layer's TOML is written last, after its conten
 and removed first, before they are touched. A build that fails or is killed half-way therefore
 leaves no TOML, and the lifecycle neither exports nor caches what it left behind. A TOML that
 cannot be read back is no layer at all: the layer is rebuilt, and the reason says why."""
+import contextlib
 import errno
 import os
 import shutil
-from typing import Any, Dict, Mapping, NamedTuple, Optional
+from typing import Any, Dict, Iterator, Mapping, NamedTuple, Optional
 
 from ..errors import BuildpackError
 from . import tomlfile
@@ -63,47 +64,37 @@ class Layer:
 
     def reset(self) -> None:
         """Forget the layer, TOML first, and give back an empty directory to fill."""
-        try:
+        with in_layers_dir("clear the layer {}".format(self.name)):
             _remove(self.toml_path)
             _remove(self.path)
             os.makedirs(self.path)
-        except OSError as e:
-            raise layers_dir_error("clear the layer {}".format(self.name), e)
 
     def remove(self) -> None:
         """Leave nothing of the layer after this build: no TOML (first), no directory."""
-        try:
+        with in_layers_dir("remove the layer {}".format(self.name)):
             _remove(self.toml_path)
             _remove(self.path)
-        except OSError as e:
-            raise layers_dir_error("remove the layer {}".format(self.name), e)
 
     def reopen(self) -> None:
         """Forget the layer's TOML and keep its contents to build on: from here until commit, a
         failure leaves nothing the lifecycle trusts."""
-        try:
+        with in_layers_dir("clear the layer {}".format(self.name)):
             _remove(self.toml_path)
-        except OSError as e:
-            raise layers_dir_error("clear the layer {}".format(self.name), e)
 
     def commit(self, types: LayerTypes, metadata: Dict[str, Any]) -> None:
         """Mark the layer done: only now does the lifecycle trust its contents."""
-        try:
+        with in_layers_dir("write {}.toml".format(self.name)):
             if os.path.lexists(self.path) and not _is_real_dir(self.path):
                 _remove(self.path)  # a file where the layer's directory belongs holds nothing of it
             os.makedirs(self.path, exist_ok=True)
             tomlfile.write(self.toml_path, {"types": types._asdict(), "metadata": metadata})
-        except OSError as e:
-            raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
 
     def keep_in_image(self, metadata: Dict[str, Any]) -> None:
         """Reuse the previous image's layer as it is: its TOML says launch, and no directory is
         left (an empty one would replace the layer with nothing)."""
-        try:
+        with in_layers_dir("write {}.toml".format(self.name)):
             _remove(self.path)
             tomlfile.write(self.toml_path, {"types": LayerTypes(launch=True)._asdict(), "metadata": metadata})
-        except OSError as e:
-            raise layers_dir_error("write {}".format(os.path.basename(self.toml_path)), e)
 
 
 def _is_real_dir(path: str) -> bool:
@@ -122,10 +113,12 @@ def kind(value: Any) -> str:
     return type_name(type(value))
 
 
+TOML_WORDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+              dict: "a table"}  # type: Dict[type, str]
+
+
 def type_name(value_type: Any) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-             dict: "a table"}
-    return names.get(value_type, "a " + getattr(value_type, "__name__", str(value_type)))
+    return TOML_WORDS.get(value_type, "a " + getattr(value_type, "__name__", str(value_type)))
 
 
 _FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -138,6 +131,15 @@ def environment_error(error: Exception) -> Optional[BuildpackError]:
     if isinstance(error, OSError) and error.errno in _FULL + (errno.EROFS,):
         return layers_dir_error("finish the build", error)
     return None
+
+
+@contextlib.contextmanager
+def in_layers_dir(action: str) -> Iterator[None]:
+    """An OSError in the block is raised as layers_dir_error(action)."""
+    try:
+        yield
+    except OSError as e:
+        raise layers_dir_error(action, e)
 
 
 def layers_dir_error(action: str, e: OSError) -> BuildpackError:

@@ -3,10 +3,12 @@
 The writer is our own, for the shapes we write (tables, arrays of tables, strings, bools, ints,
 arrays): every string round-trips exactly, control characters included, which the vendored
 encoder got wrong. Its layout is the one the files have always had (`[ "a", "b",]` arrays)."""
+import contextlib
+import errno
 import os
 import re
 import stat
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, BinaryIO, Dict, List, Mapping
 
 from .. import vendored
 
@@ -35,16 +37,12 @@ def read(path: str) -> Dict[str, Any]:
     """The parsed file, or {} when it does not exist. Raises UnreadableToml for anything else:
     not a regular file, unreadable, too large, not UTF-8, not TOML."""
     try:
-        # O_NONBLOCK: a FIFO in its place must not hang the build; it is refused below.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        f = open_regular(path)
     except FileNotFoundError:
         return {}
-    except OSError as e:
+    except OSError as e:  # "not a regular file" for a FIFO, a device, a directory
         raise UnreadableToml(e.strerror or str(e))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise UnreadableToml("not a regular file")
-    with os.fdopen(fd, "rb") as f:
+    with f:
         data = f.read(READ_LIMIT + 1)
     if len(data) > READ_LIMIT:
         raise UnreadableToml("larger than {} bytes".format(READ_LIMIT))
@@ -53,6 +51,18 @@ def read(path: str) -> Dict[str, Any]:
     except UnicodeDecodeError:
         raise UnreadableToml("not UTF-8")
     return parse(text)
+
+
+def open_regular(path: str) -> BinaryIO:
+    """path opened for reading, if it is a regular file (symlinks followed): anything else (a FIFO,
+    a device, a directory) is OSError(EINVAL), never a hang. For every read of a file the app
+    controls, wherever it lies (a local package's tree, a git repository's refs)."""
+    # O_NONBLOCK: should a FIFO take the file's place after a caller's check, opening it does not hang.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    return os.fdopen(fd, "rb")
 
 
 def parse(text: str) -> Dict[str, Any]:
@@ -91,15 +101,12 @@ def write(path: str, data: Mapping[str, Any]) -> None:
     try:
         if os.path.lexists(tmp):
             os.remove(tmp)  # a killed build's leftover: never write through what is there
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.remove(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -107,13 +114,13 @@ def write(path: str, data: Mapping[str, Any]) -> None:
 
 def dumps(data: Mapping[str, Any]) -> str:
     out = []  # type: List[str]
-    _table_body(out, data, ())
+    _table_body(out, data, "")
     return "".join(out)
 
 
-def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -> None:
+def _table_body(out: List[str], table: Mapping[str, Any], prefix: str) -> None:
     """Key/values first, then arrays of tables, then sub-tables (a header's keys must come before
-    any other header)."""
+    any other header). prefix: the enclosing tables' keys, each followed by a dot."""
     tables = []
     arrays = []
     for key, value in table.items():
@@ -127,14 +134,14 @@ def _table_body(out: List[str], table: Mapping[str, Any], path: Sequence[str]) -
             out.append("{} = {}\n".format(_key(key), _value(value)))
     for key, items in arrays:
         for item in items:
-            out.append("[[{}]]\n".format(_dotted(list(path) + [key])))
-            _table_body(out, item, list(path) + [key])
+            out.append("[[{}{}]]\n".format(prefix, _key(key)))
+            _table_body(out, item, prefix + _key(key) + ".")
             out.append("\n")
     for key, sub in tables:
         if out and not "".join(out[-2:]).endswith("\n\n"):
             out.append("\n")
-        out.append("[{}]\n".format(_dotted(list(path) + [key])))
-        _table_body(out, sub, list(path) + [key])
+        out.append("[{}{}]\n".format(prefix, _key(key)))
+        _table_body(out, sub, prefix + _key(key) + ".")
 
 
 def _is_table_array(value: Any) -> bool:
@@ -146,24 +153,16 @@ def _is_table_array(value: Any) -> bool:
     return all(tables)
 
 
-def _dotted(path: Sequence[str]) -> str:
-    return ".".join(_key(k) for k in path)
-
-
 def _key(key: str) -> str:
     return key if _BARE_KEY.match(key) else string(key)
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, (bool, int)):
+        return str(value).lower()  # True -> true
     if isinstance(value, str):
         return string(value)
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
+    if isinstance(value, (list, tuple)):  # [] when empty
         if any(isinstance(v, dict) for v in value):
             raise TypeError("an array of tables inside an array")
         items = (string(v, _IN_ARRAY) if isinstance(v, str) else _value(v) for v in value)

@@ -113,8 +113,10 @@ def download(step: StepContext, corpora: Corpora) -> None:
     log.info("Downloading NLTK corpora from {}: {}".format(where, ", ".join(corpora.names)))
     unknown = _ask(step, _NOT_IN_INDEX, [corpora.index_url] + list(corpora.names), where)
     if unknown:
-        raise BuildpackError("nltk.txt lists {}, which {} does not have.".format(
-            _named(unknown), where), hint=_fix(unknown, where))
+        many = len(unknown) > 1
+        raise BuildpackError("nltk.txt lists {}, which {} does not have.".format(_named(unknown), where),
+                             hint="Check the name{} in nltk.txt against {}, or set {} to an index that has "
+                                  "{}.".format("s" if many else "", where, INDEX_ENV, "them" if many else "it"))
     url = ["-u", corpora.index_url] if corpora.index_url else []
     # -W: runpy's warning about nltk importing its own downloader is noise to the user.
     code = step.runner.run([step.python.path, "-W", "ignore::RuntimeWarning:runpy", "-m", "nltk.downloader", "-e",
@@ -141,11 +143,6 @@ def _ask(step: StepContext, script: str, args: List[str], where: str) -> List[st
                              hint="Check the URL (set {} to your own index) and the network, then build "
                                   "again.".format(INDEX_ENV))
     return answer.stdout.split()
-
-
-def _fix(names: List[str], where: str) -> str:
-    return "Check the name{} in nltk.txt against {}, or set {} to an index that has {}.".format(
-        "s" if len(names) > 1 else "", where, INDEX_ENV, "them" if len(names) > 1 else "it")
 
 
 def _named(names: List[str]) -> str:
