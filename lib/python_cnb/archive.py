@@ -240,10 +240,14 @@ def _self_and_parents(name: str) -> List[str]:
     return [os.sep.join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
+def _without_dot_slash(name: str) -> str:
+    return re.sub(r"^(?:\./)+", "", name)  # "./a", "././a": "a"
+
+
 def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) -> Optional[str]:
     """The member's name relative to root, or None to skip it; refuses anything unsafe."""
     root = unpacked.root
-    name = re.sub(r"^(?:\./)+", "", member.name)  # "./a", "././a": "a"
+    name = _without_dot_slash(member.name)
     if name in ("", "."):
         return None
     if "\x00" in name or os.path.isabs(name):
@@ -261,7 +265,7 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         if not _inside(link, root):
             raise _unsafe(archive, member.name, "a symlink out of the layer")
     if member.islnk():
-        link_name = re.sub(r"^(?:\./)+", "", member.linkname)
+        link_name = _without_dot_slash(member.linkname)
         if os.path.isabs(link_name) or "\x00" in link_name or \
                 not _inside(os.path.realpath(os.path.join(root, link_name)), root):
             raise _unsafe(archive, member.name, "a hard link out of the layer")

@@ -34,7 +34,6 @@ class Stack(NamedTuple):
     distro_version: str
     default_version: str
     runtimes: List[Runtime]
-    source: str  # the file it came from, for error messages
 
     def serves(self, target: Target) -> bool:
         if target.distro_name:
@@ -166,7 +165,7 @@ def _parse_stack(doc: object, path: str) -> Stack:
         if not isinstance(value, str) or not value.strip():
             raise stack.bad("stack_ids must be a list of strings, but holds {}".format(_kind(value)))
         stack_ids.append(value.strip())
-    return Stack(name, stack_ids, distro_name, distro_version, default_version, runtimes, path)
+    return Stack(name, stack_ids, distro_name, distro_version, default_version, runtimes)
 
 
 def load_stacks(paths: Sequence[str]) -> List[Stack]:

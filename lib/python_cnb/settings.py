@@ -46,7 +46,7 @@ _NUMBERS = {
 
 class RuntimeCache(Enum):
     """BP_PYTHON_RUNTIME_CACHE: what the cache keeps of a runtime the image keeps (retention.py)."""
-    PIP_RUNTIME = ""   # unset: the runtime as pip needs it, one compact file (steps/pip_runtime.py),
+    PIP_RUNTIME = ""   # unset: the runtime as pip needs it, in two tars (steps/pip_runtime.py),
     #                    and the last dependencies pip installed (steps/pip_dependencies.py)
     WHOLE = "true"     # the runtime layer itself: the lifecycle restores and exports it on every build
     NOTHING = "false"  # a dependency change installs the runtime and every package again
@@ -127,7 +127,7 @@ def _runtime_cache(value: str) -> RuntimeCache:
     raise BuildpackError("{}={} is neither true nor false.".format(RUNTIME_CACHE, as_written(value)),
                          hint="Set it to true to keep the whole runtime in the cache too, to false to keep nothing "
                               "of it there (a dependency change then installs it again), or unset it: the default "
-                              "keeps the runtime as pip needs it, in one compact file.")
+                              "keeps the runtime as pip needs it, in two compact files.")
 
 
 def _package_manager(value: str) -> Installer:

@@ -8,7 +8,7 @@ from python_cnb.versions import parse_request
 
 STACK = Stack("Ubuntu-22", ["heroku-22"], "ubuntu", "22.04", "3.12.1", [
     Runtime((3, 10, 12), "amd64", "u", ""), Runtime((3, 10, 13), "amd64", "u", ""),
-    Runtime((3, 12, 1), "amd64", "u", "")], "x")
+    Runtime((3, 12, 1), "amd64", "u", "")])
 
 
 def warnings(version, asked, today):

@@ -72,5 +72,5 @@ def test_bp_python_runtime_cache_takes_true_or_false_only(tmp_path):
     assert (e.value.message, e.value.hint) == (
         "BP_PYTHON_RUNTIME_CACHE=sometimes is neither true nor false.",
         "Set it to true to keep the whole runtime in the cache too, to false to keep nothing of it there (a dependency "
-        "change then installs it again), or unset it: the default keeps the runtime as pip needs it, in one compact "
-        "file.")
+        "change then installs it again), or unset it: the default keeps the runtime as pip needs it, in two compact "
+        "files.")
