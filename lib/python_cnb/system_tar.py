@@ -108,7 +108,16 @@ def _relative(name: str) -> bool:
     undecodable parts."""
     return bool(name) and not name.startswith("/") and "\x00" not in name \
         and posixpath.normpath(name) == name and ".." not in name.split("/") \
-        and not any("\udc80" <= c <= "\udcff" for c in name)
+        and _encodable(name)
+
+
+def _encodable(name: str) -> bool:
+    """Not undecodable bytes tarfile kept as surrogates: those are names to check one by one."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _on_disk(dest: str) -> Listing:

@@ -89,7 +89,8 @@ class _OverLimits(Exception):
 
 
 class _Within:
-    """tar.add's filter: counts what goes in and stops at the limits extract() enforces."""
+    """tar.add's filter: counts what goes in and stops at the limits extract() enforces; whole
+    seconds (pycs here are unchecked-hash: no mtime is read)."""
 
     def __init__(self, limits: UnpackLimits) -> None:
         self.limits, self.members, self.size = limits, 0, 0
@@ -99,6 +100,7 @@ class _Within:
         if self.members > self.limits.max_members or self.size > self.limits.max_bytes:
             raise _OverLimits("the dependencies are over BP_UNPACK_LIMIT_MB ({} MB) or {} files".format(
                 self.limits.max_bytes >> 20, self.limits.max_members))
+        info.mtime = int(info.mtime)  # no pax header per entry for its fraction: half the unpack's listing
         return info
 
 

@@ -48,6 +48,7 @@ OLDEST = (3, 8)  # zipimport, getpath and importlib.resources as this relies on 
 # .pth files, and os.py (the landmark getpath looks for) stay files; so does the rest of the layer.
 # What pip starts with goes into the first tar: bin/, lib/'s own files (libpython, the zip), os.py,
 # lib-dynload and site-packages; the rest into the second, whose sha256 the marker records.
+# Whole-second mtimes: a fraction costs a pax header per entry, and reading it at every unpack.
 _PACK = r'''
 import os, sys, hashlib, tarfile, tempfile, zipfile, py_compile, importlib.util
 src, out, rest_out, marker = sys.argv[1:5]
@@ -59,6 +60,9 @@ first = lambda path: (under(path, os.path.join(src, "bin")) or os.path.dirname(p
 tmp = tempfile.mkdtemp()
 zpath = os.path.join(tmp, "zip")
 added, files = (set(), set()), 0
+def whole_seconds(info):
+    info.mtime = int(info.mtime)
+    return info
 def keep(tars, path, which=None):
     global files
     which = (0 if first(path) else 1) if which is None else which
@@ -67,7 +71,7 @@ def keep(tars, path, which=None):
     if parent and parent not in added[which]:
         keep(tars, os.path.dirname(path), which)
     if rel not in added[which]:
-        tars[which].add(path, rel, recursive=False)
+        tars[which].add(path, rel, recursive=False, filter=whole_seconds)
         added[which].add(rel)
         files += 1
 with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar, zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as z:
@@ -97,12 +101,12 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tar, zipfile.ZipFile(z
                 keep(tars, path)
     z.close()
     rest.close()
-    tar.add(zpath, "lib/python%d%d.zip" % sys.version_info[:2])
+    tar.add(zpath, "lib/python%d%d.zip" % sys.version_info[:2], filter=whole_seconds)
     with open(rest_out, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(tmp, "marker"), "w") as f:
         f.write("the runtime as pip needs it: python-cnb's pip-runtime layer\nrest.tar sha256 %s\n" % digest)
-    tar.add(os.path.join(tmp, "marker"), marker)
+    tar.add(os.path.join(tmp, "marker"), marker, filter=whole_seconds)
 sys.stdout.write("%d" % (files + 2))
 '''
 
