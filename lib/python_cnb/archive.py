@@ -30,8 +30,9 @@ class UnpackLimits(NamedTuple):
 
 
 def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimits = UnpackLimits()) -> None:
-    """Unpack a tar archive into dest (which must exist and be empty). On any failure dest is
-    left empty."""
+    """Unpack a tar archive into dest (which must exist, and be empty but for the first part of
+    the same layer: the runtime's rest, steps/pip_runtime.py). On any failure dest is left
+    empty."""
     name = os.path.basename(archive)
     try:
         if compression == "zst":

@@ -178,3 +178,122 @@ def test_what_tar_unpacked_otherwise_than_listed_is_removed_and_the_first_part_k
     assert not system_tar.unpacked(_tar(tmp_path / "rest.tar", [_entry("lib/python3.12/data.txt")]), str(dest), 100,
                                    1 << 20)
     assert sorted(os.listdir(str(dest))) == ["bin"] and (dest / "bin" / "python3").read_bytes() == b"py"
+
+
+# -- archives tarfile and GNU tar would read differently (found in review) ------------------------
+
+def _block(info, data=b"", fmt=tarfile.USTAR_FORMAT):
+    header = bytearray(info.tobuf(fmt, "utf-8", "surrogateescape"))
+    return header + (data + b"\0" * (-len(data) % 512) if data else b"")
+
+
+def _checksummed(header):
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header[:512])
+    return header
+
+
+def _unreadable_to_tarfile(header):
+    """A header tarfile stops at (devmajor not a number) and tar reads: tar only reads the
+    field for devices."""
+    header[329:337] = b"zzzzzzz\0"
+    return _checksummed(header)
+
+
+def _write(path, *blocks):
+    path.write_bytes(b"".join(bytes(b) for b in blocks) + b"\0" * 10240)
+    return str(path)
+
+
+def _dest(tmp_path, name="layer"):
+    dest = tmp_path / name
+    dest.mkdir()
+    (tmp_path / "victim").write_bytes(b"orig")
+    return dest
+
+
+def test_an_entry_tarfile_cannot_read_never_reaches_the_layer(tmp_path):
+    archive = _write(tmp_path / "t.tar", _block(*_entry("bin/tool", data=b"ok\n", mode=0o755)),
+                     _unreadable_to_tarfile(_block(*_entry("bin/tool", data=b"XX\n", mode=0o4755))))
+    dest = _dest(tmp_path)
+    assert not system_tar.unpacked(archive, str(dest), 100, 1 << 20)
+    assert os.listdir(str(dest)) == []
+    extract(archive, str(dest), "tar")  # the checks read what tarfile reads
+    assert (dest / "bin" / "tool").read_bytes() == b"ok\n"
+    assert stat.S_IMODE((dest / "bin" / "tool").stat().st_mode) == 0o755
+
+
+@pytest.mark.parametrize("magic", [b"ustar  \0", b"\0" * 8])  # old GNU, v7
+def test_a_header_that_is_not_posix_is_left_to_the_checks(tmp_path, magic):
+    """tarfile puts a ustar prefix before any header's name, GNU tar only before a POSIX one's."""
+    header = _block(*_entry("a/victim", data=b"pwned"))
+    header[257:265] = magic
+    header[345:346] = b"p"
+    archive = _write(tmp_path / "t.tar", _block(*_entry("bin/python3")), _checksummed(header))
+    dest = _dest(tmp_path)
+    assert not system_tar.unpacked(archive, str(dest), 100, 1 << 20)
+    assert os.listdir(str(dest)) == []
+
+
+def test_a_second_part_never_goes_through_a_link_of_the_first_that_leads_up(tmp_path):
+    """The first part's links resolve inside the layer; one of the second part's would make
+    one of them lead out."""
+    outside = tmp_path / "layers"
+    dest = outside / "python"
+    dest.mkdir(parents=True)
+    (outside / "victim").write_bytes(b"orig")
+    extract(_write(tmp_path / "python.tar", _block(*_entry("bin/python3", data=b"py", mode=0o755)),
+                   _block(*_entry("b", tarfile.SYMTYPE, linkname="c/d")),
+                   _block(*_entry("a", tarfile.SYMTYPE, linkname="b/../.."))), str(dest), "tar")
+    for rest in ([_block(*_entry("lib/x", data=b"x"))],
+                 [_block(*_entry("lib/x", data=b"x")), _block(*_entry("c", tarfile.DIRTYPE, mode=0o755)),
+                  _block(*_entry("c/d", tarfile.SYMTYPE, linkname=".")), _block(*_entry("a/victim", data=b"pwned"))]):
+        assert not system_tar.unpacked(_write(tmp_path / "rest.tar", *rest), str(dest), 100, 1 << 20)
+    assert (outside / "victim").read_bytes() == b"orig"
+    assert sorted(os.listdir(str(dest))) == ["a", "b", "bin"]
+
+
+@pytest.mark.parametrize("entry", [_entry(".", tarfile.DIRTYPE, mode=0o777),
+                                   _entry("lib/here", tarfile.SYMTYPE, linkname=".")])
+def test_the_layer_itself_is_never_an_entry(tmp_path, entry):
+    dest = _dest(tmp_path)
+    dest.chmod(0o755)
+    archive = _write(tmp_path / "t.tar", _block(*entry), _block(*_entry("bin/tool")))
+    assert not system_tar.unpacked(archive, str(dest), 100, 1 << 20)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o755 and os.listdir(str(dest)) == []
+
+
+def test_a_file_of_the_second_part_never_lands_on_one_of_the_first(tmp_path):
+    """A hard link in the first part: archive.py writes through it, tar replaces the name."""
+    dest = _dest(tmp_path)
+    extract(_write(tmp_path / "python.tar", _block(*_entry("bin/python3", data=b"old!")),
+                   _block(*_entry("bin/python3.12", tarfile.LNKTYPE, linkname="bin/python3"))), str(dest), "tar")
+    rest = _write(tmp_path / "rest.tar", _block(*_entry("bin/python3.12", data=b"new!", mode=0o700)))
+    assert not system_tar.unpacked(rest, str(dest), 100, 1 << 20)
+    extract(rest, str(dest), "tar")
+    assert (dest / "bin" / "python3").read_bytes() == (dest / "bin" / "python3.12").read_bytes() == b"new!"
+
+
+@pytest.mark.parametrize("pax", [{"SCHILY.xattr.user.x": "1"}, {"GNU.sparse.realsize": "100"}, {"size": "1"}])
+def test_pax_records_tar_may_apply_otherwise_are_left_to_the_checks(tmp_path, pax):
+    info, data = _entry("bin/tool", data=b"x")
+    info.pax_headers = pax
+    archive = _write(tmp_path / "t.tar", _block(info, data, tarfile.PAX_FORMAT))
+    assert not system_tar.unpacked(archive, str(_dest(tmp_path)), 100, 1 << 20)
+
+
+def test_a_global_header_is_left_to_the_checks(tmp_path):
+    with tarfile.open(str(tmp_path / "t.tar"), "w", format=tarfile.PAX_FORMAT, pax_headers={"comment": "x"}) as tar:
+        info, data = _entry("bin/tool")
+        tar.addfile(info, io.BytesIO(data))
+    assert not system_tar.unpacked(str(tmp_path / "t.tar"), str(_dest(tmp_path)), 100, 1 << 20)
+
+
+def test_a_mode_tar_set_otherwise_than_listed_is_not_taken(tmp_path, monkeypatch):
+    monkeypatch.setattr(system_tar, "_PATH", _fake_tar(tmp_path / "bin", 'for a; do d=$a; done\n'
+                                                                        'mkdir -p "$d/bin"\nprintf x > "$d/bin/tool"\n'
+                                                                        'chmod 600 "$d/bin/tool"\n'))
+    archive = _tar(tmp_path / "t.tar", [_entry("bin/tool", data=b"x", mode=0o755)])
+    dest = _dest(tmp_path)
+    assert not system_tar.unpacked(archive, str(dest), 100, 1 << 20)
+    assert os.listdir(str(dest)) == []
