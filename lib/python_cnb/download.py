@@ -303,7 +303,8 @@ def _content_length(response: http.client.HTTPResponse) -> Optional[int]:
     if response.chunked:
         return None
     value = response.getheader("Content-Length")
-    return int(value) if value and value.strip().isdigit() else None
+    digits = (value or "").strip()
+    return int(digits) if digits and set(digits) <= set("0123456789") else None  # not "²": int() refuses it
 
 
 def _http_failure(response: http.client.HTTPResponse) -> _Failure:

@@ -37,7 +37,8 @@ def url_problem(url: str) -> Optional[str]:
         return "has a malformed host"
     if not host:
         return "has no host"
-    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+    # ASCII digits: str.isdigit() also takes "²", which int() refuses
+    if port is not None and not (port and set(port) <= set("0123456789") and 0 < int(port) < 65536):
         return "has an invalid port ({})".format(port or "empty")
     try:
         host.encode("idna")

@@ -252,6 +252,7 @@ def test_mask_hides_any_userinfo(text, masked):
     ("https://[oops", "has a malformed host"),
     ("https://h.example:70000/x", "has an invalid port (70000)"),
     ("https://h.example:/x", "has an invalid port (empty)"),
+    ("http://127.0.0.1:\u00b2/x", "has an invalid port (\u00b2)"),  # found by the property test: a digit int() refuses
     ("https://:80/x", "has no host"),
     ("https://h.exa mple/x", "contains a space or a control character"),
     ("https://u:a\nb@h.example/x", "has a line break in its credentials"),
@@ -591,3 +592,16 @@ def test_modes_are_never_set_through_a_link_outside_the_entry(tmp_path, entries)
     assert stat.S_IMODE(dest.stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "layers" / "b").stat().st_mode) == 0o755
     assert (tmp_path / "layers" / "b").stat().st_mtime == 1000
+
+
+@pytest.mark.parametrize("header, length", [("120", 120), (" 7 ", 7), ("\u00b2", None), ("-1", None), ("", None),
+                                            (None, None)])
+def test_a_content_length_is_ascii_digits_or_unknown(header, length):
+    from python_cnb.download import _content_length
+
+    class Response:
+        chunked = False
+
+        def getheader(self, name):
+            return header
+    assert _content_length(Response()) == length
