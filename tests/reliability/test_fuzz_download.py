@@ -123,12 +123,12 @@ SHORT_MEMBER = st.tuples(st.sampled_from(["file", "dir", "symlink", "symlink", "
                          TARGET, st.sampled_from([b"", b"PWNED"]))
 
 
-def _archive(members, mode="w:gz") -> bytes:
+def _archive(members) -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode, format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         for kind, name, link, data in members:
             info = tarfile.TarInfo(name)
-            info.mode = 0o4755 if len(data) % 3 == 1 else 0o755 if len(data) % 3 == 2 else 0o644
+            info.mode = 0o4755 if len(data) % 3 == 1 else 0o644
             if kind == "file":
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
@@ -178,9 +178,7 @@ def _outside_state(top, layer):
     return state
 
 
-def _extract_and_check(members, compression="gz"):
-    """compression "tar": a plain tar, which GNU tar unpacks when its listing is plain enough
-    (system_tar.py); the same properties hold."""
+def _extract_and_check(members):
     with tempfile.TemporaryDirectory() as tmp:
         top = os.path.join(tmp, "top")
         layer = os.path.join(top, "layers", "python")
@@ -188,10 +186,10 @@ def _extract_and_check(members, compression="gz"):
         _plant_sentinels(top)
         archive = os.path.join(tmp, "python.tar.gz")
         with open(archive, "wb") as f:
-            f.write(_archive(members, "w" if compression == "tar" else "w:gz"))
+            f.write(_archive(members))
         before = _outside_state(top, layer)
         try:
-            extract(archive, layer, compression, limits=UnpackLimits(max_bytes=1 << 20))
+            extract(archive, layer, limits=UnpackLimits(max_bytes=1 << 20))
         except BuildpackError as e:
             assert e.message and e.hint
             assert os.listdir(layer) == []
@@ -219,55 +217,3 @@ def test_extracting_any_small_tar_stays_inside_the_layer(members):
 @given(st.lists(SHORT_MEMBER, min_size=2, max_size=10))
 def test_chains_of_links_over_few_names_stay_inside_the_layer(members):
     _extract_and_check(members)
-
-
-@BOUNDED
-@given(st.lists(MEMBER, max_size=8))
-def test_extracting_any_small_plain_tar_stays_inside_the_layer(members):
-    _extract_and_check(members, "tar")
-
-
-@BOUNDED
-@given(st.lists(SHORT_MEMBER, min_size=2, max_size=10))
-def test_chains_of_links_in_a_plain_tar_stay_inside_the_layer(members):
-    _extract_and_check(members, "tar")
-
-
-# What the cache's copies hold: files, directories and links that go down, under a few names.
-DOWN = st.lists(st.sampled_from(["a", "b", "c", "bin", "\u00e9"]), min_size=1, max_size=3).map("/".join)
-PLAIN_MEMBER = st.tuples(st.sampled_from(["file", "file", "dir", "dir", "symlink"]),
-                         st.tuples(DOWN, st.sampled_from(["", "/"])).map("".join), DOWN,
-                         st.binary(max_size=64).filter(lambda data: len(data) % 3 != 1))  # no setuid (_archive)
-
-
-def _unpacked(archive, compression):
-    """The tree extract() leaves (type, mode, bytes or target per entry), or its error."""
-    with tempfile.TemporaryDirectory() as layer:
-        try:
-            extract(archive, layer, compression, limits=UnpackLimits(max_bytes=1 << 20))
-        except BuildpackError as e:
-            return e.message.replace(layer, "<layer>"), os.listdir(layer)
-        tree = {}
-        for here, dirs, files in os.walk(layer):
-            for name in dirs + files:
-                path = os.path.join(here, name)
-                info = os.lstat(path)
-                if stat.S_ISLNK(info.st_mode):
-                    tree[os.path.relpath(path, layer)] = os.readlink(path)
-                    continue
-                with open(path, "rb") if stat.S_ISREG(info.st_mode) else io.BytesIO() as f:
-                    tree[os.path.relpath(path, layer)] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode),
-                                                          f.read())
-                os.chmod(path, 0o755 if stat.S_ISDIR(info.st_mode) else 0o644)  # so it can be removed
-        return tree
-
-
-@BOUNDED
-@given(st.lists(PLAIN_MEMBER, min_size=1, max_size=10, unique_by=lambda member: member[1].rstrip("/")))
-def test_a_plain_tar_unpacks_as_the_checks_unpack_it(members):
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = os.path.join(tmp, "dependencies.tar")
-        with open(archive, "wb") as f:
-            f.write(_archive(members, "w"))
-        # "gz": tarfile reads any tar, and archive.py's own checks unpack it
-        assert _unpacked(archive, "tar") == _unpacked(archive, "gz")
