@@ -90,7 +90,9 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
         raise _not_readable(archive, e)
     root = os.path.realpath(dest)
     total = members = 0
-    links = set()  # type: Set[str]  # where the symlinks unpacked so far are on disk, relative to root
+    # where the symlinks unpacked so far are on disk, relative to root: those of a first part of
+    # the layer too (the runtime's rest goes beside it), whose ".." links resolve inside it
+    links = _links_in(root)
     hard_linked = set()  # type: Set[str]  # both names of each hard link, as on disk
     directories = []  # type: List[Tuple[str, int, float]]  # (path, mode, mtime), set last as extractall does
     try:
@@ -148,6 +150,14 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
         _set_directory_attributes(root, directories)
     except OSError as e:  # a write failed: a link, a directory, a worker's file, their attributes
         raise _write_failed(archive, e)
+
+
+def _links_in(root: str) -> Set[str]:
+    found = set()  # type: Set[str]
+    for here, dirs, files in os.walk(root):
+        found.update(os.path.relpath(os.path.join(here, name), root) for name in dirs + files
+                     if os.path.islink(os.path.join(here, name)))
+    return found
 
 
 def _normalized(root: str, name: str) -> str:

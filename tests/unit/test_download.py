@@ -605,3 +605,22 @@ def test_a_content_length_is_ascii_digits_or_unknown(header, length):
         def getheader(self, name):
             return header
     assert _content_length(Response()) == length
+
+
+def test_a_second_part_never_writes_through_a_link_of_the_first_that_leads_up(tmp_path):
+    """Found in review: the runtime's first part may leave b/b/c -> ../.. (inside the layer);
+    its rest, unpacked beside it, named b/b/c/../../../victim and wrote a file, a hard link or a
+    directory through it, judged as if no link were there."""
+    layers = tmp_path / "up" / "layers"
+    dest = layers / "python"
+    dest.mkdir(parents=True)
+    victim = tmp_path / "up" / "victim"
+    victim.write_bytes(b"orig")
+    for entries in ([_file("victim"), _special("h", tarfile.LNKTYPE, "victim"), _file("b/b/c/../../../victim", b"PWNED")],
+                    [_special("b/b/c/../../evil", tarfile.DIRTYPE)]):
+        extract(_tar(tmp_path, [_file("bin/python3"), _special("b/b/c", tarfile.SYMTYPE, "../..")], "python.tar.gz"),
+                str(dest))  # a failed part empties the layer: the first part again
+        with pytest.raises(BuildpackError) as e:
+            extract(_tar(tmp_path, [_file("lib/x")] + entries, "rest.tar.gz"), str(dest))
+        assert e.value.message.startswith("Refusing to unpack rest.tar.gz: entry ")
+    assert victim.read_bytes() == b"orig" and sorted(os.listdir(str(tmp_path / "up"))) == ["layers", "victim"]
