@@ -100,7 +100,7 @@ class _Within:
         if self.members > self.limits.max_members or self.size > self.limits.max_bytes:
             raise _OverLimits("the dependencies are over BP_UNPACK_LIMIT_MB ({} MB) or {} files".format(
                 self.limits.max_bytes >> 20, self.limits.max_members))
-        info.mtime = int(info.mtime)  # no pax header per entry for its fraction: half the unpack's listing
+        info.mtime = int(info.mtime)  # no pax header per entry for its fraction: half the headers to read
         return info
 
 
