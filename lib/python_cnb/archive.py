@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from .errors import BuildpackError
 from .filewrites import MAX_PENDING_BYTES, Writes
@@ -153,11 +153,15 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
 
 
 def _links_in(root: str) -> Set[str]:
-    found = set()  # type: Set[str]
-    for here, dirs, files in os.walk(root):
-        found.update(os.path.relpath(os.path.join(here, name), root) for name in dirs + files
-                     if os.path.islink(os.path.join(here, name)))
-    return found
+    return {os.path.relpath(path, root) for path in _links_under(root)}
+
+
+def _links_under(top: str) -> Iterator[str]:
+    """Every symlink under top, as a path (os.walk lists links to directories with them)."""
+    for here, dirs, files in os.walk(top):
+        for name in dirs + files:
+            if os.path.islink(os.path.join(here, name)):
+                yield os.path.join(here, name)
 
 
 def _normalized(root: str, name: str) -> str:
@@ -329,11 +333,9 @@ def _check_links(dest: str, archive: str) -> None:
     """Every symlink still points inside dest once the top directory is gone: a link that was
     inside one level down (a/b -> ..) can point out of the layer one level up."""
     root = os.path.realpath(dest)
-    for here, dirs, files in os.walk(dest):
-        for name in dirs + files:
-            path = os.path.join(here, name)
-            if os.path.islink(path) and not _inside(os.path.realpath(path), root):
-                raise _unsafe(archive, os.path.relpath(path, dest), "a symlink out of the layer")
+    for path in _links_under(dest):
+        if not _inside(os.path.realpath(path), root):
+            raise _unsafe(archive, os.path.relpath(path, dest), "a symlink out of the layer")
 
 
 def _strip_single_top_dir(dest: str) -> None:
