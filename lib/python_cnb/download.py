@@ -21,7 +21,7 @@ from .credentials import shown as shown_url
 from .errors import BuildpackError
 from .log import Log, mask
 from .mirror import mirrored_url
-from .urls import host_of, url_problem
+from .urls import ascii_digits, host_of, url_problem
 
 __all__ = ["Downloader", "extract", "mirrored_url"]  # the runtime layer imports all three from here
 
@@ -304,7 +304,7 @@ def _content_length(response: http.client.HTTPResponse) -> Optional[int]:
         return None
     value = response.getheader("Content-Length")
     digits = (value or "").strip()
-    return int(digits) if digits and set(digits) <= set("0123456789") else None  # not "²": int() refuses it
+    return int(digits) if ascii_digits(digits) else None
 
 
 def _http_failure(response: http.client.HTTPResponse) -> _Failure:

@@ -37,14 +37,18 @@ def url_problem(url: str) -> Optional[str]:
         return "has a malformed host"
     if not host:
         return "has no host"
-    # ASCII digits: str.isdigit() also takes "²", which int() refuses
-    if port is not None and not (port and set(port) <= set("0123456789") and 0 < int(port) < 65536):
+    if port is not None and not (ascii_digits(port) and 0 < int(port) < 65536):
         return "has an invalid port ({})".format(port or "empty")
     try:
         host.encode("idna")
     except UnicodeError:
         return "has a host name that is not valid"
     return None
+
+
+def ascii_digits(text: str) -> bool:
+    """A number int() takes as written: str.isdigit() also takes "²", which int() refuses."""
+    return bool(text) and set(text) <= set("0123456789")
 
 
 def _host_and_port(hostport: str):
