@@ -3,23 +3,25 @@ may land outside it, no device files or setuid bits, at most BP_UNPACK_LIMIT_MB 
 MAX_MEMBERS entries (a small archive can expand without bound), and a single top-level directory
 (the portable builds' `python/`) is stripped. Any failure empties the destination and is one
 BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
-import contextlib
 import errno
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tarfile
 import tempfile
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
+from . import filetree
 from .errors import BuildpackError
 from .filewrites import MAX_PENDING_BYTES, Writes
 
 LIMIT_VARIABLE = "BP_UNPACK_LIMIT_MB"
 DEFAULT_LIMIT_MB = 2048
 MAX_MEMBERS = 200000  # CPython with its tests has about 10,000 entries
-_WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO)
+_NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 _NOT_A_RUNTIME = "The archive is damaged or was not built for a runtime layer; nothing was installed."
 
 
@@ -38,10 +40,13 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimi
             _extract_zst(archive, dest, name, limits)
         else:  # 10 kB reads cost a third of the time
             _extract_stream(dict(name=archive, mode="r|*", bufsize=1 << 20), dest, name, limits)
-        _strip_single_top_dir(dest)
+        try:
+            _strip_single_top_dir(dest)
+        except OSError as e:
+            raise _write_failed(name, e)
         _check_links(dest, name)
     except BaseException:
-        _empty(dest)
+        filetree.empty(dest)
         raise
 
 
@@ -92,7 +97,7 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
     total = members = 0
     # where the symlinks unpacked so far are on disk, relative to root: those of a first part of
     # the layer too (the runtime's rest goes beside it), whose ".." links resolve inside it
-    links = _links_in(root)
+    links = {os.path.relpath(path, root) for path in _links_under(root, archive)}
     hard_linked = set()  # type: Set[str]  # both names of each hard link, as on disk
     directories = []  # type: List[Tuple[str, int, float]]  # (path, mode, mtime), set last as extractall does
     try:
@@ -152,16 +157,14 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
         raise _write_failed(archive, e)
 
 
-def _links_in(root: str) -> Set[str]:
-    return {os.path.relpath(path, root) for path in _links_under(root)}
-
-
-def _links_under(top: str) -> Iterator[str]:
-    """Every symlink under top, as a path (os.walk lists links to directories with them)."""
-    for here, dirs, files in os.walk(top):
-        for name in dirs + files:
-            if os.path.islink(os.path.join(here, name)):
-                yield os.path.join(here, name)
+def _links_under(top: str, archive: str) -> List[str]:
+    """Every symlink under top; a directory the build cannot list is refused, not skipped."""
+    try:
+        return list(filetree.symlinks_under(top))
+    except OSError as e:
+        where = os.path.relpath(e.filename, top) if isinstance(e.filename, str) else top
+        raise BuildpackError("Refusing to unpack {}: directory {!r} cannot be read ({}), so the links in it cannot "
+                             "be checked.".format(archive, where, e.strerror or e), hint=_NOT_A_RUNTIME)
 
 
 def _normalized(root: str, name: str) -> str:
@@ -188,7 +191,7 @@ def _location(root: str, name: str) -> str:
 def _make_link(member: tarfile.TarInfo, location: str, source: Optional[str]) -> None:
     """A symlink (source None) or a hard link to source at location, replacing a file or link
     there, as tar does."""
-    os.makedirs(os.path.dirname(location), exist_ok=True)
+    filetree.make_dirs(os.path.dirname(location))
     if os.path.lexists(location) and not os.path.isdir(location) or os.path.islink(location):
         os.unlink(location)
     if source is None:
@@ -213,6 +216,8 @@ def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, writes
 
 def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, archive: str) -> None:
     try:
+        # tarfile makes missing parents with os.makedirs, a frame a level
+        filetree.make_dirs(os.path.dirname(os.path.join(root, member.name.rstrip("/"))))
         tar.extract(member, root, set_attrs=not member.isdir(), **_TAR_FILTER)
     except OSError as e:
         raise _write_failed(archive, e)
@@ -221,9 +226,13 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, root: str, ar
 
 
 def _write_failed(archive: str, e: OSError) -> BuildpackError:
-    if e.errno in _WRITE_ERRNOS:
+    if e.errno in _NO_SPACE:
         return BuildpackError("Could not unpack {}: {}.".format(archive, e.strerror),
                               hint="Free space on the build machine's disk (the layers volume), then build again.")
+    if e.errno in _NOT_WRITABLE:
+        return BuildpackError("Could not unpack {}: {}.".format(archive, e.strerror),
+                              hint="The build's user must be able to write to the layers directory and to the "
+                                   "directories the archive unpacks into; nothing was installed.")
     return _not_readable(archive, e)
 
 
@@ -315,25 +324,11 @@ def _not_readable(archive: str, e: BaseException) -> BuildpackError:
                           hint=_NOT_A_RUNTIME)
 
 
-def _empty(dest: str) -> None:
-    try:
-        names = os.listdir(dest)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(dest, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.remove(path)
-
-
 def _check_links(dest: str, archive: str) -> None:
     """Every symlink still points inside dest once the top directory is gone: a link that was
     inside one level down (a/b -> ..) can point out of the layer one level up."""
     root = os.path.realpath(dest)
-    for path in _links_under(dest):
+    for path in _links_under(dest, archive):
         if not _inside(os.path.realpath(path), root):
             raise _unsafe(archive, os.path.relpath(path, dest), "a symlink out of the layer")
 
@@ -345,6 +340,8 @@ def _strip_single_top_dir(dest: str) -> None:
     top = os.path.join(dest, entries[0])
     if not os.path.isdir(top) or os.path.islink(top) or entries[0] in ("bin", "lib"):
         return
+    if stat.S_IMODE(os.lstat(top).st_mode) & 0o700 != 0o700:
+        os.chmod(top, 0o700)  # emptied and removed: the build user lists it and writes to it
     children = set(os.listdir(top))
     # A name none of its children has: each child then moves up without meeting another entry.
     holder = ".python-cnb-top"
@@ -352,5 +349,17 @@ def _strip_single_top_dir(dest: str) -> None:
         holder += "_"
     os.rename(top, os.path.join(dest, holder))
     for name in children:
-        os.rename(os.path.join(dest, holder, name), os.path.join(dest, name))
+        _move_up(os.path.join(dest, holder, name), os.path.join(dest, name))
     os.rmdir(os.path.join(dest, holder))
+
+
+def _move_up(source: str, target: str) -> None:
+    """A directory moved to another parent has its ".." rewritten: the build user must be able to
+    write to it, so a read-only one is opened for the move and given its mode back."""
+    mode = os.lstat(source).st_mode
+    if not stat.S_ISDIR(mode) or mode & 0o200:
+        os.rename(source, target)
+        return
+    os.chmod(source, mode | 0o200)
+    os.rename(source, target)
+    os.chmod(target, stat.S_IMODE(mode))

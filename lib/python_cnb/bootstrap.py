@@ -5,13 +5,14 @@ the layer, no devices, no setuid bits, BP_UNPACK_LIMIT_MB), keeps what the lib n
 interpreter and writes the layer's TOML last.
 
   python -I -c '...bootstrap.main()' <lib dir> <archive> <layer dir> <url> <sha256>"""
+import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from typing import Mapping
 
+from . import filetree
 from .archive import extract
 from .cnb import exitcodes
 from .errors import BuildpackError, BuildStopped, utf8_stdout
@@ -68,7 +69,7 @@ def prune(layer: str) -> None:
         path = os.path.join(lib, name)
         if name.startswith("python3.") and os.path.isdir(path):
             for pruned in _PRUNED_IN_STDLIB + tuple(n for n in os.listdir(path) if n.startswith("config-")):
-                shutil.rmtree(os.path.join(path, pruned), ignore_errors=True)
+                _remove(os.path.join(path, pruned))
         elif name.endswith(".a") or name.startswith(("tcl", "tk", "itcl", "libtcl", "libtk")):
             _remove(path)
     for pruned in _PRUNED:
@@ -84,7 +85,5 @@ def commit(layer: str, url: str, sha256: str) -> None:
 
 
 def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        os.remove(path)
+    with contextlib.suppress(OSError):
+        filetree.remove(path)

@@ -11,6 +11,7 @@ inputs give the same bytes, so image layers are reused and two builds of an app 
 import os
 from typing import List, Mapping, Sequence
 
+from . import filetree
 from .runner import Runner
 
 SHARDS = 4
@@ -77,7 +78,7 @@ def sources(paths: Sequence[str]) -> List[str]:
         if os.path.isfile(top):
             found.append(top)
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
+        for dirpath, dirnames, filenames in filetree.walk(top):
             dirnames[:] = [d for d in dirnames if d != "__pycache__" and not os.path.islink(os.path.join(dirpath, d))]
             found += [os.path.join(dirpath, f) for f in filenames if f.endswith(".py")]
     return sorted(f for f in found if "\n" not in f)

@@ -10,6 +10,8 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import List, Optional, Set
 
+from . import filetree
+
 THREADS = 4
 MAX_PENDING_BYTES = 64 << 20  # the bytes held in memory for writes not yet done
 
@@ -39,7 +41,7 @@ class Writes:
         """os.makedirs(path, exist_ok=True), once per path: asking again costs a mkdir and a stat
         on every file. Only for directories nothing else removes while writes last."""
         if path not in self._dirs:
-            os.makedirs(path, exist_ok=True)
+            filetree.make_dirs(path)
             self._dirs.add(path)
 
     def pending(self, path: str) -> bool:

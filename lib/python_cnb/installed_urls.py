@@ -15,6 +15,7 @@ import hashlib
 import os
 from typing import Iterator, List
 
+from . import filetree
 from .cnb.layers import layers_dir_error
 from .url_secrets import has_credentials, stored
 
@@ -26,7 +27,7 @@ def _checkout_files(src: str) -> Iterator[str]:
     """Where a checkout may keep its URL; _rewrite passes over what is no regular file."""
     for checkout in sorted(glob.glob(os.path.join(src, "*"))):
         yield from (os.path.join(checkout, rel) for rel in _VCS_TEXT)
-        for here, _, names in os.walk(os.path.join(checkout, ".git", "logs")):
+        for here, _, names in filetree.walk(os.path.join(checkout, ".git", "logs")):
             for name in sorted(names):
                 yield os.path.join(here, name)
 

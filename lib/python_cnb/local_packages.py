@@ -10,7 +10,7 @@ import re
 from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
-from . import appfiles
+from . import appfiles, filetree
 from .cnb import tomlfile
 from .errors import BuildpackError
 
@@ -130,7 +130,7 @@ def _file_digest(path: str) -> str:
 
 
 def _tree_files(root: str) -> Iterator[Tuple[str, str]]:
-    for here, dirs, names in os.walk(root):
+    for here, dirs, names in filetree.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _NOT_SOURCE and not d.endswith(".egg-info"))
         for name in sorted(names):
             if not name.endswith((".pyc", ".pyo")):

@@ -7,11 +7,11 @@ import configparser
 import hashlib
 import os
 import re
-import shutil
 import stat
 import zipfile
 from typing import Dict, List, Tuple
 
+from . import filetree
 from .errors import BuildpackError
 from .filewrites import Writes
 
@@ -56,11 +56,11 @@ def remove_installed(prefix: Prefix, project: str) -> None:
             path = os.path.normpath(os.path.join(prefix.site_packages, rel))
             if _inside(path, prefix.prefix) and (os.path.isfile(path) or os.path.islink(path)):
                 os.remove(path)
-        shutil.rmtree(meta, ignore_errors=True) if os.path.isdir(meta) else os.remove(meta)
+        filetree.remove(meta)
     for entry in sorted(os.listdir(prefix.site_packages)):  # emptied package directories
         path = os.path.join(prefix.site_packages, entry)
-        if os.path.isdir(path) and not any(files for _, _, files in os.walk(path)):
-            shutil.rmtree(path)
+        if os.path.isdir(path) and not any(files for _, _, files in filetree.walk(path)):
+            filetree.remove(path)
 
 
 def _recorded(meta: str) -> List[str]:
@@ -156,7 +156,7 @@ def _console_scripts(prefix: Prefix, entry_points: str) -> List[Tuple[str, str]]
 
 def _write(path: str, data: bytes, executable: bool) -> str:
     """Write the file; returns its RECORD hash."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    filetree.make_dirs(os.path.dirname(path))
     if os.path.islink(path):
         os.remove(path)
     with open(path, "wb") as f:

@@ -7,9 +7,9 @@ cannot be read back is no layer at all: the layer is rebuilt, and the reason say
 import contextlib
 import errno
 import os
-import shutil
 from typing import Any, Dict, Iterator, Mapping, NamedTuple, Optional
 
+from .. import filetree
 from ..errors import BuildpackError
 from . import tomlfile
 
@@ -102,10 +102,8 @@ def _is_real_dir(path: str) -> bool:
 
 
 def _remove(path: str) -> None:
-    if _is_real_dir(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.remove(path)
+    if os.path.lexists(path):
+        filetree.remove(path)  # a restored layer may be deeper than rmtree recurses, or read-only
 
 
 def kind(value: Any) -> str:

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
-from .. import appfiles
+from .. import appfiles, filetree
 from ..cnb.layers import Layer, LayerTypes
 from ..errors import BuildpackError
 from ..project import collectstatic_disabled
@@ -209,7 +209,7 @@ def _tree_digest(root: str, apart: Sequence[str]) -> str:
     if not os.path.isdir(root):
         return "missing"
     h = hashlib.sha256()
-    for here, dirs, names in os.walk(root):
+    for here, dirs, names in filetree.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _NOT_READ and os.path.join(here, d) not in apart)
         for name in sorted(names):
             path = os.path.join(here, name)
@@ -228,7 +228,7 @@ def _tree_digest(root: str, apart: Sequence[str]) -> str:
 def _copy_tree(source: str, target: str) -> None:
     """Copy source's files over target (as collectstatic writes: existing files replaced, others
     left); links as links."""
-    for here, dirs, names in os.walk(source):
+    for here, dirs, names in filetree.walk(source):
         rel = os.path.relpath(here, source)
         into = os.path.normpath(os.path.join(target, rel))
         os.makedirs(into, exist_ok=True)
