@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 import tempfile
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
@@ -36,15 +37,24 @@ def extract(archive: str, dest: str, compression: str = "gz", limits: UnpackLimi
     empty."""
     name = os.path.basename(archive)
     try:
-        if compression == "zst":
-            _extract_zst(archive, dest, name, limits)
-        else:  # 10 kB reads cost a third of the time
-            _extract_stream(dict(name=archive, mode="r|*", bufsize=1 << 20), dest, name, limits)
         try:
-            _strip_single_top_dir(dest)
-        except OSError as e:
-            raise _write_failed(name, e)
-        _check_links(dest, name)
+            if compression == "zst":
+                _extract_zst(archive, dest, name, limits)
+            else:  # 10 kB reads cost a third of the time
+                _extract_stream(dict(name=archive, mode="r|*", bufsize=1 << 20), dest, name, limits)
+            try:
+                _strip_single_top_dir(dest)
+            except OSError as e:
+                raise _write_failed(name, e)
+            _check_links(dest, name)
+        except RecursionError:  # realpath follows links a frame a link before 3.13
+            raise BuildpackError("Refusing to unpack {}: it holds a chain of links too long to follow.".format(name),
+                                 hint=_NOT_A_RUNTIME)
+        except UnicodeEncodeError:  # Python 3.6 in the C locale names files in ASCII
+            raise BuildpackError("Could not unpack {}: it names files in characters this build's Python cannot "
+                                 "write ({} file names).".format(name, sys.getfilesystemencoding()),
+                                 hint="Build on an image whose locale is UTF-8 (LANG=C.UTF-8), or whose python3 "
+                                      "is 3.7 or newer.")
     except BaseException:
         filetree.empty(dest)
         raise
@@ -147,10 +157,12 @@ def _extract_stream(open_args: Dict[str, Any], dest: str, archive: str, limits: 
                         _make_link(member, location, source)
                         hard_linked.update((os.path.relpath(location, root), os.path.relpath(source, root)))
                     continue
+                # where it lands now: a link on its path may later point elsewhere, and tarfile makes
+                # the parents of the name it is given, ".." parts and all
+                path = _location(root, name) if unpacked.through_link(name) else os.path.join(root, where)
                 if member.isdir():
-                    # where it lands now: a link on its path may later point elsewhere
-                    path = _location(root, name) if unpacked.through_link(name) else os.path.join(root, where)
                     directories.append((path, member.mode, member.mtime))
+                member.name = os.path.relpath(path, root)
                 _extract_member(tar, member, root, archive)
         _set_directory_attributes(root, directories)
     except OSError as e:  # a write failed: a link, a directory, a worker's file, their attributes
@@ -163,8 +175,9 @@ def _links_under(top: str, archive: str) -> List[str]:
         return list(filetree.symlinks_under(top))
     except OSError as e:
         where = os.path.relpath(e.filename, top) if isinstance(e.filename, str) else top
+        shown = where if len(where) <= 200 else where[:100] + "..." + where[-100:]
         raise BuildpackError("Refusing to unpack {}: directory {!r} cannot be read ({}), so the links in it cannot "
-                             "be checked.".format(archive, where, e.strerror or e), hint=_NOT_A_RUNTIME)
+                             "be checked.".format(archive, shown, e.strerror or e), hint=_NOT_A_RUNTIME)
 
 
 def _normalized(root: str, name: str) -> str:

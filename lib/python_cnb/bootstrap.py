@@ -85,5 +85,8 @@ def commit(layer: str, url: str, sha256: str) -> None:
 
 
 def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        filetree.remove(path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        with contextlib.suppress(OSError):
+            filetree.remove(path)
+    elif os.path.lexists(path):
+        os.remove(path)

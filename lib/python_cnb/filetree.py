@@ -1,6 +1,7 @@
-"""Walking and removing trees a tampered cache or archive may have shaped: deeper than Python's
-recursion limit (os.walk and shutil.rmtree recurse a frame a level before 3.12), with directories
-the build user cannot read or write (only root ignores those modes), with links never followed."""
+"""Walking, making and removing trees a tampered cache, an archive or an app may have shaped:
+deeper than Python's recursion limit (os.walk and shutil.rmtree recurse a frame a level before
+3.12, os.makedirs always), with paths longer than PATH_MAX, with directories the build's user
+cannot read or write (only root ignores those modes); links are never followed into."""
 import os
 import stat
 from typing import Iterator, List, Optional, Tuple
@@ -35,7 +36,7 @@ def make_dirs(path: str) -> None:
     while not os.path.isdir(path):
         missing.append(path)
         parent = os.path.dirname(path)
-        if parent == path:
+        if parent in ("", path):
             break
         path = parent
     for path in reversed(missing):
@@ -60,29 +61,20 @@ def symlinks_under(top: str) -> Iterator[str]:
 
 
 def remove(path: str) -> None:
-    """path and everything under it, as rm -rf does; a directory that is not open to its owner is
-    opened first (the build user made it, or unpacked it, so it owns it). Tries everything, then
-    raises the first OSError met."""
-    first: Optional[OSError] = None
-    pending = [(path, False)]  # type: List[Tuple[str, bool]]  # (path, its entries already listed)
-    while pending:
-        here, listed = pending.pop()
-        try:
-            if listed:
-                os.rmdir(here)
-                continue
-            mode = os.lstat(here).st_mode
-            if not stat.S_ISDIR(mode):
-                os.unlink(here)
-                continue
-            if mode & 0o700 != 0o700:
-                os.chmod(here, 0o700)  # lstat said a directory, so this follows no link
-            pending.append((here, True))
-            pending.extend((os.path.join(here, name), False) for name in os.listdir(here))
-        except FileNotFoundError:
-            continue
-        except OSError as e:
-            first = first or e
+    """path and everything under it, as rm -rf does. Raises the first OSError met, after trying
+    everything else."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(mode):
+        os.unlink(path)
+        return
+    parent = os.open(os.path.dirname(os.path.abspath(path)), _DIRECTORY)
+    try:
+        first = _remove_at(parent, os.path.basename(os.path.abspath(path)))
+    finally:
+        os.close(parent)
     if first is not None:
         raise first
 
@@ -91,11 +83,76 @@ def empty(path: str) -> None:
     """Everything in the directory path removed, as far as it can be: the caller is failing
     already, and its own error is the one to report."""
     try:
-        names = os.listdir(path)
+        fd = os.open(path, _DIRECTORY)
     except OSError:
         return
-    for name in names:
-        try:
-            remove(os.path.join(path, name))
-        except OSError:
-            pass
+    try:
+        for name in os.listdir(fd):
+            _remove_at(fd, name)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# Directories are opened without following a link, and removal goes by names relative to an open
+# directory: no path grows past PATH_MAX however long the tree's names are, and one directory is
+# open at a time however deep the tree is (".." leads back up: each step down was no link).
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _remove_at(parent: int, name: str) -> Optional[OSError]:
+    """Remove the entry name of the open directory parent, and all under it; a directory that
+    is not open to its owner is opened first (the build user made it, or unpacked it, so it owns
+    it). The first OSError met, after trying everything else."""
+    first = None  # type: Optional[OSError]
+    fd = os.dup(parent)
+    frames = [(name, [name])]  # type: List[Tuple[str, List[str]]]  # (directory, names left in it)
+    try:
+        while frames:
+            here, left = frames[-1]
+            if left:
+                entry = left.pop()
+                try:
+                    below = _enter(fd, entry)
+                    if below is None:
+                        os.unlink(entry, dir_fd=fd)
+                    else:
+                        try:
+                            names = os.listdir(below)
+                        except OSError:
+                            os.close(below)
+                            raise
+                        os.close(fd)
+                        fd = below
+                        frames.append((entry, names))
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    first = first or e
+                continue
+            frames.pop()
+            if not frames:
+                break
+            up = os.open("..", _DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = up
+            try:
+                os.rmdir(here, dir_fd=fd)
+            except OSError as e:
+                first = first or e
+    except OSError as e:  # ".." could not be opened: nothing more can be reached
+        first = first or e
+    finally:
+        os.close(fd)
+    return first
+
+
+def _enter(parent: int, name: str) -> Optional[int]:
+    """The directory name in parent, opened (None: it is no directory)."""
+    mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+    if not stat.S_ISDIR(mode):
+        return None
+    if mode & 0o700 != 0o700:
+        os.chmod(name, 0o700, dir_fd=parent)  # a directory a moment ago; the open below follows no link
+    return os.open(name, _DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)

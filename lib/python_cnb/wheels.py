@@ -3,6 +3,7 @@ binary distribution format): unpack into site-packages, `.data/` directories to 
 console scripts from entry_points.txt, a RECORD of what was written. Used for the runtime's own
 pip, setuptools and wheel, where running ensurepip and then pip would cost seconds per build."""
 import base64
+import contextlib
 import configparser
 import hashlib
 import os
@@ -56,7 +57,11 @@ def remove_installed(prefix: Prefix, project: str) -> None:
             path = os.path.normpath(os.path.join(prefix.site_packages, rel))
             if _inside(path, prefix.prefix) and (os.path.isfile(path) or os.path.islink(path)):
                 os.remove(path)
-        filetree.remove(meta)
+        if os.path.isdir(meta) and not os.path.islink(meta):
+            with contextlib.suppress(OSError):
+                filetree.remove(meta)
+        else:
+            os.remove(meta)
     for entry in sorted(os.listdir(prefix.site_packages)):  # emptied package directories
         path = os.path.join(prefix.site_packages, entry)
         if os.path.isdir(path) and not any(files for _, _, files in filetree.walk(path)):

@@ -3,6 +3,7 @@ and directories the build's user cannot read or write (the lifecycle runs the bu
 of the image, never root; root ignores those modes, so these tests unpack without root's powers)."""
 import ctypes
 import io
+import json
 import os
 import stat
 import subprocess
@@ -68,16 +69,22 @@ def _without_root_powers():
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
+def _as_build_user(code):
+    """Python code run in a process that modes bind, as the lifecycle's build user; its stdout
+    and stderr. LIB is on its sys.path."""
+    done = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, {!r})\n".format(LIB) + code],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          preexec_fn=_without_root_powers)
+    return done.stdout.strip(), done.stderr
+
+
 def _unpack_as_build_user(archive, dest):
-    """extract(archive, dest) in a process that modes bind, as the lifecycle's build user; returns
-    (the BuildpackError's message or None, the process's stderr)."""
-    code = ("import sys; sys.path.insert(0, {lib!r})\n"
-            "from python_cnb.archive import extract\nfrom python_cnb.errors import BuildpackError\n"
-            "try:\n    extract({archive!r}, {dest!r}, compression='tar')\n"
-            "except BuildpackError as e:\n    print(e.message)\n").format(lib=LIB, archive=archive, dest=dest)
-    done = subprocess.run([sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, preexec_fn=_without_root_powers)
-    return done.stdout.strip() or None, done.stderr
+    """extract(archive, dest) as the build user: (the BuildpackError's message or None, stderr)."""
+    said, stderr = _as_build_user(
+        "from python_cnb.archive import extract\nfrom python_cnb.errors import BuildpackError\n"
+        "try:\n    extract({!r}, {!r}, compression='tar')\n"
+        "except BuildpackError as e:\n    print(e.message)\n".format(archive, dest))
+    return said or None, stderr
 
 
 def _layer(tmp_path):
@@ -137,45 +144,121 @@ def test_a_tree_deeper_than_the_recursion_limit_unpacks_and_is_checked(tmp_path)
     assert os.listdir(str(dest)) == []
 
 
-def test_a_deep_layer_restored_from_the_cache_is_removed(tmp_path):
+def test_names_with_dot_dot_parts_make_no_directory_outside_the_layer(tmp_path):
+    """Found in review: the name is checked where it ends, and tarfile made the parents of the
+    raw name one by one: python/x/../../.. is the layer's parent, and escaped/ was made there."""
+    layers = tmp_path / "layers"
+    dest = layers / "python"
+    dest.mkdir(parents=True)
+    extract(_tar(str(tmp_path / "t.tar"), [_file("python/bin/python3"),
+                                           _dir("python/x/../../../escaped/../python/python/d/")]),
+            str(dest), compression="tar")
+    assert os.listdir(str(layers)) == ["python"]
+    # the name ends at python/python/d, which the top directory's strip makes d
+    assert sorted(os.listdir(str(dest))) == ["bin", "d"]
+
+
+def test_a_chain_of_links_longer_than_realpath_follows_is_a_clear_refusal(tmp_path):
+    """realpath follows links a frame a link before 3.13: each entry is checked through the
+    chain before it, and a chain of DEEP links ended the build with a RecursionError."""
+    entries = [_file("bin/python3"), _link("l0", "bin")] + [_link("l%d" % i, "l%d" % (i - 1)) for i in range(1, DEEP)]
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    chain = tmp_path / "chain"
+    chain.mkdir()
+    for name, _, _, target in entries[1:]:
+        os.symlink(target, str(chain / name))
+    try:
+        os.path.realpath(str(chain / "l{}".format(DEEP - 1)))
+        followed = True
+    except RecursionError:
+        followed = False
+    archive = _tar(str(tmp_path / "t.tar"), entries)
+    if followed:
+        extract(archive, str(dest), compression="tar")
+        assert os.path.realpath(str(dest / "l{}".format(DEEP - 1))) == str(dest / "bin")
+    else:
+        with pytest.raises(BuildpackError) as e:
+            extract(archive, str(dest), compression="tar")
+        assert e.value.message == "Refusing to unpack t.tar: it holds a chain of links too long to follow."
+        assert os.listdir(str(dest)) == []
+
+
+def test_a_deep_read_only_layer_restored_from_the_cache_is_removed(tmp_path):
     layers = tmp_path / "layers"
     here = layers / "pip-cache"
     for _ in range(DEEP):
         here = here / "a"
-    _makedirs_without_recursion(str(here))
-    os.chmod(str(layers / "pip-cache" / "a"), 0o500)  # read-only: only root writes in it
-    layer = Layer(str(layers), "pip-cache")
-    layer.reset()
-    assert os.listdir(layer.path) == []
+    filetree.make_dirs(str(here))
+    (here / "f").write_text("")
+    os.chmod(str(layers / "pip-cache" / "a"), 0o500)  # read-only
+    os.chmod(str(layers / "pip-cache" / "a" / "a"), 0)  # unreadable too
+    said, stderr = _as_build_user("from python_cnb.cnb.layers import Layer\nimport os\n"
+                                  "layer = Layer({!r}, 'pip-cache')\nlayer.reset()\n"
+                                  "print(os.listdir(layer.path))\n".format(str(layers)))
+    assert (said, stderr) == ("[]", "")
+
+
+def test_a_layer_whose_paths_are_longer_than_path_max_is_removed(tmp_path):
+    """Found in review: removal by full paths fails past PATH_MAX (4096) where rmtree, by open
+    directories, did not: 20 levels of 250-character names."""
+    layers = tmp_path / "layers"
+    (layers / "pip-cache").mkdir(parents=True)
+    fd = os.open(str(layers / "pip-cache"), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(20):
+            os.mkdir("n" * 250, dir_fd=fd)
+            below = os.open("n" * 250, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = below
+        os.close(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    finally:
+        os.close(fd)
+    Layer(str(layers), "pip-cache").reset()
+    assert os.listdir(str(layers / "pip-cache")) == []
 
 
 def test_a_deep_app_tree_is_walked_not_a_recursion_error(tmp_path):
     here = tmp_path / "static"
     for _ in range(DEEP):
         here = here / "a"
-    _makedirs_without_recursion(str(here))
+    filetree.make_dirs(str(here))
     (here / "style.css").write_text("body {}")
     first = _tree_digest(str(tmp_path / "static"), [])
     (here / "style.css").write_text("body { color: red }")
     assert _tree_digest(str(tmp_path / "static"), []) != first
 
 
-def test_walk_is_os_walk_top_down(tmp_path):
-    for name in ("b/c/d", "a/e", "f"):
+def test_walk_is_os_walk_top_down_for_the_build_user(tmp_path):
+    for name in ("b/c/d", "a/e/g", "f"):
         (tmp_path / name).mkdir(parents=True)
     (tmp_path / "b" / "file").write_text("")
     (tmp_path / "link").symlink_to("b")  # listed with the directories, never entered
-    (tmp_path / "a" / "e").chmod(0)
-    as_os = [(h, sorted(d), sorted(n)) for h, d, n in os.walk(str(tmp_path))]
-    ours = [(h, sorted(d), sorted(n)) for h, d, n in filetree.walk(str(tmp_path))]
-    assert sorted(ours) == sorted(as_os)
-    pruned = []
-    for here, dirs, _ in filetree.walk(str(tmp_path)):
-        dirs[:] = sorted(d for d in dirs if d != "b")
-        pruned.append(os.path.relpath(here, str(tmp_path)))
-    assert pruned == [".", "a", "a/e", "f"]
+    (tmp_path / "a" / "e").chmod(0)  # listed in a, and passed over
+    said, stderr = _as_build_user(
+        "import json, os\nfrom python_cnb import filetree\n"
+        "def pruned(walk):\n"
+        "    out = []\n"
+        "    for here, dirs, names in walk:\n"
+        "        dirs[:] = [d for d in dirs if d != 'c']\n"
+        "        out.append([here, dirs, names])\n"
+        "    return out\n"
+        "print(json.dumps([pruned(os.walk({top!r})), pruned(filetree.walk({top!r}))]))\n".format(top=str(tmp_path)))
+    assert stderr == ""
+    as_os, ours = json.loads(said)
+    assert ours == as_os
+    assert [os.path.relpath(here, str(tmp_path)) for here, _, _ in ours] == \
+        [os.path.relpath(here, str(tmp_path)) for here, _, _ in as_os]
+    assert sorted(os.path.relpath(here, str(tmp_path)) for here, _, _ in ours) == [".", "a", "b", "f"]
 
 
-def _makedirs_without_recursion(path):
-    filetree.make_dirs(path)
-    assert os.path.isdir(path)
+def test_make_dirs_makes_what_makedirs_makes(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    filetree.make_dirs("rel/b")
+    filetree.make_dirs(str(tmp_path / "x" / ".." / "y" / "z"))
+    filetree.make_dirs(str(tmp_path / "y"))  # there already
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FileExistsError):
+        filetree.make_dirs(str(tmp_path / "file" / "d"))
+    assert sorted(os.listdir(str(tmp_path))) == ["file", "rel", "x", "y"]
+    assert os.listdir(str(tmp_path / "rel")) == ["b"] and os.listdir(str(tmp_path / "y")) == ["z"]
