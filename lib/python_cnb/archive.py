@@ -4,6 +4,7 @@ MAX_MEMBERS entries (a small archive can expand without bound), and a single top
 (the portable builds' `python/`) is stripped. Any failure empties the destination and is one
 BuildpackError: an archive that is not a readable tar, an unsafe entry, a full disk."""
 import errno
+import math
 import os
 import re
 import shutil
@@ -291,6 +292,8 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
         raise _unsafe(archive, member.name, "a path outside the layer")
     if member.isdev() or member.isfifo():
         raise _unsafe(archive, member.name, "a device or fifo")
+    if not _settable_time(member.mtime):  # os.utime raises OverflowError or ValueError on it
+        raise _unsafe(archive, member.name, "stamped with a time out of range ({!r})".format(member.mtime))
     if member.issym():
         if os.path.isabs(member.linkname) or "\x00" in member.linkname:
             raise _unsafe(archive, member.name, "a symlink out of the layer")
@@ -313,6 +316,11 @@ def _checked_name(member: tarfile.TarInfo, unpacked: _Unpacked, archive: str) ->
 # above are the filter, as on the Pythons without one. "tar" would repeat them, at a realpath
 # per entry (a third of the unpacking time); 3.14's default, "data", also changes modes.
 _TAR_FILTER: Dict[str, Any] = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
+
+
+def _settable_time(mtime: Any) -> bool:
+    """Finite, and within about 270 years of 1970 either way."""
+    return isinstance(mtime, (int, float)) and math.isfinite(mtime) and abs(mtime) < 1 << 33
 
 
 def _inside(path: str, root: str) -> bool:

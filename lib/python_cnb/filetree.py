@@ -70,7 +70,7 @@ def remove(path: str) -> None:
     if not stat.S_ISDIR(mode):
         os.unlink(path)
         return
-    parent = os.open(os.path.dirname(os.path.abspath(path)), _DIRECTORY)
+    parent = os.open(os.path.dirname(os.path.abspath(path)), _PLACE)
     try:
         first = _remove_at(parent, os.path.basename(os.path.abspath(path)))
     finally:
@@ -83,7 +83,7 @@ def empty(path: str) -> None:
     """Everything in the directory path removed, as far as it can be: the caller is failing
     already, and its own error is the one to report."""
     try:
-        fd = os.open(path, _DIRECTORY)
+        fd = os.open(path, _DIRECTORY | os.O_NOFOLLOW)  # a link there is no directory to empty
     except OSError:
         return
     try:
@@ -99,6 +99,8 @@ def empty(path: str) -> None:
 # directory: no path grows past PATH_MAX however long the tree's names are, and one directory is
 # open at a time however deep the tree is (".." leads back up: each step down was no link).
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+# A directory only named through (as rm -rf, which needs no read permission on it): O_PATH.
+_PLACE = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 
 
 def _remove_at(parent: int, name: str) -> Optional[OSError]:
@@ -134,7 +136,7 @@ def _remove_at(parent: int, name: str) -> Optional[OSError]:
             frames.pop()
             if not frames:
                 break
-            up = os.open("..", _DIRECTORY, dir_fd=fd)
+            up = os.open("..", _PLACE, dir_fd=fd)
             os.close(fd)
             fd = up
             try:

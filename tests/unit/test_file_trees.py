@@ -158,6 +158,28 @@ def test_names_with_dot_dot_parts_make_no_directory_outside_the_layer(tmp_path):
     assert sorted(os.listdir(str(dest))) == ["bin", "d"]
 
 
+@pytest.mark.parametrize("mtime", [str(1 << 70), "nan", "inf", "-1e30"])  # as a pax header says it
+@pytest.mark.parametrize("kind", [tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.LNKTYPE])
+def test_a_time_no_file_can_take_is_a_clear_refusal(tmp_path, mtime, kind):
+    """Found in review: os.utime raised OverflowError or ValueError past the checks, and the
+    cache's copies then ended the build with an internal error instead of a reinstall."""
+    info = tarfile.TarInfo("python/x")
+    info.type, info.pax_headers = kind, {"mtime": mtime}
+    if kind == tarfile.LNKTYPE:
+        info.linkname = "python/bin/python3"
+    path = str(tmp_path / "t.tar")
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        first = tarfile.TarInfo("python/bin/python3")
+        tar.addfile(first, io.BytesIO(b""))
+        tar.addfile(info, io.BytesIO(b""))
+    dest = tmp_path / "layer"
+    dest.mkdir()
+    with pytest.raises(BuildpackError) as e:
+        extract(path, str(dest), compression="tar")
+    assert e.value.message.startswith("Refusing to unpack t.tar: entry 'python/x' is stamped with a time out of range (")
+    assert os.listdir(str(dest)) == []
+
+
 def test_a_chain_of_links_longer_than_realpath_follows_is_a_clear_refusal(tmp_path):
     """realpath follows links a frame a link before 3.13: each entry is checked through the
     chain before it, and a chain of DEEP links ended the build with a RecursionError."""
@@ -216,6 +238,25 @@ def test_a_layer_whose_paths_are_longer_than_path_max_is_removed(tmp_path):
         os.close(fd)
     Layer(str(layers), "pip-cache").reset()
     assert os.listdir(str(layers / "pip-cache")) == []
+
+
+def test_remove_needs_no_read_permission_on_the_parent_as_rm_does(tmp_path):
+    """Found in review: opening the parent to read it asked more than rm -rf needs."""
+    (tmp_path / "p" / "t" / "u").mkdir(parents=True)
+    (tmp_path / "p").chmod(0o300)
+    said, stderr = _as_build_user("import os\nfrom python_cnb import filetree\nfiletree.remove({!r})\n"
+                                  "print(os.path.lexists({!r}))\n".format(str(tmp_path / "p" / "t"),
+                                                                          str(tmp_path / "p" / "t")))
+    (tmp_path / "p").chmod(0o755)
+    assert (said, stderr) == ("False", "")
+
+
+def test_empty_never_empties_what_a_link_in_the_place_of_the_directory_points_to(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "kept").write_text("")
+    (tmp_path / "layer").symlink_to("elsewhere")
+    filetree.empty(str(tmp_path / "layer"))
+    assert os.listdir(str(tmp_path / "elsewhere")) == ["kept"]
 
 
 def test_a_deep_app_tree_is_walked_not_a_recursion_error(tmp_path):
