@@ -84,4 +84,14 @@ for _ in $(seq 1 60); do
 done
 kubectl wait --for=condition=Ready clusterlifecycle/default-lifecycle --timeout=120s >/dev/null \
     || die "kpack's default ClusterLifecycle is not Ready: $(kubectl get clusterlifecycle default-lifecycle -o jsonpath='{.status}' 2>&1; cat "$CLUSTER_DIR/logs/kpack-apply.log")"
+# Validation reaches the webhook only once it has written its rules into its
+# ValidatingWebhookConfiguration, which can come after the defaulting that let the lifecycle in:
+# until then an invalid object is stored unchecked. Wait for a refusal (server-side dry run: the
+# webhooks have no side effects, and nothing is stored).
+probe='{"apiVersion": "kpack.io/v1alpha2", "kind": "ClusterStore", "metadata": {"name": "python-cnb-probe"}, "spec": {"sources": []}}'
+for attempt in $(seq 1 60); do
+    out=$(echo "$probe" | kubectl apply --dry-run=server -f - 2>&1) || case $out in *"denied the request"*) break;; esac
+    [ "$attempt" = 60 ] && die "kpack's validating webhook did not refuse an invalid ClusterStore in 120s: $out"
+    sleep 2
+done
 say "kpack $KPACK_VERSION ready"
