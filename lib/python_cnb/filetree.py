@@ -70,9 +70,10 @@ def remove(path: str) -> None:
     if not stat.S_ISDIR(mode):
         os.unlink(path)
         return
-    parent = os.open(os.path.dirname(os.path.abspath(path)), _PLACE)
+    where, name = os.path.split(os.path.abspath(path))
+    parent = os.open(where, _PLACE)
     try:
-        first = _remove_at(parent, os.path.basename(os.path.abspath(path)))
+        first = _remove_at(parent, name)
     finally:
         os.close(parent)
     if first is not None:
