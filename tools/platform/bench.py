@@ -20,7 +20,9 @@ written with every raw figure to build/bench/results.json. Medians of ROUNDS run
 - rebuilds (BENCH_ONLY=rebuilds runs these alone): cold, no change and one requirement added, for
   Flask in daemon and publish mode with each way of keeping the runtime (the default: the
   runtime as pip needs it in the cache; BP_PYTHON_RUNTIME_CACHE=false: nothing of it; =true, with
-  BENCH_ALL_OPTIONS=1: the whole runtime) and for Django 4.0 (collectstatic), interleaved; beside v242's bin/compile of the same apps in the same run (BENCH_V242_DIR)
+  BENCH_ALL_OPTIONS=1: the whole runtime), for Django 4.0 (collectstatic), and for Flask with
+  both layers kept in the cache (flask-cached: a bin/post_compile), interleaved; beside v242's
+  bin/compile of the same apps in the same run (BENCH_V242_DIR)
 - lock apps (BENCH_ONLY=locks runs these alone): uv.lock, poetry.lock, Pipfile.lock and
   pylock.toml fixtures, each installed by its own tool, cold then no change, beside the pip path:
   a no-change rebuild runs no installer
@@ -64,13 +66,18 @@ RUNTIME_OPTIONS = {"default": {}, "BP_PYTHON_RUNTIME_CACHE=false": {"BP_PYTHON_R
                    "BP_PYTHON_RUNTIME_CACHE=true": {"BP_PYTHON_RUNTIME_CACHE": "true"}}
 GOAL_OPTION = "default"  # the goals are the default's; the other options are measured beside it
 REBUILD_APPS = {"flask": os.path.join(ROOT, "examples", "flask-hello"),
-                "django40": os.path.join(ROOT, "tests", "fixtures", "apps", "django40_heroku_era")}
+                "django40": os.path.join(ROOT, "tests", "fixtures", "apps", "django40_heroku_era"),
+                "flask-cached": os.path.join(ROOT, "examples", "flask-hello")}
+# The trade-off beside the default: flask-hello with a bin/post_compile that does nothing, so both
+# layers are kept in the cache too (retention.py) and a dependency change unpacks nothing; the
+# lifecycle restores and exports them on every build instead (its no-change pack build).
+HOOKED_APPS = {"flask-cached": ("bin/post_compile", "#!/bin/sh\nexit 0\n")}
 # false: nothing of the runtime in the cache (the default before steps/pip_runtime.py), the
 # no-change figure the default must stay within 0.1 s of; true: the whole runtime in the cache
 # (BENCH_ALL_OPTIONS=1: the lifecycle restores and exports it on every build, docs/benchmarks.md).
 REBUILD_CASES = [("flask", "daemon", "default"), ("flask", "daemon", "BP_PYTHON_RUNTIME_CACHE=false"),
                  ("flask", "publish", "default"), ("flask", "publish", "BP_PYTHON_RUNTIME_CACHE=false"),
-                 ("django40", "daemon", "default")]
+                 ("django40", "daemon", "default"), ("flask-cached", "daemon", "default")]
 if os.environ.get("BENCH_ALL_OPTIONS"):
     REBUILD_CASES.insert(2, ("flask", "daemon", "BP_PYTHON_RUNTIME_CACHE=true"))
 REBUILD_KINDS = ("cold", "no_change", "one_requirement_added")
@@ -275,6 +282,12 @@ def _fresh_app(app: str, work: str, name: str) -> str:
     path = os.path.join(work, name)
     shutil.rmtree(path, ignore_errors=True)
     shutil.copytree(REBUILD_APPS[app], path)
+    if app in HOOKED_APPS:
+        hook, text = HOOKED_APPS[app]
+        os.makedirs(os.path.dirname(os.path.join(path, hook)), exist_ok=True)
+        with open(os.path.join(path, hook), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(path, hook), 0o755)
     return path
 
 
@@ -319,7 +332,7 @@ def rebuild_rounds(mirror: Mirror, work: str) -> Dict[str, List[dict]]:
                         sys.exit("bench: {} {} {} ({}) failed:\n{}".format(app, mode, option, kind, built.stdout[-3000:]))
                     out.setdefault("{} {} {} {}".format(app, mode, option, kind), []).append(
                         _rebuild_figures(built.stdout, built.seconds))
-            for app in REBUILD_APPS if classic else ():
+            for app in [a for a in REBUILD_APPS if a not in HOOKED_APPS] if classic else ():
                 app_dir = _fresh_app(app, work, "rebuild-app")
                 for kind in REBUILD_KINDS:
                     if kind == "one_requirement_added":
