@@ -96,17 +96,34 @@ def _runtime_tree(root) -> str:
     return str(root)
 
 
+def _pack(tmp_path, layer_path):
+    """The real _PACK script with its own empty TMPDIR: (its result, what it left there)."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", pip_runtime._PACK, _runtime_tree(tmp_path / "built"),
+                           os.path.join(layer_path, pip_runtime.FILE), os.path.join(layer_path, pip_runtime.REST),
+                           pip_runtime.MARKER], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          env=dict(os.environ, TMPDIR=str(scratch)))
+    return done, os.listdir(str(scratch))
+
+
 def _packed(tmp_path):
     step, _ = step_context(str(tmp_path), background=Background(),
                            runner=RecordingRunner(lambda cmd: (0, "3.12.1")))
     layer = step.layer(pip_runtime.NAME)
     os.makedirs(layer.path)
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", pip_runtime._PACK, _runtime_tree(tmp_path / "built"),
-                           os.path.join(layer.path, pip_runtime.FILE), os.path.join(layer.path, pip_runtime.REST),
-                           pip_runtime.MARKER], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    done, left = _pack(tmp_path, layer.path)
     assert done.returncode == 0, done.stdout
+    assert left == []
     layer.commit(pip_runtime.TYPES, {"version": "3.12.1"})
     return step, layer
+
+
+def test_packing_that_fails_leaves_nothing_in_tmpdir(tmp_path):
+    """The zip is written to a scratch dir first: gone when the tars cannot be written either."""
+    done, left = _pack(tmp_path, str(tmp_path / "no-such-layer"))
+    assert done.returncode != 0 and "No such file or directory" in done.stdout
+    assert left == []
 
 
 def _names(path):

@@ -50,14 +50,15 @@ OLDEST = (3, 8)  # zipimport, getpath and importlib.resources as this relies on 
 # lib-dynload and site-packages; the rest into the second, whose sha256 the marker records.
 # Whole-second mtimes: a fraction costs a pax header per entry, and reading it at every unpack.
 _PACK = r'''
-import os, sys, hashlib, tarfile, tempfile, zipfile, py_compile, importlib.util
+import atexit, os, shutil, sys, hashlib, tarfile, tempfile, zipfile, py_compile, importlib.util
 src, out, rest_out, marker = sys.argv[1:5]
 lib = os.path.join(src, "lib", "python%d.%d" % sys.version_info[:2])
 site, dynload = os.path.join(lib, "site-packages"), os.path.join(lib, "lib-dynload")
 under = lambda path, top: path == top or path.startswith(top + os.sep)
 first = lambda path: (under(path, os.path.join(src, "bin")) or os.path.dirname(path) == os.path.join(src, "lib")
                       or under(path, site) or under(path, dynload) or path == os.path.join(lib, "os.py"))
-tmp = tempfile.mkdtemp()
+tmp = tempfile.mkdtemp(prefix="python-cnb-")
+atexit.register(shutil.rmtree, tmp, True)  # the zip (tens of MB) is never left in TMPDIR, failed or not
 zpath = os.path.join(tmp, "zip")
 added, files = (set(), set()), 0
 def whole_seconds(info):
