@@ -58,7 +58,7 @@ arch = "amd64"
 uri = "$lifecycle"
 TOML
 say "creating builder $name"
-"$PACK" builder create "$name" --config "$work/builder.toml" --pull-policy never >"$work/log" 2>&1 \
+TMPDIR="$work" "$PACK" builder create "$name" --config "$work/builder.toml" --pull-policy never >"$work/log" 2>&1 \
     || { cat "$work/log" >&2; die "pack builder create failed"; }
 "$PACK" config trusted-builders add "$name" >/dev/null
 docker image prune -f >/dev/null  # the builders this one replaced (our private engine holds only ours)

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -32,8 +33,12 @@ ENV = dict(os.environ, **{k: SETTINGS[k] for k in ("DOCKER_HOST", "DOCKER_API_VE
 
 
 def run(cmd: List[str], **kw) -> subprocess.CompletedProcess:
-    """A platform command (docker, pack) with its output as text, stderr folded in."""
-    return subprocess.run(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, **kw)
+    """A platform command (docker, pack) with its output as text, stderr folded in. Its TMPDIR is
+    its own, removed when it ends: pack's image library leaves there a copy of each daemon image it
+    reads (a few hundred MB for an app image, by `pack sbom download` say)."""
+    with tempfile.TemporaryDirectory(prefix="python-cnb-platform-") as scratch:
+        return subprocess.run(cmd, env=dict(ENV, TMPDIR=scratch), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, **kw)
 
 
 def free_port() -> int:

@@ -39,12 +39,12 @@ for arch in $arches; do
         sed "s#^uri = .*#uri = \"$work/$arch\"#" "$work/package.toml" > "$work/package-$arch.toml"
         config=$work/package-$arch.toml
     fi
-    "$PACK" buildpack package "$out/python-cnb-python-$version-linux-$arch.cnb" --config "$config" \
+    TMPDIR="$work" "$PACK" buildpack package "$out/python-cnb-python-$version-linux-$arch.cnb" --config "$config" \
         --format file --target "linux/$arch" >"$work/log" 2>&1 || { cat "$work/log" >&2; die "packaging for $arch failed"; }
 done
 ref=$REGISTRY/python-cnb/python:$version
 [ "${CARRY_BOOTSTRAP:-}" != 1 ] || "$PLATFORM_DIR/carry-bootstrap.sh" "$stage" $arches
-"$PACK" buildpack package "$ref" --config "$work/package.toml" --publish \
+TMPDIR="$work" "$PACK" buildpack package "$ref" --config "$work/package.toml" --publish \
     $(for arch in $arches; do printf -- '--target linux/%s ' "$arch"; done) >"$work/log" 2>&1 || { cat "$work/log" >&2; die "publishing $ref failed"; }
 say "wrote $(cd "$out" && ls python-cnb-python-"$version"-linux-*.cnb | tr "\n" " ")and published $ref ($arches)"
 echo "$ref"
