@@ -284,10 +284,11 @@ def _fresh_app(app: str, work: str, name: str) -> str:
     shutil.copytree(REBUILD_APPS[app], path)
     if app in HOOKED_APPS:
         hook, text = HOOKED_APPS[app]
-        os.makedirs(os.path.dirname(os.path.join(path, hook)), exist_ok=True)
-        with open(os.path.join(path, hook), "w") as f:
+        hook = os.path.join(path, hook)
+        os.makedirs(os.path.dirname(hook), exist_ok=True)
+        with open(hook, "w") as f:
             f.write(text)
-        os.chmod(os.path.join(path, hook), 0o755)
+        os.chmod(hook, 0o755)
     return path
 
 
